@@ -1,0 +1,30 @@
+"""kg's errors. The CLI turns each into one line on stderr and an exit code."""
+from __future__ import annotations
+
+__all__ = ["KgError", "UsageError", "InputError", "SchemaError", "Neo4jError", "EvalError"]
+
+
+class KgError(Exception):
+    """Root of every error kg raises on purpose. ``exit_code`` is what the CLI exits with."""
+
+    exit_code = 2
+
+
+class UsageError(KgError):
+    """Bad options or configuration (missing file, unknown format, bad parameter)."""
+
+
+class InputError(KgError):
+    """An input that cannot be read at all."""
+
+
+class SchemaError(KgError):
+    """A relation schema or alias file that is malformed."""
+
+
+class Neo4jError(KgError):
+    """Neo4j unreachable, authentication failed, missing database, or a failed write."""
+
+
+class EvalError(KgError):
+    """A gold file that cannot be scored."""

@@ -1,0 +1,133 @@
+"""Typed data that flows through kg: documents -> mentions -> entities -> relations.
+
+Every stage takes and returns these frozen dataclasses, so a per-document result is a plain,
+picklable value (it can cross process boundaries, be cached, or be shipped to a Dask worker).
+Character offsets are always offsets into ``Document.text`` (the text as read, after decoding,
+before any cleaning).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "ENTITY_TYPES",
+    "EntityType",
+    "MentionKind",
+    "Document",
+    "Skipped",
+    "Mention",
+    "Merge",
+    "Entity",
+    "Evidence",
+    "Relation",
+    "Extraction",
+]
+
+EntityType = Literal[
+    "Person", "Organization", "Location", "Facility", "Product", "Event", "Law", "Group"
+]
+ENTITY_TYPES: tuple[str, ...] = (
+    "Person", "Organization", "Location", "Facility", "Product", "Event", "Law", "Group",
+)
+MentionKind = Literal["name", "pronoun", "nominal"]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One article as read. ``body`` lists the character spans of the article proper;
+    everything outside them (captions, bylines, comments, navigation) is furniture."""
+
+    id: str
+    text: str
+    title: str | None = None
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None  # ISO 8601 date, e.g. "2017-12-18"
+    authors: tuple[str, ...] = ()
+    body: tuple[tuple[int, int], ...] | None = None  # None: the whole text is the body
+
+    def body_spans(self) -> tuple[tuple[int, int], ...]:
+        return self.body if self.body is not None else ((0, len(self.text)),)
+
+    @property
+    def boilerplate_chars(self) -> int:
+        """How many non-space characters lie outside the body (set aside as furniture)."""
+        if self.body is None:
+            return 0
+        kept = sum(_visible(self.text[s:e]) for s, e in self.body)
+        return _visible(self.text) - kept
+
+
+def _visible(text: str) -> int:
+    return len(text) - sum(ch.isspace() for ch in text)
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An input that was not read, and why (shown to the user; exit code 1)."""
+
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A span that refers to an entity. ``entity`` is filled in by resolution."""
+
+    start: int
+    end: int
+    text: str
+    type: str  # one of ENTITY_TYPES
+    kind: MentionKind = "name"
+    entity: str = ""  # entity id once resolved
+
+
+@dataclass(frozen=True, slots=True)
+class Merge:
+    """One resolution decision: the name ``name`` was merged into the entity, and why."""
+
+    name: str
+    reason: str
+    doc: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    id: str
+    name: str
+    type: str
+    aliases: tuple[str, ...] = ()
+    mentions: tuple[Mention, ...] = ()
+    merged_from: tuple[Merge, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    doc: str
+    sentence: str
+    start: int  # sentence offsets in the document text
+    end: int
+    rule: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    subject: str  # entity id
+    type: str  # UPPER_SNAKE_CASE relation type name
+    object: str  # entity id
+    label: str
+    confidence: float
+    evidence: Evidence
+    negated: bool = False
+    modality: str | None = None  # e.g. "may", "would": hedged statements are not facts
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """What one document yields before cross-document merging (the map step's output)."""
+
+    document: Document
+    entities: tuple[Entity, ...] = ()
+    relations: tuple[Relation, ...] = ()
+    stats: dict = field(default_factory=dict, compare=False, hash=False)
