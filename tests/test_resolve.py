@@ -1,0 +1,195 @@
+"""Entity resolution on hand-built mentions (no model): every rule, and what must stay apart."""
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+
+from kg.errors import UsageError
+from kg.extract.mentions import Reference
+from kg.extract.resolve import (
+    KnownEntity,
+    canonical_name,
+    load_aliases,
+    match_key,
+    resolve_across,
+    resolve_document,
+)
+from kg.types import Mention
+
+
+def mentions_in(text: str, *spans: tuple[str, str], kind: str = "name") -> list[Mention]:
+    """Mentions for each (surface, type), taking successive occurrences left to right."""
+    found, cursor = [], {}
+    for surface, entity_type in spans:
+        start = text.index(surface, cursor.get(surface, 0))
+        cursor[surface] = start + 1
+        found.append(Mention(start, start + len(surface), surface, entity_type, kind))
+    return found
+
+
+def by_name(entities):
+    return {e.name: e for e in entities}
+
+
+def test_acronym_defined_in_parentheses_merges_with_reason():
+    text = "The Agency for Rural Growth (ARG) opened an office. Later, ARG said it would expand."
+    names = mentions_in(text, ("Agency for Rural Growth", "Organization"), ("ARG", "Organization"), ("ARG", "Organization"))
+    entities = resolve_document("d1", text, names)
+    assert len(entities) == 1
+    entity = entities[0]
+    assert entity.id == "organization:agency-for-rural-growth"
+    assert entity.aliases == ("ARG",)
+    assert any(m.name == "ARG" and "acronym" in m.reason for m in entity.merged_from)
+    assert [m.text for m in entity.mentions] == ["Agency for Rural Growth", "ARG", "ARG"]
+
+
+def test_acronym_of_initials_without_definition():
+    text = "The National Weather Office warned of storms. The NWO also said rain would follow."
+    names = mentions_in(text, ("National Weather Office", "Organization"), ("NWO", "Organization"))
+    (entity,) = resolve_document("d1", text, names)
+    assert entity.name == "National Weather Office"
+    assert "NWO" in entity.aliases
+
+
+def test_acronym_matching_two_different_names_is_left_alone():
+    text = "Pacific Rail Company and Port Roads Council met. PRC declined to comment."
+    names = mentions_in(text, ("Pacific Rail Company", "Organization"), ("Port Roads Council", "Organization"), ("PRC", "Organization"))
+    assert len(resolve_document("d1", text, names)) == 3
+
+
+def test_person_surname_short_form_and_org_sharing_a_word_stay_apart():
+    text = "Tomas Varga founded Varga Systems in 1999. Varga said the company would grow. Varga Systems agreed."
+    names = mentions_in(
+        text,
+        ("Tomas Varga", "Person"), ("Varga Systems", "Organization"), ("Varga", "Person"), ("Varga Systems", "Organization"),
+    )
+    entities = by_name(resolve_document("d1", text, names))
+    assert set(entities) == {"Tomas Varga", "Varga Systems"}
+    assert entities["Tomas Varga"].type == "Person"
+    assert entities["Tomas Varga"].aliases == ("Varga",)
+    assert any(m.reason.startswith("short form") for m in entities["Tomas Varga"].merged_from)
+    assert entities["Varga Systems"].type == "Organization"
+    assert entities["Varga Systems"].aliases == ()
+
+
+def test_org_short_form_is_merged_only_when_one_owner():
+    text = "Orbis Freight Lines said profits fell. Orbis blamed fuel costs."
+    names = mentions_in(text, ("Orbis Freight Lines", "Organization"), ("Orbis", "Organization"))
+    (entity,) = resolve_document("d1", text, names)
+    assert entity.aliases == ("Orbis",)
+
+    text = "North Maravia and South Maravia held talks. Maravia was mentioned again."
+    names = mentions_in(text, ("North Maravia", "Location"), ("South Maravia", "Location"), ("Maravia", "Location"))
+    assert len(resolve_document("d1", text, names)) == 3
+
+
+def test_legal_suffix_case_punctuation_and_possessive():
+    text = "Norden Freight Inc. grew. NORDEN FREIGHT's trucks and Norden Freight hired staff."
+    names = mentions_in(text, ("Norden Freight Inc.", "Organization"), ("NORDEN FREIGHT", "Organization"), ("Norden Freight", "Organization"))
+    (entity,) = resolve_document("d1", text, names)
+    assert entity.name == "Norden Freight"
+    assert entity.id == "organization:norden-freight"
+    assert set(entity.aliases) == {"Norden Freight Inc.", "NORDEN FREIGHT"}
+    assert match_key("The Norden Freight's") == match_key("norden freight, inc")
+
+
+def test_type_vote_corrects_a_single_wrong_tag():
+    text = "Harlow Mart cut prices. Harlow Mart opened stores. Shoppers liked Harlow Mart."
+    names = mentions_in(text, ("Harlow Mart", "Person"), ("Harlow Mart", "Organization"), ("Harlow Mart", "Organization"))
+    (entity,) = resolve_document("d1", text, names)
+    assert entity.type == "Organization"
+    assert entity.id == "organization:harlow-mart"
+
+
+def test_known_aliases_join_names_and_set_canonical_name():
+    text = "Big Blue reported results. Later the Armonk company said more."
+    names = mentions_in(text, ("Big Blue", "Organization"))
+    known = [KnownEntity("Imaginary Business Machines", "Organization", ("Big Blue",))]
+    (entity,) = resolve_document("d1", text, names, known=known)
+    assert entity.name == "Imaginary Business Machines"
+    assert entity.id == "organization:imaginary-business-machines"
+
+
+def test_pronoun_and_description_attach_to_salient_compatible_entity():
+    text = "Calder Foods said on Monday that it will close a plant in Ostrava. The company employs 300 people."
+    names = mentions_in(text, ("Calder Foods", "Organization"), ("Ostrava", "Location"))
+    it_start = text.index(" it ") + 1
+    company_start = text.index("The company")
+    refs = [
+        Reference(it_start, it_start + 2, "it", "pronoun", ("Organization", "Location"), "thing", 0),
+        Reference(company_start, company_start + 11, "The company", "nominal", ("Organization",), "company", text.index("The company")),
+    ]
+    entities = by_name(resolve_document(
+        "d1", text, names, refs, subjects=frozenset({0}), sentence_starts=[0, text.index("The company")],
+    ))
+    calder = entities["Calder Foods"]
+    assert [(m.text, m.kind) for m in calder.mentions] == [("Calder Foods", "name"), ("it", "pronoun"), ("The company", "nominal")]
+    assert all(m.entity == calder.id for m in calder.mentions)
+    assert [m.kind for m in entities["Ostrava"].mentions] == ["name"]
+
+
+def test_description_of_a_company_does_not_attach_to_a_ministry():
+    text = "The Ministry of Transport fined the operator. The company appealed."
+    names = mentions_in(text, ("Ministry of Transport", "Organization"))
+    start = text.index("The company")
+    refs = [Reference(start, start + 11, "The company", "nominal", ("Organization",), "company", start)]
+    (entity,) = resolve_document("d1", text, names, refs, sentence_starts=[0, start])
+    assert [m.kind for m in entity.mentions] == ["name"]
+
+
+def test_canonical_name_prefers_full_form_over_acronym_and_drops_legal_suffix():
+    assert canonical_name(["ACME", "Acme Widgets Corp", "Acme Widgets Corp"]) == "Acme Widgets"
+    assert canonical_name(["U.S.", "United States"]) == "United States"
+
+
+def _doc_entities(doc_id: str, text: str, spans):
+    return doc_id, resolve_document(doc_id, text, mentions_in(text, *spans))
+
+
+def test_across_documents_same_name_merges_and_surnames_do_not():
+    first = _doc_entities("a", "Jane Okafor met Halvard Bank officials. Okafor left.",
+                          [("Jane Okafor", "Person"), ("Halvard Bank", "Organization"), ("Okafor", "Person")])
+    second = _doc_entities("b", "Peter Okafor joined Halvard Bank. Okafor smiled.",
+                           [("Peter Okafor", "Person"), ("Halvard Bank", "Organization"), ("Okafor", "Person")])
+    resolution = resolve_across([first, second])
+    names = sorted(e.name for e in resolution.entities)
+    assert names == ["Halvard Bank", "Jane Okafor", "Peter Okafor"]
+    assert resolution.local_to_global[("a", "organization:halvard-bank")] == "organization:halvard-bank"
+    assert resolution.local_to_global[("b", "organization:halvard-bank")] == "organization:halvard-bank"
+
+
+def test_across_documents_acronym_alias_links_entities_and_is_order_independent():
+    first = _doc_entities("a", "The Office of Fair Trade (OFT) ruled.", [("Office of Fair Trade", "Organization"), ("OFT", "Organization")])
+    second = _doc_entities("b", "OFT officials said more.", [("OFT", "Organization")])
+    third = _doc_entities("c", "Fair Trade rules apply.", [("Fair Trade", "Organization")])
+    results = []
+    for order in itertools.permutations([first, second, third]):
+        resolution = resolve_across(list(order))
+        results.append((resolution.entities, sorted(resolution.local_to_global.items())))
+    assert all(r == results[0] for r in results)
+    entities, mapping = results[0]
+    assert dict(mapping)[("b", "organization:oft")] == "organization:office-of-fair-trade"
+
+
+def test_lone_short_form_in_another_document_merges_only_if_unique():
+    first = _doc_entities("a", "Quorin Labs released a chip.", [("Quorin Labs", "Organization")])
+    second = _doc_entities("b", "Quorin shares rose.", [("Quorin", "Organization")])
+    resolution = resolve_across([first, second])
+    assert resolution.local_to_global[("b", "organization:quorin")] == "organization:quorin-labs"
+
+
+def test_load_aliases_formats_and_errors(tmp_path):
+    as_json = tmp_path / "known.json"
+    as_json.write_text(json.dumps([{"name": "Acme Widgets", "type": "Organization", "aliases": ["AW"]}]))
+    as_csv = tmp_path / "known.csv"
+    as_csv.write_text("name,type,aliases\nAcme Widgets,Organization,AW|Acme\n")
+    assert load_aliases(as_json) == (KnownEntity("Acme Widgets", "Organization", ("AW",)),)
+    assert load_aliases(as_csv) == (KnownEntity("Acme Widgets", "Organization", ("AW", "Acme")),)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"name": "X", "type": "Company"}]))
+    with pytest.raises(UsageError, match="entry 1"):
+        load_aliases(bad)
+    with pytest.raises(UsageError, match="cannot read"):
+        load_aliases(tmp_path / "missing.json")
