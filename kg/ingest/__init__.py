@@ -1,0 +1,181 @@
+"""Reading documents: INPUT arguments to Documents (or Skipped inputs, with the reason).
+
+INPUT is a file, a folder (recursive, sorted), a glob, or ``-`` for standard input. Kinds:
+``.txt``, ``.md``, ``.html``/``.htm`` (main text only), ``.jsonl`` (one document a line). Bad
+input never raises: an empty, binary, unreadable or malformed input becomes a ``Skipped``.
+
+Every document's ``body`` marks the story's character spans; captions, bylines, navigation links,
+biographies and comment threads around it are furniture (see ``kg.ingest.furniture``).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import sys
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from typing import TextIO
+
+from kg.errors import InputError
+from kg.ids import document_id
+from kg.ingest.decode import decode_bytes
+from kg.ingest.formats import html_document, jsonl_documents, looks_like_jsonl, text_document
+from kg.ingest.sources import SUFFIXES, Candidate, StdinInput, expand_inputs, suffix_of
+from kg.types import Document, Skipped
+
+__all__ = ["read_documents", "SUFFIXES", "STDIN_ID"]
+
+STDIN_ID = "stdin"
+_HTML = frozenset({".html", ".htm"})
+_FILE_KINDS = {
+    stat.S_IFIFO: "a named pipe",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFDIR: "a directory",
+}
+
+
+def read_documents(
+    inputs: Sequence[str], *, keep_boilerplate: bool = False, stdin: TextIO | None = None
+) -> Iterator[Document | Skipped]:
+    """Documents of ``inputs`` in order, and a Skipped for every input that could not be read.
+
+    Ids: the file stem (``kg.ids.document_id``), or the ``id`` field of a JSON line, or
+    ``"stdin"``; when two files share a stem, each gets a short stable hash of its path, and any
+    other repeated id gets one too, so ids are unique within a run. With ``keep_boilerplate`` the
+    whole text is the body (``body`` is None); metadata is still read from it.
+    """
+    if isinstance(inputs, str):  # one path given bare, not a string of one-letter paths
+        inputs = [inputs]
+    items = list(expand_inputs(inputs))
+    shared_stems = _shared_stems(items)
+    used: set[str] = set()
+    for item in items:
+        for result in _read_item(
+            item, keep_boilerplate=keep_boilerplate, stdin=stdin, shared_stems=shared_stems
+        ):
+            if isinstance(result, Document):
+                unique = unique_id(result.id, result.source or "", used)
+                used.add(unique)
+                if unique != result.id:
+                    result = replace(result, id=unique)
+            yield result
+
+
+def short_hash(text: str) -> str:
+    return hashlib.sha1(text.replace(os.sep, "/").encode("utf-8")).hexdigest()[:8]
+
+
+def unique_id(wanted: str, source: str, used: set[str]) -> str:
+    """``wanted``, or ``wanted-<hash of source>`` if taken (then a counter if still taken)."""
+    if wanted not in used:
+        return wanted
+    candidate = f"{wanted}-{short_hash(source)}"
+    counter = 2
+    while candidate in used:
+        candidate = f"{wanted}-{short_hash(source)}-{counter}"
+        counter += 1
+    return candidate
+
+
+def _shared_stems(items: list) -> frozenset[str]:
+    stems = Counter(
+        document_id(item.source)
+        for item in items
+        if isinstance(item, Candidate) and suffix_of(item.path) in SUFFIXES - {".jsonl"}
+    )
+    return frozenset(stem for stem, count in stems.items() if count > 1)
+
+
+def _read_item(
+    item: Candidate | StdinInput | Skipped,
+    *,
+    keep_boilerplate: bool,
+    stdin: TextIO | None,
+    shared_stems: frozenset[str],
+) -> Iterator[Document | Skipped]:
+    if isinstance(item, Skipped):
+        yield item
+    elif isinstance(item, StdinInput):
+        yield from _read_stdin(item.source, stdin if stdin is not None else sys.stdin,
+                               keep_boilerplate=keep_boilerplate)
+    else:
+        yield from _read_file(item, keep_boilerplate=keep_boilerplate, shared_stems=shared_stems)
+
+
+def _read_file(
+    item: Candidate, *, keep_boilerplate: bool, shared_stems: frozenset[str]
+) -> Iterator[Document | Skipped]:
+    suffix = suffix_of(item.path)
+    if suffix not in SUFFIXES:
+        if item.explicit:
+            known = ", ".join(sorted(SUFFIXES))
+            yield Skipped(item.source, f"unsupported file type {suffix or '(no suffix)'}; "
+                                       f"kg reads {known}")
+        return
+    try:
+        data = read_bytes(item.path)
+        if not data:
+            raise InputError("empty file")
+        text = decode_bytes(data)
+    except InputError as error:
+        yield Skipped(item.source, str(error))
+        return
+    if not text.strip():
+        yield Skipped(item.source, "no text (only whitespace)")
+        return
+    stem = document_id(item.source)
+    if suffix == ".jsonl":
+        yield from jsonl_documents(text, stem=stem, source=item.source,
+                                   keep_boilerplate=keep_boilerplate)
+        return
+    doc_id = f"{stem}-{short_hash(item.source)}" if stem in shared_stems else stem
+    read = html_document if suffix in _HTML else text_document
+    yield read(text, doc_id=doc_id, source=item.source, keep_boilerplate=keep_boilerplate)
+
+
+def read_bytes(path: str) -> bytes:
+    """The bytes of a regular file. Raises InputError with a one-line reason otherwise. Named
+    pipes, sockets and devices are refused before opening: reading a pipe would wait forever."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise InputError("dangling symbolic link (its target does not exist)") from None
+        raise InputError("no such file") from None
+    except OSError as error:
+        raise InputError(f"cannot read: {error.strerror or error}") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = _FILE_KINDS.get(stat.S_IFMT(info.st_mode), "a special file")
+        raise InputError(f"not a regular file ({kind})")
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except PermissionError:
+        raise InputError("permission denied") from None
+    except OSError as error:
+        raise InputError(f"cannot read: {error.strerror or error}") from None
+
+
+def _read_stdin(
+    source: str, stream: TextIO | None, *, keep_boilerplate: bool
+) -> Iterator[Document | Skipped]:
+    if stream is None:  # the process was started without standard input
+        yield Skipped(source, "no standard input")
+        return
+    try:
+        buffer = getattr(stream, "buffer", None)
+        text = decode_bytes(buffer.read()) if buffer is not None else stream.read()
+    except InputError as error:
+        yield Skipped(source, str(error))
+        return
+    if not text.strip():
+        yield Skipped(source, "no text on standard input")
+    elif looks_like_jsonl(text):
+        yield from jsonl_documents(text, stem=STDIN_ID, source=source,
+                                   keep_boilerplate=keep_boilerplate)
+    else:
+        yield text_document(text, doc_id=STDIN_ID, source=source, keep_boilerplate=keep_boilerplate)

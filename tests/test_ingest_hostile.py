@@ -1,0 +1,125 @@
+"""Reading a folder of hostile inputs (tests/data/make_hostile.py): every good article is read,
+every bad input is a Skipped with a reason, nothing raises, and nothing hangs (a named pipe is
+among the inputs: opening it would wait forever)."""
+from __future__ import annotations
+
+import importlib.util
+import threading
+from pathlib import Path
+
+import pytest
+
+from kg.ingest import read_documents
+from kg.types import Document, Skipped
+
+MAKER = Path(__file__).resolve().parent / "data" / "make_hostile.py"
+READ_TIMEOUT_SECONDS = 120
+
+
+def load_maker():
+    spec = importlib.util.spec_from_file_location("make_hostile", MAKER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> tuple[Path, dict]:
+    folder = tmp_path_factory.mktemp("hostile")
+    return folder, load_maker().make_hostile(folder)
+
+
+@pytest.fixture(scope="module")
+def results(corpus) -> list:
+    """read_documents over the corpus, in a daemon thread so a hang fails instead of blocking."""
+    folder, _ = corpus
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["results"] = list(read_documents([str(folder)]))
+        except BaseException as error:  # reported by the assertion below
+            outcome["error"] = error
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(READ_TIMEOUT_SECONDS)
+    assert not worker.is_alive(), "read_documents hung on the hostile corpus"
+    assert "error" not in outcome, f"read_documents raised {outcome.get('error')!r}"
+    return outcome["results"]
+
+
+def relative(folder: Path, source: str) -> str:
+    return source[len(str(folder)) + 1:]
+
+
+def test_every_good_article_is_read_with_its_names(corpus, results) -> None:
+    folder, manifest = corpus
+    docs = {relative(folder, r.source): r for r in results if isinstance(r, Document)}
+    assert set(docs) == set(manifest["good"])
+    for source, names in manifest["good"].items():
+        for name in names:
+            assert name in docs[source].text, (source, name)
+
+
+def test_every_bad_input_is_skipped_with_a_one_line_reason(corpus, results) -> None:
+    folder, manifest = corpus
+    bad = {relative(folder, r.source): r.reason for r in results if isinstance(r, Skipped)}
+    assert set(bad) == set(manifest["bad"])
+    for source, fragment in manifest["bad"].items():
+        assert fragment.lower() in bad[source].lower(), (source, bad[source])
+        assert bad[source].strip() and "\n" not in bad[source]
+
+
+def test_unknown_kinds_and_hidden_files_yield_nothing(corpus, results) -> None:
+    folder, manifest = corpus
+    seen = {relative(folder, r.source) for r in results}
+    assert not seen & set(manifest["ignored"])
+
+
+def test_html_scripts_styles_nav_and_comments_do_not_leak(corpus, results) -> None:
+    folder, manifest = corpus
+    docs = {relative(folder, r.source): r for r in results if isinstance(r, Document)}
+    page = docs["articles/page.html"]
+    for name in manifest["hidden"]["articles/page.html"]:
+        assert name not in page.text, name
+    assert page.title == "Orchard cooperative opens cider press"
+    assert page.published == "2022-09-14"
+
+
+def test_comment_thread_and_credit_are_outside_the_body(corpus, results) -> None:
+    folder, _ = corpus
+    [harbour] = [r for r in results if isinstance(r, Document) and r.id == "harbour"]
+    body = "\n".join(harbour.text[s:e] for s, e in harbour.body_spans())
+    assert "Agnieszka Thorvald" in body
+    for furniture in ("Horatio Quillfeather", "Perpetua Vanlandingham", "Rosalind Achebe"):
+        assert furniture in harbour.text and furniture not in body
+
+
+def test_huge_file_is_read_whole(corpus, results) -> None:
+    folder, manifest = corpus
+    maker = load_maker()
+    [huge] = [
+        r for r in results
+        if isinstance(r, Document) and relative(folder, r.source) == manifest["huge"]
+    ]
+    assert len(huge.text) > maker.HUGE_CHARS
+    assert huge.text.rstrip().endswith("Casimir Delacroix closed the meeting.")
+    assert huge.body_spans()[-1][1] > maker.HUGE_CHARS
+
+
+def test_decoded_texts_are_clean_and_ids_unique(results) -> None:
+    docs = [r for r in results if isinstance(r, Document)]
+    assert len({d.id for d in docs}) == len(docs)
+    for doc in docs:
+        assert "\x00" not in doc.text and "\ufeff" not in doc.text[:1]
+        assert not any(ord(c) < 32 and c not in "\n\t\r" for c in doc.text)
+    latin = next(d for d in docs if d.id == "latin1")
+    assert "Renée Lavoisier-Dubois" in latin.text
+
+
+def test_file_names_with_quotes_backticks_and_cypher_keep_their_names(corpus, results) -> None:
+    folder, manifest = corpus
+    weird = [r for r in results if isinstance(r, Document) and "/names/" in r.source]
+    assert len(weird) == len(load_maker().WEIRD_NAMES)
+    assert any("`" in d.id for d in weird) and any("MATCH" in d.id for d in weird)
