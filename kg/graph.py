@@ -1,0 +1,189 @@
+"""The merged graph: per-document extractions reduced into one networkx ``MultiDiGraph``.
+
+Nodes are entities and documents; edges are relations (one edge per subject, type and object,
+with the evidence of every document that states it), ``MENTIONS`` (document -> entity) and
+``NEAR_DUPLICATE_OF`` (document -> document). The reduce is deterministic: the same
+extractions in any order give the same graph.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+import networkx as nx
+from datasketch import MinHash, MinHashLSH
+
+from .extract.resolve import GlobalResolution, KnownEntity, resolve_across
+from .types import Document, Entity, Extraction, Relation
+
+__all__ = [
+    "MENTIONS",
+    "NEAR_DUPLICATE_OF",
+    "NearDuplicate",
+    "near_duplicates",
+    "build_graph",
+    "relation_edge_id",
+    "localise",
+]
+
+MENTIONS = "MENTIONS"
+NEAR_DUPLICATE_OF = "NEAR_DUPLICATE_OF"
+_WORD = re.compile(r"\w+")
+_SHINGLE = 2  # word bigrams: a rewrite keeps many, unrelated stories share almost none
+_NUM_PERM = 128
+
+
+@dataclass(frozen=True, slots=True)
+class NearDuplicate:
+    source: str  # the later document (by id) points at the earlier one
+    target: str
+    similarity: float
+
+
+def _shingles(text: str) -> set[str]:
+    words = _WORD.findall(text.lower())
+    return {" ".join(words[i:i + _SHINGLE]) for i in range(max(0, len(words) - _SHINGLE + 1))}
+
+
+def _body(document: Document) -> str:
+    return " ".join(document.text[s:e] for s, e in document.body_spans())
+
+
+def near_duplicates(documents: Iterable[Document], *, threshold: float = 0.2) -> list[NearDuplicate]:
+    """Pairs of documents whose word-bigram Jaccard similarity is at least ``threshold``.
+    MinHash LSH proposes candidates (cheap on large corpora); exact Jaccard decides."""
+    shingles: dict[str, set[str]] = {}
+    for document in sorted(documents, key=lambda d: d.id):
+        grams = _shingles(_body(document))
+        if len(grams) >= 5:
+            shingles[document.id] = grams
+    # One signature per document; MinHash.bulk shares the permutations instead of drawing them anew.
+    signatures = dict(zip(shingles, MinHash.bulk(
+        ([g.encode("utf-8") for g in grams] for grams in shingles.values()), num_perm=_NUM_PERM, seed=1,
+    )))
+    lsh = MinHashLSH(threshold=max(0.05, threshold * 0.6), num_perm=_NUM_PERM)
+    for doc_id, signature in signatures.items():
+        lsh.insert(doc_id, signature)
+    pairs: set[tuple[str, str]] = set()
+    for doc_id, signature in signatures.items():
+        for other in lsh.query(signature):
+            if other != doc_id:
+                pairs.add(tuple(sorted((doc_id, other))))
+    found = []
+    for first, second in sorted(pairs):
+        a, b = shingles[first], shingles[second]
+        similarity = len(a & b) / len(a | b)
+        if similarity >= threshold:
+            found.append(NearDuplicate(second, first, round(similarity, 4)))
+    return found
+
+
+def relation_edge_id(subject: str, relation_type: str, obj: str) -> str:
+    return f"{subject}-[{relation_type}]->{obj}"
+
+
+def localise(extraction: Extraction, resolution: GlobalResolution) -> Extraction:
+    """The extraction with its entity ids replaced by the corpus-wide ids."""
+    doc_id = extraction.document.id
+    mapping = {e.id: resolution.local_to_global.get((doc_id, e.id), e.id) for e in extraction.entities}
+    by_id = {e.id: e for e in resolution.entities}
+    entities: dict[str, Entity] = {}
+    for entity in extraction.entities:
+        global_id = mapping[entity.id]
+        merged = by_id.get(global_id)
+        mentions = tuple(replace(m, entity=global_id) for m in entity.mentions)
+        if global_id in entities:
+            previous = entities[global_id]
+            mentions = tuple(sorted({*previous.mentions, *mentions}, key=lambda m: (m.start, m.end)))
+            aliases = tuple(sorted({*previous.aliases, entity.name, *entity.aliases} - {previous.name}))
+            entities[global_id] = Entity(global_id, previous.name, previous.type, aliases, mentions, previous.merged_from + entity.merged_from)
+            continue
+        name = merged.name if merged else entity.name
+        entity_type = merged.type if merged else entity.type
+        aliases = tuple(sorted({entity.name, *entity.aliases} - {name}))
+        entities[global_id] = Entity(global_id, name, entity_type, aliases, mentions, entity.merged_from)
+    relations = tuple(
+        _relabel(r, mapping) for r in extraction.relations
+        if mapping.get(r.subject, r.subject) != mapping.get(r.object, r.object)
+    )
+    return Extraction(extraction.document, tuple(sorted(entities.values(), key=lambda e: e.id)), relations, extraction.stats)
+
+
+def _relabel(relation: Relation, mapping: dict[str, str]) -> Relation:
+    return replace(relation, subject=mapping.get(relation.subject, relation.subject), object=mapping.get(relation.object, relation.object))
+
+
+def build_graph(
+    extractions: Sequence[Extraction],
+    *,
+    known: Sequence[KnownEntity] = (),
+    near_duplicate_threshold: float = 0.2,
+) -> tuple[nx.MultiDiGraph, list[Extraction]]:
+    """Reduce extractions into the merged graph. Returns the graph and the extractions with
+    corpus-wide entity ids (what ``kg extract`` writes)."""
+    ordered = sorted(extractions, key=lambda x: x.document.id)
+    resolution = resolve_across([(x.document.id, x.entities) for x in ordered], known=known)
+    local = [localise(x, resolution) for x in ordered]
+    graph = nx.MultiDiGraph()
+    mention_counts: Counter[str] = Counter()
+    document_counts: Counter[str] = Counter()
+    for extraction in local:
+        for entity in extraction.entities:
+            mention_counts[entity.id] += len(entity.mentions)
+            document_counts[entity.id] += 1
+    for entity in resolution.entities:
+        graph.add_node(
+            entity.id, kind="entity", name=entity.name, type=entity.type, aliases=list(entity.aliases),
+            mentions=mention_counts[entity.id], documents=document_counts[entity.id],
+            merged_from=[{"name": m.name, "reason": m.reason, "doc": m.doc} for m in entity.merged_from],
+        )
+    for extraction in local:
+        document = extraction.document
+        graph.add_node(
+            document.id, kind="document", title=document.title or "", source=document.source or "",
+            published=document.published or "", authors=list(document.authors), url=document.url or "",
+        )
+        for entity in extraction.entities:
+            graph.add_edge(
+                document.id, entity.id, key=f"{document.id}-[{MENTIONS}]->{entity.id}",
+                type=MENTIONS, label="mentions", count=len(entity.mentions),
+            )
+    _add_relations(graph, local)
+    for pair in near_duplicates([x.document for x in local], threshold=near_duplicate_threshold):
+        graph.add_edge(
+            pair.source, pair.target, key=f"{pair.source}-[{NEAR_DUPLICATE_OF}]->{pair.target}",
+            type=NEAR_DUPLICATE_OF, label="near duplicate of", similarity=pair.similarity,
+        )
+    return graph, local
+
+
+def _add_relations(graph: nx.MultiDiGraph, extractions: Sequence[Extraction]) -> None:
+    grouped: dict[tuple[str, str, str], list[Relation]] = defaultdict(list)
+    for extraction in extractions:
+        for relation in extraction.relations:
+            if relation.negated or relation.modality or relation.subject == relation.object:
+                continue  # hedged or denied statements are never the positive fact
+            grouped[(relation.subject, relation.type, relation.object)].append(relation)
+    for (subject, relation_type, obj), found in sorted(grouped.items()):
+        # Most confident first, so the kept rule and label do not depend on extraction order.
+        relations = sorted(found, key=lambda r: (-r.confidence, r.evidence.rule, r.label))
+        evidence: dict[tuple, dict] = {}
+        best: dict[tuple, float] = {}
+        for r in relations:
+            key = (r.evidence.doc, r.evidence.start, r.evidence.end)
+            best[key] = max(best.get(key, 0.0), r.confidence)
+            evidence.setdefault(key, {
+                "doc": r.evidence.doc, "sentence": r.evidence.sentence,
+                "start": r.evidence.start, "end": r.evidence.end, "rule": r.evidence.rule,
+            })
+        ordered = [evidence[k] for k in sorted(evidence)]
+        doubt = 1.0
+        for value in best.values():
+            doubt *= 1.0 - value
+        graph.add_edge(
+            subject, obj, key=relation_edge_id(subject, relation_type, obj), type=relation_type,
+            label=relations[0].label, weight=len(ordered), documents=len({e["doc"] for e in ordered}),
+            confidence=round(1.0 - doubt, 4), evidence=ordered,
+        )

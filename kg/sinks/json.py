@@ -1,0 +1,92 @@
+"""The contract's JSON: the merged graph (``kg build --format json``) and per-document lines
+(``kg extract``)."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO
+
+import networkx as nx
+
+from ..types import Extraction
+from .files import atomic_writer
+
+__all__ = ["graph_to_json", "write_graph_json", "read_graph_json", "extraction_record", "write_extractions"]
+
+_ENTITY_FIELDS = ("name", "type", "aliases", "mentions", "documents", "merged_from")
+_DOCUMENT_FIELDS = ("title", "source", "published", "authors", "url")
+
+
+def graph_to_json(graph: nx.MultiDiGraph) -> dict:
+    """``{"nodes": [...], "edges": [...]}`` as CONTRACT.md describes, sorted by id."""
+    nodes = []
+    for node_id, data in sorted(graph.nodes(data=True)):
+        fields = _ENTITY_FIELDS if data.get("kind") == "entity" else _DOCUMENT_FIELDS
+        node = {"id": node_id, "kind": data.get("kind")}
+        node.update({f: data[f] for f in fields if f in data})
+        nodes.append(node)
+    edges = []
+    for source, target, key, data in sorted(graph.edges(keys=True, data=True), key=lambda e: e[2]):
+        edges.append({"id": key, "source": source, "target": target, **data})
+    return {"nodes": nodes, "edges": edges}
+
+
+def write_graph_json(graph: nx.MultiDiGraph, path: str | Path) -> None:
+    with atomic_writer(path) as stream:
+        json.dump(graph_to_json(graph), stream, ensure_ascii=False, indent=1)
+        stream.write("\n")
+
+
+def read_graph_json(path: str | Path) -> dict:
+    with open(path, encoding="utf-8") as stream:
+        return json.load(stream)
+
+
+def extraction_record(extraction: Extraction) -> dict:
+    """One ``kg extract`` line."""
+    document = extraction.document
+    return {
+        "id": document.id,
+        "title": document.title,
+        "published": document.published,
+        "authors": list(document.authors),
+        "source": document.source,
+        "entities": [
+            {
+                "id": entity.id,
+                "name": entity.name,
+                "type": entity.type,
+                "aliases": list(entity.aliases),
+                "mentions": [
+                    {"text": m.text, "start": m.start, "end": m.end, "kind": m.kind} for m in entity.mentions
+                ],
+                "merged_from": [{"name": m.name, "reason": m.reason} for m in entity.merged_from],
+            }
+            for entity in extraction.entities
+        ],
+        "relations": [
+            {
+                "subject": r.subject,
+                "type": r.type,
+                "object": r.object,
+                "label": r.label,
+                "confidence": r.confidence,
+                "negated": r.negated,
+                "modality": r.modality,
+                "evidence": {
+                    "sentence": r.evidence.sentence, "start": r.evidence.start,
+                    "end": r.evidence.end, "rule": r.evidence.rule,
+                },
+            }
+            for r in extraction.relations
+        ],
+    }
+
+
+def write_extractions(extractions: Iterable[Extraction], stream: IO[str]) -> int:
+    count = 0
+    for extraction in extractions:
+        stream.write(json.dumps(extraction_record(extraction), ensure_ascii=False) + "\n")
+        count += 1
+    return count

@@ -1,0 +1,102 @@
+"""The whole pipeline with the real model on the two seed articles, checked against the gold."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kg.ids import name_key
+from kg.pipeline import BuildOptions, build
+from conftest import SEEDS, SHARED
+
+pytestmark = pytest.mark.model
+
+GOLD = SHARED / "gold" / "seeds.jsonl"
+
+
+@pytest.fixture(scope="module")
+def seed_build():
+    return build([str(SEEDS)], options=BuildOptions())
+
+
+@pytest.fixture(scope="module")
+def gold():
+    return [json.loads(line) for line in GOLD.read_text().splitlines() if line.strip()]
+
+
+def _entity_nodes(graph):
+    return {n: d for n, d in graph.nodes(data=True) if d["kind"] == "entity"}
+
+
+def _names(data):
+    return {name_key(n) for n in (data["name"], *data["aliases"])}
+
+
+def test_every_gold_entity_is_one_node_of_the_right_type(seed_build, gold):
+    entities = _entity_nodes(seed_build.graph)
+    for record in gold:
+        for expected in record["entities"]:
+            keys = {name_key(n) for n in (expected["name"], *expected["aliases"])}
+            matches = [d for d in entities.values() if _names(d) & keys]
+            assert len(matches) == 1, (expected["name"], [d["name"] for d in matches])
+            assert matches[0]["type"] == expected["type"], expected["name"]
+
+
+def test_nothing_from_comments_navigation_or_biography(seed_build, gold):
+    entities = _entity_nodes(seed_build.graph)
+    every_name = set().union(*(_names(d) for d in entities.values()))
+    for record in gold:
+        for absent in record["absent_entities"]:
+            assert name_key(absent) not in every_name, absent
+
+
+def test_document_properties_come_from_the_article(seed_build, gold):
+    documents = {n: d for n, d in seed_build.graph.nodes(data=True) if d["kind"] == "document"}
+    for record in gold:
+        node = documents[record["id"]]
+        for field, value in record["document"].items():
+            assert node[field] == value, (record["id"], field)
+
+
+def test_the_two_seeds_are_near_duplicates(seed_build):
+    pairs = [
+        (u, v, d["similarity"]) for u, v, d in seed_build.graph.edges(data=True) if d["type"] == "NEAR_DUPLICATE_OF"
+    ]
+    assert len(pairs) == 1
+    u, v, similarity = pairs[0]
+    assert {u, v} == {"000_4492bc89f768e1dd", "004_82ff1074eb669021"}
+    assert 0.0 < similarity <= 1.0
+
+
+def test_every_relation_edge_carries_evidence_inside_its_document(seed_build):
+    texts = {x.document.id: x.document.text for x in seed_build.extractions}
+    relation_edges = [d for _, _, d in seed_build.graph.edges(data=True) if d["type"] not in {"MENTIONS", "NEAR_DUPLICATE_OF"}]
+    assert relation_edges
+    for data in relation_edges:
+        assert data["weight"] == len(data["evidence"]) >= 1
+        for evidence in data["evidence"]:
+            assert texts[evidence["doc"]][evidence["start"]:evidence["end"]] == evidence["sentence"]
+
+
+def test_mention_offsets_point_at_their_text_and_ids_are_global(seed_build):
+    node_ids = set(seed_build.graph.nodes)
+    for extraction in seed_build.extractions:
+        text = extraction.document.text
+        for entity in extraction.entities:
+            assert entity.id in node_ids
+            for mention in entity.mentions:
+                assert text[mention.start:mention.end] == mention.text
+
+
+def test_the_build_is_the_same_twice(seed_build):
+    from kg.sinks.json import graph_to_json
+
+    again = build([str(SEEDS)], options=BuildOptions())
+    assert graph_to_json(again.graph) == graph_to_json(seed_build.graph)
+
+
+def test_summary_reports_furniture_set_aside(seed_build):
+    summary = seed_build.summary
+    assert summary.documents == 2 and not summary.skipped
+    assert summary.boilerplate_chars > 0
+    assert any("furniture" in line for line in summary.lines())
