@@ -1,0 +1,526 @@
+"""Loading kg's graph into Neo4j, and taking documents out again.
+
+The model (CONTRACT.md): ``(:Entity:<Type> {id, name, type, aliases, mentions, documents})``,
+``(:Document {id, title, source, published, authors})``, ``(:Document)-[:MENTIONS {count}]->(:Entity)``,
+``(:Entity)-[:<RELATION> {id, label, weight, documents, confidence, evidence_docs,
+evidence_sentences, evidence_starts, evidence_ends}]->(:Entity)`` and
+``(:Document)-[:NEAR_DUPLICATE_OF {similarity}]->(:Document)``.
+
+Loading is idempotent (MERGE on ids, evidence deduplicated by document and offsets) and additive
+(a new document's evidence joins the edges already there). Rows go in ``UNWIND $rows`` batches,
+each batch one managed transaction (``execute_write`` retries transient failures); labels and
+relationship types are validated names (kg.sinks.cypher), every value is a parameter.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import neo4j
+from neo4j import GraphDatabase
+from neo4j import exceptions as neo4j_exceptions
+
+from kg.errors import InputError, Neo4jError
+from kg.sinks.cypher import checked_name, statement, statements
+
+__all__ = [
+    "DEFAULT_URI",
+    "DEFAULT_USERNAME",
+    "DEFAULT_BATCH_SIZE",
+    "DEFAULT_WRITERS",
+    "Neo4jSettings",
+    "LoadPlan",
+    "LoadSummary",
+    "RemoveSummary",
+    "settings_from_env",
+    "connect",
+    "plan_load",
+    "load_graph",
+    "remove_documents",
+    "neo4j_error_message",
+]
+
+DEFAULT_URI = "neo4j://localhost:7687"
+DEFAULT_USERNAME = "neo4j"
+DEFAULT_BATCH_SIZE = 5_000
+DEFAULT_WRITERS = 2  # concurrent write transactions
+DEFAULT_TIMEOUT = 15.0  # seconds to connect, and to wait for a pooled connection
+
+_DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
+_AUTH_RATE_LIMIT = "Neo.ClientError.Security.AuthenticationRateLimit"
+_RELATION_FIELDS = {"id", "source", "target", "type", "label", "weight", "documents", "confidence", "evidence"}
+_ENTITY_FIELDS = {"id", "kind", "aliases", "mentions", "documents"}
+_DOCUMENT_FIELDS = {"id", "kind"}
+_STRUCTURAL_TYPES = {"MENTIONS", "NEAR_DUPLICATE_OF"}
+
+
+# ---------------------------------------------------------------- settings and connection
+
+
+@dataclass(frozen=True)
+class Neo4jSettings:
+    """Where and as whom to connect. The password never appears in repr() or messages."""
+
+    uri: str = DEFAULT_URI
+    username: str = DEFAULT_USERNAME
+    password: str | None = field(default=None, repr=False)
+    database: str | None = None  # None: the server's default database
+    timeout: float = DEFAULT_TIMEOUT
+
+    def __repr__(self) -> str:
+        return (f"Neo4jSettings(uri={self.display_uri!r}, username={self.username!r}, "
+                f"database={self.database!r}, timeout={self.timeout!r})")
+
+    @property
+    def display_uri(self) -> str:
+        """The URI without any user:password@ part, safe to print."""
+        parts = urlsplit(self.uri)
+        if parts.username is None and parts.password is None:
+            return self.uri
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def settings_from_env(
+    *,
+    uri: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    database: str | None = None,
+    timeout: float | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Neo4jSettings:
+    """Settings from NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD and NEO4J_DATABASE; arguments override.
+    The password stays None when neither gives one (the CLI then prompts)."""
+    env = os.environ if environ is None else environ
+    return Neo4jSettings(
+        uri=uri or env.get("NEO4J_URI") or DEFAULT_URI,
+        username=username or env.get("NEO4J_USERNAME") or DEFAULT_USERNAME,
+        password=password if password is not None else env.get("NEO4J_PASSWORD"),
+        database=database or env.get("NEO4J_DATABASE") or None,
+        timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+    )
+
+
+def neo4j_error_message(error: Exception, settings: Neo4jSettings) -> str:
+    """One line that says what went wrong talking to Neo4j, without the password."""
+    where = settings.display_uri
+    if isinstance(error, neo4j_exceptions.AuthError):
+        text = f"Neo4j at {where} refused the login of user {settings.username!r}: wrong user name or password"
+    elif isinstance(error, neo4j_exceptions.ClientError) and error.code == _AUTH_RATE_LIMIT:
+        text = (f"Neo4j at {where} refuses logins of user {settings.username!r} for a while after too many "
+                "wrong passwords; wait and check the password")
+    elif isinstance(error, neo4j_exceptions.ClientError) and error.code == _DATABASE_NOT_FOUND:
+        text = f"Neo4j at {where} has no database {settings.database!r}"
+    elif isinstance(error, (neo4j_exceptions.ServiceUnavailable, neo4j_exceptions.SessionExpired)):
+        text = f"cannot reach Neo4j at {where}: {_connection_reason(str(error))}"
+    elif isinstance(error, (neo4j_exceptions.ConfigurationError, ValueError)):
+        text = f"invalid Neo4j settings for {where}: {_one_line(str(error))}"
+    elif isinstance(error, neo4j_exceptions.Neo4jError):
+        text = f"Neo4j at {where} failed: {error.code}: {_one_line(error.message or str(error))}"
+    else:
+        text = f"Neo4j at {where} failed: {_one_line(str(error)) or type(error).__name__}"
+    return _scrub(text, settings.password)
+
+
+def _connection_reason(message: str) -> str:
+    # The driver nests the socket error as "(reason [Errno 111] Connection refused)".
+    reasons = re.findall(r"reason[:\s]+(.+?)\)?\s*$", message, flags=re.MULTILINE)
+    if reasons:
+        return reasons[-1].strip()
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    return lines[-1] if lines else "no answer"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _scrub(text: str, secret: str | None) -> str:
+    return text.replace(secret, "***") if secret else text
+
+
+_BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+
+@contextmanager
+def connect(settings: Neo4jSettings) -> Iterator[neo4j.Driver]:
+    """A driver that has logged in and found the database; driver errors inside the block
+    become one-line kg.errors.Neo4jError."""
+    scheme = settings.uri.split("://", 1)[0].lower() if "://" in settings.uri else ""
+    if scheme not in _BOLT_SCHEMES:
+        # The driver's own error for http:// is a missing optional package, not the real problem.
+        raise Neo4jError(_scrub(f"invalid Neo4j settings for {settings.uri!r}: the URI must start with one of "
+                                + ", ".join(f"{s}://" for s in _BOLT_SCHEMES), settings.password))
+    auth = neo4j.basic_auth(settings.username, settings.password or "")
+    try:
+        driver = GraphDatabase.driver(
+            settings.uri,
+            auth=auth,
+            connection_timeout=settings.timeout,
+            connection_acquisition_timeout=settings.timeout,
+            max_transaction_retry_time=max(settings.timeout, 30.0),
+            user_agent="kg",
+        )
+    except (neo4j_exceptions.ConfigurationError, ValueError) as error:
+        raise Neo4jError(neo4j_error_message(error, settings)) from None
+    try:
+        driver.verify_connectivity()
+        # A missing database only shows when a query runs against it.
+        driver.execute_query("RETURN 1", database_=settings.database)
+        yield driver
+    except (neo4j_exceptions.Neo4jError, neo4j_exceptions.DriverError) as error:
+        raise Neo4jError(neo4j_error_message(error, settings)) from None
+    finally:
+        driver.close()
+
+
+# ---------------------------------------------------------------- planning (pure)
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """The rows to send, grouped the way the statements need them."""
+
+    documents: tuple[dict, ...]
+    entities: Mapping[str, tuple[dict, ...]]  # label -> rows
+    entity_counts: tuple[dict, ...]
+    mentions: tuple[dict, ...]
+    near_duplicates: tuple[dict, ...]
+    relations: Mapping[str, tuple[dict, ...]]  # relationship type -> rows
+
+    @property
+    def relation_count(self) -> int:
+        return sum(len(rows) for rows in self.relations.values())
+
+    @property
+    def entity_count(self) -> int:
+        return sum(len(rows) for rows in self.entities.values())
+
+
+def plan_load(graph: Mapping[str, Any]) -> LoadPlan:
+    """Check a contract graph dict and turn it into parameter rows. Raises InputError on a graph
+    kg could not have written, SchemaError on an unsafe label or relationship type."""
+    if not isinstance(graph, Mapping) or not isinstance(graph.get("nodes"), list) or not isinstance(graph.get("edges"), list):
+        raise InputError("not a kg graph: expected a JSON object with 'nodes' and 'edges' lists")
+    kinds: dict[str, str] = {}
+    documents: list[dict] = []
+    entities: dict[str, list[dict]] = defaultdict(list)
+    counts: list[dict] = []
+    for node in graph["nodes"]:
+        node_id = _required_str(node, "id", "node")
+        kind = node.get("kind")
+        if node_id in kinds:
+            raise InputError(f"graph has two nodes with id {node_id!r}")
+        kinds[node_id] = kind
+        if kind == "document":
+            documents.append({"id": node_id, "props": _properties(node, _DOCUMENT_FIELDS)})
+        elif kind == "entity":
+            label = checked_name(_required_str(node, "type", f"entity {node_id!r}"), what="entity type")
+            entities[label].append({
+                "id": node_id,
+                "aliases": _unique_strings(node.get("aliases") or []),
+                "props": _properties(node, _ENTITY_FIELDS),
+            })
+            counts.append({"id": node_id, "mentions": int(node.get("mentions") or 0),
+                           "documents": int(node.get("documents") or 0)})
+        else:
+            raise InputError(f"node {node_id!r} has kind {kind!r}; expected 'entity' or 'document'")
+
+    mentions: list[dict] = []
+    near_duplicates: list[dict] = []
+    relations: dict[str, list[dict]] = defaultdict(list)
+    for edge in graph["edges"]:
+        edge_type = _required_str(edge, "type", "edge")
+        source = _required_str(edge, "source", f"{edge_type} edge")
+        target = _required_str(edge, "target", f"{edge_type} edge")
+        if edge_type == "MENTIONS":
+            _expect_kinds(edge_type, source, target, ("document", "entity"), kinds)
+            count = edge.get("count", edge.get("weight", 1))
+            mentions.append({"source": source, "target": target, "count": int(count if count is not None else 1)})
+        elif edge_type == "NEAR_DUPLICATE_OF":
+            _expect_kinds(edge_type, source, target, ("document", "document"), kinds)
+            near_duplicates.append({"source": source, "target": target, "similarity": edge.get("similarity")})
+        else:
+            checked_name(edge_type, what="relation type")
+            _expect_kinds(edge_type, source, target, ("entity", "entity"), kinds)
+            relations[edge_type].append(_relation_row(edge, source, target))
+    return LoadPlan(
+        documents=tuple(documents),
+        entities={label: tuple(rows) for label, rows in sorted(entities.items())},
+        entity_counts=tuple(counts),
+        mentions=tuple(mentions),
+        near_duplicates=tuple(near_duplicates),
+        relations={name: tuple(rows) for name, rows in sorted(relations.items())},
+    )
+
+
+def _relation_row(edge: Mapping[str, Any], source: str, target: str) -> dict:
+    evidence = _unique_evidence(edge.get("evidence") or [])
+    distinct_docs = len({item["doc"] for item in evidence})
+    return {
+        "id": edge.get("id") or f"{source}|{edge['type']}|{target}",
+        "source": source,
+        "target": target,
+        "label": edge.get("label") or edge["type"].lower().replace("_", " "),
+        "weight": int(edge.get("weight") or len(evidence)),
+        "documents": int(edge.get("documents") or distinct_docs),
+        "confidence": float(edge["confidence"]) if edge.get("confidence") is not None else None,
+        "evidence": evidence,
+        "props": _properties(edge, _RELATION_FIELDS),
+    }
+
+
+def _unique_evidence(items: Iterable[Mapping[str, Any]]) -> list[dict]:
+    """Evidence in a shape Neo4j lists can hold (no nulls), each (doc, start, end) once."""
+    seen: set[tuple] = set()
+    unique: list[dict] = []
+    for item in items:
+        row = {
+            "doc": str(item.get("doc") or ""),
+            "sentence": str(item.get("sentence") or ""),
+            "start": int(item["start"]) if item.get("start") is not None else -1,
+            "end": int(item["end"]) if item.get("end") is not None else -1,
+        }
+        key = (row["doc"], row["start"], row["end"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(row)
+    return unique
+
+
+def _expect_kinds(edge_type: str, source: str, target: str, expected: tuple[str, str],
+                  kinds: Mapping[str, str]) -> None:
+    for end, node_id, kind in zip(("source", "target"), (source, target), expected):
+        if node_id not in kinds:
+            raise InputError(f"{edge_type} edge {source!r} -> {target!r}: {end} is not a node of the graph")
+        if kinds[node_id] != kind:
+            raise InputError(f"{edge_type} edge {source!r} -> {target!r}: {end} should be a {kind}")
+
+
+def _required_str(item: Any, key: str, what: str) -> str:
+    value = item.get(key) if isinstance(item, Mapping) else None
+    if not isinstance(value, str) or not value:
+        raise InputError(f"{what} without a {key!r}: {_preview(item)}")
+    return value
+
+
+def _preview(item: Any) -> str:
+    text = json.dumps(item, ensure_ascii=False, default=str) if isinstance(item, Mapping) else repr(item)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _unique_strings(values: Iterable[Any]) -> list[str]:
+    return list(dict.fromkeys(str(v) for v in values if v is not None and str(v)))
+
+
+def _properties(item: Mapping[str, Any], skip: set[str]) -> dict:
+    """Item fields as Neo4j property values. None is left out (so a later load cannot erase a
+    value with nothing); maps and mixed lists become JSON text."""
+    return {key: _property_value(value) for key, value in item.items()
+            if key not in skip and value is not None}
+
+
+def _property_value(value: Any) -> Any:
+    if isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, (list, tuple)):
+        kinds = {type(v) for v in value}
+        if all(v is not None for v in value) and len(kinds) <= 1 and kinds <= {str, bool, int, float}:
+            return list(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+# ---------------------------------------------------------------- writing
+
+
+_COUNTERS = ("nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted",
+             "properties_set", "labels_added")
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    """What one load sent and what it changed."""
+
+    documents: int
+    entities: int
+    mentions: int
+    relations: int
+    near_duplicates: int
+    nodes_created: int
+    relationships_created: int
+    properties_set: int
+    labels_added: int
+    evidence_added: int
+    seconds: float
+
+    @property
+    def nodes_updated(self) -> int:
+        """Nodes of the input that were already there (their properties were refreshed)."""
+        return self.documents + self.entities - self.nodes_created
+
+    @property
+    def relationships_updated(self) -> int:
+        return self.mentions + self.relations + self.near_duplicates - self.relationships_created
+
+    def lines(self) -> list[str]:
+        return [
+            f"read {self.documents} documents, {self.entities} entities, {self.relations} relations, "
+            f"{self.mentions} mentions, {self.near_duplicates} near-duplicate links",
+            f"nodes: {self.nodes_created} created, {self.nodes_updated} already there",
+            f"relationships: {self.relationships_created} created, {self.relationships_updated} already there; "
+            f"{self.evidence_added} evidence sentences added",
+            f"done in {self.seconds:.1f} s",
+        ]
+
+
+@dataclass(frozen=True)
+class RemoveSummary:
+    """What taking documents out removed."""
+
+    removed: tuple[str, ...]
+    missing: tuple[str, ...]
+    edges_deleted: int
+    edges_updated: int
+    entities_deleted: int
+    entities_updated: int
+
+    def lines(self) -> list[str]:
+        lines = [
+            f"removed {len(self.removed)} documents",
+            f"relations: {self.edges_deleted} deleted (no evidence left), {self.edges_updated} lost some evidence",
+            f"entities: {self.entities_deleted} deleted (nothing else supports them), {self.entities_updated} recounted",
+        ]
+        if self.missing:
+            lines.append("not in the database: " + ", ".join(self.missing))
+        return lines
+
+
+Progress = Callable[[str, int], None]  # (step name, rows done in this call)
+
+
+def load_graph(
+    graph: Mapping[str, Any],
+    *,
+    settings: Neo4jSettings,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    writers: int = DEFAULT_WRITERS,
+    progress: Progress | None = None,
+) -> LoadSummary:
+    """Write a contract graph dict into Neo4j: schema first, then nodes, then relationships,
+    then the entities' counts. Within each of those phases up to ``writers`` batches are written
+    at once (a deadlock between them is a transient error, and the batch is retried)."""
+    if batch_size < 1 or writers < 1:
+        raise ValueError("batch_size and writers must be at least 1")
+    plan = plan_load(graph)
+    started = time.perf_counter()
+    totals: dict[str, int] = dict.fromkeys(_COUNTERS, 0)
+    evidence_added = 0
+    phases: list[list[tuple[str, str, Sequence[dict]]]] = [
+        [("documents", statement("merge_documents"), plan.documents)]
+        + [(f"entities:{label}", statement("merge_entities", label=label), rows)
+           for label, rows in plan.entities.items()],
+        [("mentions", statement("merge_mentions"), plan.mentions),
+         ("near duplicates", statement("merge_near_duplicates"), plan.near_duplicates)]
+        + [(f"relations:{name}", statement("merge_relations", type=name), rows)
+           for name, rows in plan.relations.items()],
+        [("entity counts", statement("refresh_entity_counts"), plan.entity_counts)],
+    ]
+    with connect(settings) as driver:
+        with driver.session(database=settings.database) as session:
+            for ddl in statements("schema"):
+                _add_counters(totals, _write(session, ddl, None)[1])
+            session.run(statement("await_indexes")).consume()
+
+        def write_batch(query: str, batch: Sequence[dict]) -> tuple[list[dict], Any]:
+            # Sessions are not thread-safe: one per batch, from the driver's connection pool.
+            with driver.session(database=settings.database) as batch_session:
+                return _write(batch_session, query, batch)
+
+        with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="kg-neo4j") as pool:
+            for phase in phases:
+                pending = {pool.submit(write_batch, query, batch): (name, len(batch))
+                           for name, query, rows in phase for batch in _batches(rows, batch_size)}
+                try:
+                    for done in as_completed(pending):
+                        records, counters = done.result()
+                        _add_counters(totals, counters)
+                        evidence_added += sum(record.get("evidence_added") or 0 for record in records)
+                        if progress is not None:
+                            progress(*pending[done])
+                finally:
+                    for future in pending:
+                        future.cancel()
+    return LoadSummary(
+        documents=len(plan.documents),
+        entities=plan.entity_count,
+        mentions=len(plan.mentions),
+        relations=plan.relation_count,
+        near_duplicates=len(plan.near_duplicates),
+        nodes_created=totals["nodes_created"],
+        relationships_created=totals["relationships_created"],
+        properties_set=totals["properties_set"],
+        labels_added=totals["labels_added"],
+        evidence_added=evidence_added,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def remove_documents(doc_ids: Iterable[str], *, settings: Neo4jSettings) -> RemoveSummary:
+    """Take documents out in one transaction: their evidence, their mentions, their near-duplicate
+    links, and every edge and entity that only they supported."""
+    wanted = sorted(set(doc_ids))
+    if not wanted:
+        return RemoveSummary((), (), 0, 0, 0, 0)
+
+    def work(tx: neo4j.ManagedTransaction) -> tuple[dict, dict, dict]:
+        evidence = tx.run(statement("remove_evidence"), doc_ids=wanted).single(strict=True).data()
+        removed = tx.run(statement("remove_documents"), doc_ids=wanted).single(strict=True).data()
+        touched = sorted(set(evidence["touched"]) | set(removed["mentioned"]))
+        pruned = tx.run(statement("prune_entities"), entity_ids=touched).single(strict=True).data()
+        return evidence, removed, pruned
+
+    with connect(settings) as driver, driver.session(database=settings.database) as session:
+        evidence, removed, pruned = session.execute_write(work)
+    # A document known only through evidence (no Document node) counts as removed too.
+    found = tuple(sorted(set(removed["removed"]) | set(evidence["cited"])))
+    missing = tuple(doc for doc in wanted if doc not in found)
+    return RemoveSummary(
+        removed=found,
+        missing=missing,
+        edges_deleted=evidence["edges_deleted"] or 0,
+        edges_updated=evidence["edges_updated"] or 0,
+        entities_deleted=pruned["entities_deleted"] or 0,
+        entities_updated=pruned["entities_updated"] or 0,
+    )
+
+
+def _write(session: neo4j.Session, query: str, rows: Sequence[dict] | None) -> tuple[list[dict], Any]:
+    """Run one statement in one managed write transaction (retried on transient errors)."""
+
+    def work(tx: neo4j.ManagedTransaction) -> tuple[list[dict], Any]:
+        result = tx.run(query, rows=list(rows)) if rows is not None else tx.run(query)
+        records = [record.data() for record in result]
+        return records, result.consume().counters
+
+    return session.execute_write(work)
+
+
+def _add_counters(totals: dict[str, int], counters: Any) -> None:
+    for name in _COUNTERS:
+        totals[name] += getattr(counters, name, 0)
+
+
+def _batches(rows: Sequence[dict], size: int) -> Iterator[Sequence[dict]]:
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]

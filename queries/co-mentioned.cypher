@@ -1,0 +1,17 @@
+// Entities co-mentioned with X: other entities named in the same documents, by how many
+// documents they share with X.
+// Parameters:
+//   $entity (string): id, name or alias of X
+//   $limit (integer, default 25): at most this many entities
+MATCH (e:Entity)
+WHERE e.id = $entity OR toLower(e.name) = toLower($entity)
+   OR any(alias IN e.aliases WHERE toLower(alias) = toLower($entity))
+MATCH (e)<-[:MENTIONS]-(d:Document)-[:MENTIONS]->(other:Entity)
+WHERE other <> e
+WITH other, count(DISTINCT d) AS shared, collect(DISTINCT d.id) AS docs
+RETURN other.name AS entity,
+       other.type AS type,
+       shared AS shared_documents,
+       docs[..5] AS sample_documents
+ORDER BY shared_documents DESC, entity
+LIMIT $limit

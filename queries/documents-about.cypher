@@ -1,0 +1,13 @@
+// Documents about X: every document that mentions X, those that mention it most first, then newest.
+// Parameters:
+//   $entity (string): id, name or alias of X
+MATCH (e:Entity)
+WHERE e.id = $entity OR toLower(e.name) = toLower($entity)
+   OR any(alias IN e.aliases WHERE toLower(alias) = toLower($entity))
+MATCH (d:Document)-[m:MENTIONS]->(e)
+RETURN d.id AS document,
+       d.title AS title,
+       d.published AS published,
+       d.source AS source,
+       m.count AS mentions
+ORDER BY mentions DESC, published DESC, document

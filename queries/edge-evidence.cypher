@@ -1,0 +1,23 @@
+// The evidence behind one edge: each sentence that supports "$subject $relation $object", with its
+// document's title and date and the sentence's character offsets.
+// Parameters:
+//   $subject (string): id, name or alias of the subject entity
+//   $object (string): id, name or alias of the object entity
+//   $relation (string, default ""): relation type such as BANNED; empty for any type
+MATCH (s:Entity)-[r]->(o:Entity)
+WHERE ($relation = '' OR type(r) = $relation)
+  AND (s.id = $subject OR toLower(s.name) = toLower($subject)
+       OR any(alias IN s.aliases WHERE toLower(alias) = toLower($subject)))
+  AND (o.id = $object OR toLower(o.name) = toLower($object)
+       OR any(alias IN o.aliases WHERE toLower(alias) = toLower($object)))
+  AND r.evidence_docs IS NOT NULL
+UNWIND range(0, size(r.evidence_docs) - 1) AS i
+OPTIONAL MATCH (d:Document {id: r.evidence_docs[i]})
+RETURN type(r) AS relation,
+       r.evidence_docs[i] AS document,
+       d.title AS title,
+       d.published AS published,
+       r.evidence_sentences[i] AS sentence,
+       r.evidence_starts[i] AS start,
+       r.evidence_ends[i] AS end
+ORDER BY relation, published, document, start

@@ -1,0 +1,336 @@
+"""kg.sinks.neo4j: planning rows (pure) and loading/removing against a real Neo4j server."""
+from __future__ import annotations
+
+import copy
+import socket
+import time
+
+import neo4j
+import pytest
+
+from conftest_neo4j import database_state, graph_counts, make_sample_graph, sample_graph_for
+from kg.errors import InputError, Neo4jError, SchemaError
+from kg.sinks.neo4j import (
+    DEFAULT_URI,
+    Neo4jSettings,
+    connect,
+    load_graph,
+    plan_load,
+    remove_documents,
+    settings_from_env,
+)
+
+ALL_DOCS = {"doc-a", "doc-b", "doc-c", "doc-d"}
+
+
+# ---------------------------------------------------------------- pure: settings and planning
+
+
+def test_settings_come_from_the_environment_and_flags_override():
+    env = {"NEO4J_URI": "neo4j+s://example.invalid", "NEO4J_USERNAME": "analyst",
+           "NEO4J_PASSWORD": "pw-from-env", "NEO4J_DATABASE": "news"}
+    from_env = settings_from_env(environ=env)
+    assert (from_env.uri, from_env.username, from_env.password, from_env.database) == (
+        "neo4j+s://example.invalid", "analyst", "pw-from-env", "news")
+    overridden = settings_from_env(environ=env, uri="bolt://127.0.0.1:7999", database="other", password="x")
+    assert (overridden.uri, overridden.database, overridden.password) == ("bolt://127.0.0.1:7999", "other", "x")
+    defaults = settings_from_env(environ={})
+    assert (defaults.uri, defaults.username, defaults.password, defaults.database) == (
+        DEFAULT_URI, "neo4j", None, None)
+
+
+def test_the_password_is_not_in_repr_nor_in_the_displayed_uri():
+    settings = Neo4jSettings(uri="bolt://someone:hunter2-secret@db.example:7687", password="hunter2-secret")
+    assert "hunter2-secret" not in repr(settings)
+    assert settings.display_uri == "bolt://db.example:7687"
+
+
+def test_plan_groups_rows_by_label_and_type():
+    plan = plan_load(make_sample_graph())
+    assert set(plan.entities) == {"Organization", "Person", "Location"}
+    assert len(plan.entities["Organization"]) == 4
+    assert set(plan.relations) == {"BANNED", "EXEMPTED", "BASED_IN", "PULLED_PRODUCTS", "FOUNDED"}
+    assert len(plan.documents) == 4 and len(plan.mentions) == 11 and len(plan.near_duplicates) == 1
+    banned = plan.relations["BANNED"][0]
+    assert banned["weight"] == 3 and banned["documents"] == 2
+    assert [e["doc"] for e in banned["evidence"]] == ["doc-a", "doc-a", "doc-b"]
+
+
+def test_plan_drops_repeated_evidence_and_fills_missing_offsets():
+    graph = make_sample_graph()
+    founded = next(e for e in graph["edges"] if e["type"] == "FOUNDED")
+    founded["evidence"] = [founded["evidence"][0], dict(founded["evidence"][0]),
+                           {"doc": "doc-d", "sentence": "No offsets here."}]
+    rows = plan_load(graph).relations["FOUNDED"][0]["evidence"]
+    assert len(rows) == 2
+    assert rows[1] == {"doc": "doc-d", "sentence": "No offsets here.", "start": -1, "end": -1}
+
+
+@pytest.mark.parametrize("bad_type", ["Organization) DETACH DELETE (n", "organization", "Org-Name", "", "Org`x"])
+def test_entity_types_that_are_not_plain_names_are_refused(bad_type):
+    graph = make_sample_graph()
+    graph["nodes"][5]["type"] = bad_type
+    with pytest.raises((SchemaError, InputError)):
+        plan_load(graph)
+
+
+@pytest.mark.parametrize("bad_type", ["BANNED]->() DETACH DELETE x //", "banned", "1BANNED", "BAN NED"])
+def test_relation_types_that_are_not_plain_names_are_refused(bad_type):
+    graph = make_sample_graph()
+    next(e for e in graph["edges"] if e["type"] == "FOUNDED")["type"] = bad_type
+    with pytest.raises(SchemaError):
+        plan_load(graph)
+
+
+def test_edges_to_unknown_nodes_and_bad_shapes_are_input_errors():
+    graph = make_sample_graph()
+    graph["edges"].append({"source": "organization:velmart", "target": "organization:nobody",
+                           "type": "SUED", "evidence": []})
+    with pytest.raises(InputError, match="organization:nobody|target"):
+        plan_load(graph)
+    with pytest.raises(InputError):
+        plan_load({"nodes": "not a list", "edges": []})
+    with pytest.raises(InputError, match="two nodes"):
+        plan_load({"nodes": [{"id": "x", "kind": "document"}] * 2, "edges": []})
+
+
+def test_values_become_neo4j_property_values():
+    graph = {"nodes": [{"id": "d", "kind": "document", "title": None, "authors": ["A", "B"],
+                        "meta": {"k": 1}, "mixed": [1, "a"]}], "edges": []}
+    props = plan_load(graph).documents[0]["props"]
+    assert "title" not in props  # None is left out rather than erasing a stored value
+    assert props["authors"] == ["A", "B"]
+    assert props["meta"] == '{"k": 1}' and props["mixed"] == '[1, "a"]'
+
+
+# ---------------------------------------------------------------- real server
+
+
+def _normalised(state: dict) -> dict:
+    """A database state where list order that loading order may change (aliases, evidence) is sorted."""
+    nodes = []
+    for labels, props in state["nodes"]:
+        props = dict(props)
+        if "aliases" in props:
+            props["aliases"] = sorted(props["aliases"])
+        nodes.append((labels, props))
+    relationships = []
+    for source, rel_type, target, props in state["relationships"]:
+        props = dict(props)
+        if "evidence_docs" in props:
+            evidence = sorted(zip(props.pop("evidence_docs"), props.pop("evidence_sentences"),
+                                  props.pop("evidence_starts"), props.pop("evidence_ends")))
+            props["evidence"] = evidence
+        relationships.append((source, rel_type, target, props))
+    return {"nodes": sorted(nodes, key=repr), "relationships": sorted(relationships, key=repr)}
+
+
+@pytest.mark.neo4j
+def test_load_writes_the_contract_model(empty_neo4j, neo4j_driver):
+    summary = load_graph(make_sample_graph(), settings=empty_neo4j)
+    assert (summary.documents, summary.entities, summary.relations, summary.mentions, summary.near_duplicates) == (
+        4, 6, 5, 11, 1)
+    assert summary.nodes_created == 10 and summary.relationships_created == 17
+    assert summary.evidence_added == 8
+
+    records, _, _ = neo4j_driver.execute_query(
+        "MATCH (e:Entity {id: 'organization:zentrix-labs'}) RETURN labels(e) AS labels, properties(e) AS p")
+    entity = records[0]
+    assert sorted(entity["labels"]) == ["Entity", "Organization"]
+    assert entity["p"] == {"id": "organization:zentrix-labs", "name": "Zentrix Labs", "type": "Organization",
+                           "aliases": ["Zentrix", "Zentrix Labs Inc."], "mentions": 9, "documents": 4}
+
+    records, _, _ = neo4j_driver.execute_query(
+        "MATCH (:Entity {id: 'organization:trade-safety-board'})-[r:BANNED]->(:Entity {id: 'organization:zentrix-labs'}) "
+        "RETURN properties(r) AS p")
+    banned = records[0]["p"]
+    assert banned["label"] == "banned" and banned["weight"] == 3 and banned["documents"] == 2
+    assert banned["confidence"] == pytest.approx(0.9)
+    assert banned["evidence_docs"] == ["doc-a", "doc-a", "doc-b"]
+    assert banned["evidence_sentences"][2] == "The ban by the TSB came last week."
+    assert banned["evidence_starts"] == [0, 64, 120]
+
+    records, _, _ = neo4j_driver.execute_query(
+        "MATCH (d:Document {id: 'doc-b'}) RETURN properties(d) AS p, "
+        "[(d)-[m:MENTIONS]->(e) | [e.id, m.count]] AS mentions, "
+        "[(c)-[n:NEAR_DUPLICATE_OF]->(d) | [c.id, n.similarity]] AS copies")
+    doc = records[0]
+    assert doc["p"] == {"id": "doc-b", "title": "Velmart drops Zentrix products", "source": "b.txt",
+                        "published": "2021-03-05", "authors": ["Ned Faro", "Lia Stone"]}
+    assert sorted(doc["mentions"]) == [["organization:trade-safety-board", 1], ["organization:velmart", 2],
+                                       ["organization:zentrix-labs", 2]]
+    assert doc["copies"] == [["doc-c", pytest.approx(0.93)]]
+
+
+@pytest.mark.neo4j
+def test_load_creates_constraints_and_the_full_text_index(empty_neo4j, neo4j_driver):
+    load_graph(make_sample_graph(), settings=empty_neo4j)
+    constraints, _, _ = neo4j_driver.execute_query(
+        "SHOW CONSTRAINTS YIELD type, labelsOrTypes, properties RETURN type, labelsOrTypes, properties")
+    shapes = {(c["type"], tuple(c["labelsOrTypes"]), tuple(c["properties"])) for c in constraints}
+    assert ("UNIQUENESS", ("Entity",), ("id",)) in shapes
+    assert ("UNIQUENESS", ("Document",), ("id",)) in shapes
+    found, _, _ = neo4j_driver.execute_query(
+        "CALL db.index.fulltext.queryNodes('kg_entity_names', $q) YIELD node RETURN node.id AS id", q="TSB")
+    assert [r["id"] for r in found] == ["organization:trade-safety-board"]
+    with pytest.raises(neo4j.exceptions.ConstraintError):
+        neo4j_driver.execute_query("CREATE (:Entity {id: 'organization:velmart'})")
+
+
+@pytest.mark.neo4j
+def test_loading_twice_leaves_the_database_as_after_one_load(empty_neo4j, neo4j_driver):
+    load_graph(make_sample_graph(), settings=empty_neo4j)
+    counts_once, state_once = graph_counts(neo4j_driver), database_state(neo4j_driver)
+    again = load_graph(make_sample_graph(), settings=empty_neo4j)
+    assert graph_counts(neo4j_driver) == counts_once
+    assert database_state(neo4j_driver) == state_once
+    assert (again.nodes_created, again.relationships_created, again.evidence_added, again.labels_added) == (0, 0, 0, 0)
+    assert again.nodes_updated == 10 and again.relationships_updated == 17
+
+
+@pytest.mark.neo4j
+def test_batch_size_does_not_change_the_result(empty_neo4j, neo4j_driver):
+    load_graph(make_sample_graph(), settings=empty_neo4j)
+    default_batches = database_state(neo4j_driver)
+    neo4j_driver.execute_query("MATCH (n) DETACH DELETE n")
+    load_graph(make_sample_graph(), settings=empty_neo4j, batch_size=2)
+    assert database_state(neo4j_driver) == default_batches
+
+
+@pytest.mark.neo4j
+def test_loading_documents_one_corpus_at_a_time_adds_up_to_loading_them_together(empty_neo4j, neo4j_driver):
+    load_graph(make_sample_graph(), settings=empty_neo4j)
+    together = _normalised(database_state(neo4j_driver))
+    neo4j_driver.execute_query("MATCH (n) DETACH DELETE n")
+
+    first = load_graph(sample_graph_for({"doc-a", "doc-b"}), settings=empty_neo4j)
+    second = load_graph(sample_graph_for({"doc-b", "doc-c", "doc-d"}), settings=empty_neo4j)
+    # doc-b's evidence was already there: only doc-c's and doc-d's sentences are new.
+    assert first.evidence_added == 6 and second.evidence_added == 2
+    assert _normalised(database_state(neo4j_driver)) == together
+    load_graph(sample_graph_for({"doc-c"}), settings=empty_neo4j)
+    assert _normalised(database_state(neo4j_driver)) == together
+
+
+@pytest.mark.neo4j
+def test_removing_a_document_matches_never_having_loaded_it(empty_neo4j, neo4j_driver):
+    load_graph(sample_graph_for(ALL_DOCS - {"doc-a"}), settings=empty_neo4j)
+    without_a = _normalised(database_state(neo4j_driver))
+    neo4j_driver.execute_query("MATCH (n) DETACH DELETE n")
+
+    load_graph(make_sample_graph(), settings=empty_neo4j)
+    summary = remove_documents(["doc-a", "doc-unknown"], settings=empty_neo4j)
+    assert summary.removed == ("doc-a",) and summary.missing == ("doc-unknown",)
+    # EXEMPTED and BASED_IN had only doc-a's evidence; BANNED keeps doc-b's sentence.
+    assert (summary.edges_deleted, summary.edges_updated) == (2, 1)
+    # Civic Data Office and Port Arlen were only in doc-a.
+    assert summary.entities_deleted == 2
+
+    after = _normalised(database_state(neo4j_driver))
+    # Aliases gathered while doc-a was loaded stay: compare everything else.
+    assert after["relationships"] == without_a["relationships"]
+    assert [(labels, {k: v for k, v in p.items() if k != "aliases"}) for labels, p in after["nodes"]] == [
+        (labels, {k: v for k, v in p.items() if k != "aliases"}) for labels, p in without_a["nodes"]]
+
+
+@pytest.mark.neo4j
+def test_removing_every_document_empties_the_database(empty_neo4j, neo4j_driver):
+    load_graph(make_sample_graph(), settings=empty_neo4j)
+    summary = remove_documents(sorted(ALL_DOCS), settings=empty_neo4j)
+    assert summary.removed == tuple(sorted(ALL_DOCS))
+    assert graph_counts(neo4j_driver)["nodes"] == 0
+
+
+@pytest.mark.neo4j
+def test_values_are_parameters_not_query_text(empty_neo4j, neo4j_driver):
+    graph = make_sample_graph()
+    tricky = "O'Hara \"Quotes\" `ticks` \\ backslash }) DETACH DELETE n //"
+    graph["nodes"][0]["title"] = tricky
+    graph["nodes"][4]["aliases"] = [tricky]
+    load_graph(graph, settings=empty_neo4j)
+    records, _, _ = neo4j_driver.execute_query(
+        "MATCH (d:Document {id: 'doc-a'}) MATCH (e:Entity {id: 'organization:trade-safety-board'}) "
+        "RETURN d.title AS title, e.aliases AS aliases")
+    assert records[0]["title"] == tricky and records[0]["aliases"] == [tricky]
+    assert graph_counts(neo4j_driver)["nodes"] == 10
+
+
+@pytest.mark.neo4j
+def test_an_unsafe_type_writes_nothing(empty_neo4j, neo4j_driver):
+    graph = make_sample_graph()
+    graph["nodes"][4]["type"] = "Organization) DETACH DELETE (n"
+    with pytest.raises(SchemaError):
+        load_graph(graph, settings=empty_neo4j)
+    assert graph_counts(neo4j_driver)["nodes"] == 0
+
+
+# ---------------------------------------------------------------- connection failures
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _connect_error(settings: Neo4jSettings) -> tuple[str, float]:
+    started = time.monotonic()
+    with pytest.raises(Neo4jError) as caught:
+        with connect(settings):
+            pass
+    return str(caught.value), time.monotonic() - started
+
+
+@pytest.mark.neo4j
+def test_a_wrong_password_is_one_clean_line(neo4j_settings):
+    wrong = "not-the-password-" + (neo4j_settings.password or "")[:4]
+    settings = Neo4jSettings(uri=neo4j_settings.uri, username=neo4j_settings.username, password=wrong,
+                             database=neo4j_settings.database)
+    message, seconds = _connect_error(settings)
+    assert "\n" not in message and "wrong user name or password" in message
+    assert wrong not in message and (neo4j_settings.password or "") not in message
+    assert seconds < 20
+
+
+@pytest.mark.neo4j
+def test_a_missing_database_is_named(neo4j_settings):
+    settings = Neo4jSettings(uri=neo4j_settings.uri, username=neo4j_settings.username,
+                             password=neo4j_settings.password, database="nosuchdatabase")
+    message, seconds = _connect_error(settings)
+    assert "\n" not in message and "no database 'nosuchdatabase'" in message
+    assert seconds < 20
+
+
+def test_an_unreachable_server_is_one_line_within_the_timeout():
+    settings = Neo4jSettings(uri=f"bolt://127.0.0.1:{_closed_port()}", password="whatever-secret", timeout=3)
+    message, seconds = _connect_error(settings)
+    assert message.startswith("cannot reach Neo4j at bolt://127.0.0.1:") and "\n" not in message
+    assert "whatever-secret" not in message
+    assert seconds < 10
+
+
+def test_an_invalid_uri_is_one_line():
+    message, _ = _connect_error(Neo4jSettings(uri="http://127.0.0.1:7474", password="pw"))
+    assert "invalid Neo4j settings" in message and "\n" not in message
+
+
+@pytest.mark.neo4j
+def test_routing_and_tls_schemes_are_accepted(neo4j_settings):
+    host_port = neo4j_settings.uri.split("://", 1)[1]
+    routed = Neo4jSettings(uri=f"neo4j://{host_port}", username=neo4j_settings.username,
+                           password=neo4j_settings.password, database=neo4j_settings.database)
+    with connect(routed) as driver:
+        assert driver.execute_query("RETURN 1 AS one").records[0]["one"] == 1
+    if neo4j_settings.uri.startswith("bolt://"):
+        # The test server has no TLS: a +s scheme is configured fine and fails as "cannot reach".
+        for scheme in ("bolt+s", "neo4j+s"):
+            secure = Neo4jSettings(uri=f"{scheme}://{host_port}", password=neo4j_settings.password, timeout=5)
+            message, seconds = _connect_error(secure)
+            assert message.startswith(f"cannot reach Neo4j at {scheme}://") and seconds < 30
+
+
+def test_loading_does_not_mutate_its_input():
+    graph = make_sample_graph()
+    before = copy.deepcopy(graph)
+    plan_load(graph)
+    assert graph == before

@@ -1,0 +1,141 @@
+"""kg.sinks.neo4j_csv: CSV files for neo4j-admin import, read back with LOAD CSV into a real
+Neo4j and compared with what kg load writes."""
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest_neo4j import database_state, make_sample_graph
+from kg.errors import UsageError
+from kg.sinks.neo4j import load_graph
+from kg.sinks.neo4j_csv import ARRAY_DELIMITER, write_neo4j_csv
+
+CSV_FILES = ["documents.csv", "entities.csv", "mentions.csv", "near_duplicates.csv", "relations.csv"]
+
+
+def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(encoding="utf-8", newline="") as stream:
+        reader = csv.reader(stream)
+        header = next(reader)
+        return header, [dict(zip(header, row)) for row in reader]
+
+
+def _tricky_graph() -> dict:
+    graph = make_sample_graph()
+    banned = next(e for e in graph["edges"] if e["type"] == "BANNED")
+    banned["evidence"][1]["sentence"] = 'It said "no"; then, after a pause,\nit left | quietly.'
+    graph["nodes"][0]["title"] = ""  # an empty string stays an empty string
+    return graph
+
+
+def test_writes_node_and_relationship_files_with_typed_headers(tmp_path):
+    written = write_neo4j_csv(make_sample_graph(), tmp_path / "out")
+    assert [p.name for p in written] == CSV_FILES + ["schema.cypher", "import.sh"]
+    headers = {name: _read(tmp_path / "out" / name)[0] for name in CSV_FILES}
+    assert headers["entities.csv"][:2] == ["id:ID(Entity)", ":LABEL"]
+    assert {"name:string", "aliases:string[]", "mentions:long", "documents:long"} <= set(headers["entities.csv"])
+    assert headers["documents.csv"][:2] == ["id:ID(Document)", ":LABEL"]
+    assert "authors:string[]" in headers["documents.csv"]
+    assert headers["mentions.csv"] == [":START_ID(Document)", ":END_ID(Entity)", ":TYPE", "count:long"]
+    assert headers["near_duplicates.csv"] == [":START_ID(Document)", ":END_ID(Document)", ":TYPE", "similarity:double"]
+    assert headers["relations.csv"][:3] == [":START_ID(Entity)", ":END_ID(Entity)", ":TYPE"]
+    assert {"weight:long", "confidence:double", "evidence_docs:string[]", "evidence_starts:long[]"} <= set(
+        headers["relations.csv"])
+
+
+def test_rows_hold_every_node_and_edge_with_labels_and_arrays(tmp_path):
+    write_neo4j_csv(make_sample_graph(), tmp_path)
+    _, entities = _read(tmp_path / "entities.csv")
+    assert len(entities) == 6
+    board = next(e for e in entities if e["id:ID(Entity)"] == "organization:trade-safety-board")
+    assert board[":LABEL"].split(ARRAY_DELIMITER) == ["Entity", "Organization"]
+    assert board["aliases:string[]"].split(ARRAY_DELIMITER) == ["TSB", "the Board"]
+    assert (board["mentions:long"], board["documents:long"]) == ("4", "2")
+    _, relations = _read(tmp_path / "relations.csv")
+    assert sorted(r[":TYPE"] for r in relations) == ["BANNED", "BASED_IN", "EXEMPTED", "FOUNDED", "PULLED_PRODUCTS"]
+    banned = next(r for r in relations if r[":TYPE"] == "BANNED")
+    assert banned["evidence_docs:string[]"].split(ARRAY_DELIMITER) == ["doc-a", "doc-a", "doc-b"]
+    assert banned["evidence_starts:long[]"].split(ARRAY_DELIMITER) == ["0", "64", "120"]
+    assert len(_read(tmp_path / "mentions.csv")[1]) == 11
+    assert len(_read(tmp_path / "near_duplicates.csv")[1]) == 1
+
+
+def test_sentences_with_quotes_separators_and_newlines_survive(tmp_path):
+    write_neo4j_csv(_tricky_graph(), tmp_path)
+    _, relations = _read(tmp_path / "relations.csv")
+    banned = next(r for r in relations if r[":TYPE"] == "BANNED")
+    assert banned["evidence_sentences:string[]"].split(ARRAY_DELIMITER)[1] == (
+        'It said "no"; then, after a pause,\nit left | quietly.')
+
+
+def test_the_import_script_names_every_file_with_matching_options(tmp_path):
+    write_neo4j_csv(make_sample_graph(), tmp_path)
+    script = (tmp_path / "import.sh").read_text()
+    assert "neo4j-admin database import full" in script
+    assert "--array-delimiter=U+001F" in script and "--multiline-fields=true" in script
+    assert re.findall(r"--nodes=(\S+)", script) == ["documents.csv", "entities.csv"]
+    assert re.findall(r"--relationships=(\S+)", script) == ["mentions.csv", "near_duplicates.csv", "relations.csv"]
+    assert "CREATE CONSTRAINT" in (tmp_path / "schema.cypher").read_text()
+
+
+def test_a_file_in_the_way_is_a_usage_error(tmp_path):
+    (tmp_path / "taken").write_text("x")
+    with pytest.raises(UsageError, match="needs a folder"):
+        write_neo4j_csv(make_sample_graph(), tmp_path / "taken")
+
+
+# ---------------------------------------------------------------- back into a real server
+
+
+def _value_expression(column: str, kind: str) -> str:
+    """Cypher reading one typed column as neo4j-admin does: an empty field is no value, a
+    quoted empty string is "" (or [] for an array), arrays split on the array delimiter."""
+    cell = f"row[{column!r}]"
+    converters = {"string": "x", "long": "toInteger(x)", "double": "toFloat(x)", "boolean": "toBoolean(x)"}
+    if kind.endswith("[]"):
+        element = converters[kind[:-2]]
+        return (f"CASE WHEN {cell} IS NULL THEN null WHEN {cell} = '' THEN [] "
+                f"ELSE [x IN split({cell}, $delimiter) | {element}] END")
+    return converters[kind].replace("x", cell)
+
+
+def _load_csv_back(driver, folder: Path) -> None:
+    for name in CSV_FILES:
+        header, _ = _read(folder / name)
+        url = (folder / name).resolve().as_uri()
+        properties = []
+        for column in header:
+            key, _, kind = column.partition(":")
+            if key and not kind.startswith("ID"):
+                properties.append(f"`{key}`: {_value_expression(column, kind)}")
+            elif key:  # id:ID(space)
+                properties.append(f"`{key}`: row[{column!r}]")
+        props = "{" + ", ".join(properties) + "}"
+        if name in ("documents.csv", "entities.csv"):
+            query = (f"LOAD CSV WITH HEADERS FROM $url AS row "
+                     f"CREATE (n:$(split(row[':LABEL'], $delimiter))) SET n = {props}")
+        else:
+            start_label = "Entity" if "(Entity)" in header[0] else "Document"
+            end_label = "Entity" if "(Entity)" in header[1] else "Document"
+            query = (f"LOAD CSV WITH HEADERS FROM $url AS row "
+                     f"MATCH (a:{start_label} {{id: row[{header[0]!r}]}}) MATCH (b:{end_label} {{id: row[{header[1]!r}]}}) "
+                     f"CREATE (a)-[r:$(row[':TYPE'])]->(b) SET r = {props}")
+        driver.execute_query(query, url=url, delimiter=ARRAY_DELIMITER)
+
+
+@pytest.mark.neo4j
+def test_the_csv_files_load_back_to_what_kg_load_writes(empty_neo4j, neo4j_driver, neo4j_server_run_dir, tmp_path):
+    # neo4j_server_run_dir: LOAD CSV reads file:// URLs, so the server must be the local test server.
+    graph = _tricky_graph()
+    load_graph(graph, settings=empty_neo4j)
+    loaded = database_state(neo4j_driver)
+    neo4j_driver.execute_query("MATCH (n) DETACH DELETE n")
+
+    write_neo4j_csv(graph, tmp_path)
+    _load_csv_back(neo4j_driver, tmp_path)
+    imported = database_state(neo4j_driver)
+    assert imported == loaded
+    assert len(imported["nodes"]) == 10 and len(imported["relationships"]) == 17
