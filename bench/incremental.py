@@ -1,0 +1,58 @@
+"""A warm rebuild after one of N documents changed, against the cold build: whole processes.
+
+Cold: ``kg build CORPUS --cache DIR`` with an empty cache (every document parsed and stored).
+Warm: the same corpus with one document edited, same cache (one document parsed, the rest read
+from the cache). The warm graph must equal a cold, cache-less build of the edited corpus.
+Target: cold / warm >= 20, and the same graph.
+
+    python bench/incremental.py [--docs 500] [--repeat 3]
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from corpus import best, common_arguments, kg_command, model_name, run_process, spread, verdict, write_corpus
+
+TARGET = 20.0
+
+
+def main() -> int:
+    parser = common_arguments(__doc__.splitlines()[0], docs=500, repeat=3)
+    args = parser.parse_args()
+    model = model_name(args.model)
+    changed = args.docs // 2
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        original = write_corpus(root / "corpus.jsonl", args.docs)
+        cache = root / "cache"
+        cold = run_process(kg_command("build", str(original), "--out", str(root / "cold.json"), "--cache", str(cache), "-q", "--model", model))
+        seeded = root / "seeded-cache"
+        shutil.copytree(cache, seeded)
+        edited_dir = root / "edited"
+        edited_dir.mkdir()
+        edited = write_corpus(edited_dir / "corpus.jsonl", args.docs, changed=changed)
+        warm_runs = []
+        for _ in range(args.repeat):  # each warm run starts from the cold build's cache
+            shutil.rmtree(cache)
+            shutil.copytree(seeded, cache)
+            warm_runs.append(run_process(kg_command(
+                "build", str(edited), "--out", str(root / "warm.json"), "--cache", str(cache), "-q", "--model", model,
+            )))
+        reference = run_process(kg_command("build", str(edited), "--out", str(root / "reference.json"), "--no-cache", "-q", "--model", model))
+        same = (root / "warm.json").read_bytes() == (root / "reference.json").read_bytes()
+    warm = best(warm_runs)
+    ratio = cold.seconds / warm.seconds
+    print(f"corpus: {args.docs} Re-DocRED dev documents, model {model}; document {changed} edited")
+    print(f"cold build (empty cache): {cold.seconds:.2f}s  (cpu {cold.cpu_seconds:.2f}s)")
+    print(f"warm rebuild:             {spread(warm_runs)}  (cpu {warm.cpu_seconds:.2f}s)")
+    print(f"cold build without cache of the edited corpus: {reference.seconds:.2f}s")
+    print(f"warm graph == cold graph of the edited corpus: {same}  {verdict(same)}")
+    print(f"cold / warm: {ratio:.1f}x  target >= {TARGET:g}  {verdict(ratio >= TARGET)}")
+    return 0 if ratio >= TARGET and same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

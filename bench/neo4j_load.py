@@ -1,0 +1,189 @@
+"""Benchmark: kg's batched Neo4j loader against a naive one (one MERGE per transaction).
+
+A synthetic graph in the contract's JSON shape (at least 100,000 relation edges, with evidence,
+plus documents and MENTIONS) is loaded by kg.sinks.neo4j.load_graph; a sample of it is loaded
+the naive way into the same emptied database. Prints relationships per second for both and the
+ratio. Uses NEO4J_URI/NEO4J_USERNAME/NEO4J_PASSWORD/NEO4J_DATABASE when NEO4J_URI is set (the
+database is EMPTIED), otherwise starts tests/neo4j_test_server/server.sh and stops it afterwards.
+
+    python bench/neo4j_load.py [--relations 100000] [--sample 2000] [--batch-size 5000]
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kg.sinks.neo4j import Neo4jSettings, connect, load_graph, settings_from_env  # noqa: E402
+
+SERVER_SCRIPT = ROOT / "tests" / "neo4j_test_server" / "server.sh"
+ENTITY_TYPES = ("Person", "Organization", "Location", "Product", "Group")
+RELATION_TYPES = ("BANNED", "SUED", "ACQUIRED", "PARTNERED_WITH", "INVESTED_IN", "WORKS_FOR", "LEADS",
+                  "BASED_IN", "MEMBER_OF", "OWNED_BY")
+SYLLABLES = ("ka", "lo", "mi", "ren", "tas", "vor", "quin", "del", "bra", "zu", "nel", "ost")
+
+
+def synthetic_graph(*, relations: int, entities: int, documents: int, seed: int) -> dict:
+    """A deterministic made-up graph: entities with aliases, documents mentioning ~10 entities,
+    relation edges with 1-3 evidence sentences each."""
+    rng = random.Random(seed)
+
+    def word() -> str:
+        return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
+
+    entity_nodes = []
+    for i in range(entities):
+        entity_type = ENTITY_TYPES[i % len(ENTITY_TYPES)]
+        name = f"{word()} {word()} {i}"
+        entity_nodes.append({"id": f"{entity_type.lower()}:e{i}", "kind": "entity", "name": name,
+                             "type": entity_type, "aliases": [name.split()[0] + f" {i}"],
+                             "mentions": 0, "documents": 0})
+    doc_nodes = [{"id": f"doc-{i}", "kind": "document", "title": f"{word()} {word()} report {i}",
+                  "source": f"doc-{i}.txt", "published": f"2023-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                  "authors": [f"{word()} {word()}"]} for i in range(documents)]
+    edges = []
+    mention_counts: dict[str, list[int]] = {}
+    for doc in doc_nodes:
+        for entity in rng.sample(entity_nodes, 10):
+            count = rng.randint(1, 4)
+            edges.append({"source": doc["id"], "target": entity["id"], "type": "MENTIONS", "count": count})
+            mention_counts.setdefault(entity["id"], []).append(count)
+    for entity in entity_nodes:
+        counts = mention_counts.get(entity["id"], [])
+        entity["mentions"], entity["documents"] = sum(counts), len(counts)
+    seen: set[tuple[str, str, str]] = set()
+    while len(seen) < relations:
+        source, target = rng.sample(entity_nodes, 2)
+        relation_type = rng.choice(RELATION_TYPES)
+        key = (source["id"], relation_type, target["id"])
+        if key in seen:
+            continue
+        seen.add(key)
+        evidence = []
+        for _ in range(rng.randint(1, 3)):
+            doc = rng.choice(doc_nodes)["id"]
+            start = rng.randrange(0, 5000)
+            sentence = f"{source['name']} {relation_type.lower().replace('_', ' ')} {target['name']} on {word()}."
+            evidence.append({"doc": doc, "sentence": sentence, "start": start, "end": start + len(sentence)})
+        edges.append({"id": "|".join(key), "source": source["id"], "target": target["id"], "type": relation_type,
+                      "label": relation_type.lower().replace("_", " "), "weight": len(evidence),
+                      "documents": len({e["doc"] for e in evidence}), "confidence": round(rng.uniform(0.5, 1), 3),
+                      "evidence": evidence})
+    return {"nodes": doc_nodes + entity_nodes, "edges": edges}
+
+
+def sample_of(graph: dict, relations: int) -> dict:
+    """The first ``relations`` relation edges and the entities they join (no documents)."""
+    chosen = [e for e in graph["edges"] if e["type"] != "MENTIONS"][:relations]
+    needed = {e["source"] for e in chosen} | {e["target"] for e in chosen}
+    nodes = [n for n in graph["nodes"] if n["id"] in needed]
+    return {"nodes": nodes, "edges": chosen}
+
+
+def naive_load(graph: dict, settings: Neo4jSettings) -> None:
+    """One MERGE per transaction: how a first attempt often looks."""
+    with connect(settings) as driver, driver.session(database=settings.database) as session:
+        for node in graph["nodes"]:
+            session.execute_write(lambda tx, n=node: tx.run(
+                "MERGE (e:Entity {id: $id}) SET e.name = $name, e.type = $type, e.aliases = $aliases, "
+                "e.mentions = $mentions, e.documents = $documents",
+                id=n["id"], name=n["name"], type=n["type"], aliases=n["aliases"], mentions=n["mentions"],
+                documents=n["documents"]).consume())
+        for edge in graph["edges"]:
+            query = (f"MATCH (s:Entity {{id: $source}}) MATCH (t:Entity {{id: $target}}) "
+                     f"MERGE (s)-[r:{edge['type']} {{id: $id}}]->(t) "
+                     "SET r.label = $label, r.weight = $weight, r.documents = $documents, r.confidence = $confidence, "
+                     "r.evidence_docs = $docs, r.evidence_sentences = $sentences, "
+                     "r.evidence_starts = $starts, r.evidence_ends = $ends")
+            session.execute_write(lambda tx, e=edge, q=query: tx.run(
+                q, source=e["source"], target=e["target"], id=e["id"], label=e["label"], weight=e["weight"],
+                documents=e["documents"], confidence=e["confidence"],
+                docs=[x["doc"] for x in e["evidence"]], sentences=[x["sentence"] for x in e["evidence"]],
+                starts=[x["start"] for x in e["evidence"]], ends=[x["end"] for x in e["evidence"]]).consume())
+
+
+def empty_database(settings: Neo4jSettings) -> None:
+    with connect(settings) as driver, driver.session(database=settings.database) as session:
+        while session.run("MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS n").single()["n"]:
+            pass
+
+
+@contextmanager
+def neo4j_for_benchmark() -> Iterator[Neo4jSettings]:
+    if os.environ.get("NEO4J_URI"):
+        yield settings_from_env()
+        return
+    password = secrets.token_urlsafe(18)
+    with tempfile.TemporaryDirectory(prefix="kg-bench-") as run_dir:
+        env = {**os.environ, "NEO4J_PASSWORD": password, "KG_NEO4J_RUN_DIR": run_dir}
+        started = subprocess.run(["bash", str(SERVER_SCRIPT), "start"], env=env, capture_output=True, text=True,
+                                 check=False)
+        if started.returncode != 0:
+            sys.exit(f"could not start the test Neo4j: {started.stderr.strip()[-1000:]}")
+        try:
+            yield Neo4jSettings(uri=started.stdout.strip().splitlines()[-1], password=password, timeout=60)
+        finally:
+            subprocess.run(["bash", str(SERVER_SCRIPT), "stop"], env=env, capture_output=True, check=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--relations", type=int, default=100_000, help="relation edges in the synthetic graph")
+    parser.add_argument("--entities", type=int, default=20_000)
+    parser.add_argument("--documents", type=int, default=5_000)
+    parser.add_argument("--sample", type=int, default=2_000, help="relation edges for the naive loader")
+    parser.add_argument("--batch-size", type=int, default=5_000)
+    parser.add_argument("--writers", type=int, default=2, help="concurrent write transactions of kg's loader")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    logging.getLogger("neo4j").setLevel(logging.ERROR)
+
+    graph = synthetic_graph(relations=args.relations, entities=args.entities, documents=args.documents, seed=args.seed)
+    relation_edges = sum(1 for e in graph["edges"] if e["type"] != "MENTIONS")
+    all_edges = len(graph["edges"])
+    print(f"synthetic graph: {len(graph['nodes'])} nodes, {relation_edges} relation edges, "
+          f"{all_edges - relation_edges} MENTIONS edges")
+    with neo4j_for_benchmark() as settings:
+        empty_database(settings)
+        started = time.perf_counter()
+        summary = load_graph(graph, settings=settings, batch_size=args.batch_size, writers=args.writers)
+        kg_seconds = time.perf_counter() - started
+        assert summary.relationships_created == all_edges, summary
+
+        sample = sample_of(graph, args.sample)
+        empty_database(settings)
+        started = time.perf_counter()
+        naive_load(sample, settings)
+        naive_seconds = time.perf_counter() - started
+
+        empty_database(settings)
+        started = time.perf_counter()
+        load_graph(sample, settings=settings, batch_size=args.batch_size, writers=args.writers)
+        kg_sample_seconds = time.perf_counter() - started
+        empty_database(settings)
+
+    kg_rate = relation_edges / kg_seconds
+    naive_rate = args.sample / naive_seconds
+    print(f"kg loader:    {relation_edges} relation edges (+{all_edges - relation_edges} MENTIONS, "
+          f"{len(graph['nodes'])} nodes) in {kg_seconds:.1f} s = {kg_rate:,.0f} relation edges/s "
+          f"({all_edges / kg_seconds:,.0f} relationships/s counting MENTIONS)")
+    print(f"naive loader: {args.sample} relation edges (+{len(sample['nodes'])} nodes) in {naive_seconds:.1f} s "
+          f"= {naive_rate:,.0f} relation edges/s")
+    print(f"kg loader on the same sample: {kg_sample_seconds:.2f} s = {args.sample / kg_sample_seconds:,.0f} relation edges/s")
+    print(f"ratio: {kg_rate / naive_rate:.1f}x (full kg load vs naive sample)")
+
+
+if __name__ == "__main__":
+    main()
