@@ -1,0 +1,224 @@
+"""kg's command line. Each command parses its options, calls one library function, prints.
+Errors kg raises on purpose (``KgError``) become one line on stderr, never a traceback."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .errors import KgError, UsageError
+from .cli_neo4j import load_command, query_command, remove_command
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="kg",
+    help="Build a knowledge graph of people, organisations and places from news articles, offline.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+Inputs = Annotated[list[str], typer.Argument(help="Files, folders (recursive), globs, or - for stdin (.txt .md .html .jsonl).", show_default=False)]
+SchemaOpt = Annotated[Optional[str], typer.Option("--schema", help="Relation schema file (TOML) adding or replacing relation types.")]
+AliasesOpt = Annotated[Optional[str], typer.Option("--aliases", help="Known entities (JSON, JSON lines or CSV: name, type, aliases).")]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Any installed spaCy pipeline [default: the small English one].")]
+WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="Processes for parsing and extraction.")]
+BoilerOpt = Annotated[bool, typer.Option("--keep-boilerplate", help="Analyse page furniture too (captions, comments, navigation).")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")]
+CacheOpt = Annotated[str, typer.Option("--cache", metavar="DIR", envvar="KG_CACHE", help="Keep per-document extractions here; a rebuild parses only new or changed documents.")]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the extraction cache.")]
+EngineOpt = Annotated[str, typer.Option("--engine", help="local (this machine, --workers processes) or dask (a Dask cluster).")]
+SchedulerOpt = Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://HOST:8786 (without it, --engine dask starts a local cluster of --workers processes).")]
+
+_FORMATS = ("graphml", "json", "neo4j-csv")
+
+
+def _options(model, schema, aliases, workers, keep_boilerplate, *, cache=None, no_cache=True, engine="local", scheduler=None):
+    from .pipeline import BuildOptions
+
+    return BuildOptions(
+        model=model, schema=schema, aliases=aliases, workers=workers, keep_boilerplate=keep_boilerplate,
+        use_cache=not no_cache, cache_dir=cache, engine=engine, scheduler=scheduler,
+    )
+
+
+def _run(inputs: list[str], options, *, quiet: bool):
+    """Build with a progress bar on stderr (shown on terminals) and skipped inputs named."""
+    from tqdm import tqdm
+
+    from .pipeline import build
+
+    with tqdm(desc="documents", unit="doc", disable=True if quiet else None, file=sys.stderr, leave=False) as bar:
+        return build(
+            inputs, options=options,
+            on_document=lambda _doc: bar.update(1),
+            on_skip=lambda s: tqdm.write(f"kg: skipped {s.source}: {s.reason}", file=sys.stderr),
+        )
+
+
+def _finish(summary, *, quiet: bool) -> None:
+    if not quiet:
+        for line in summary.lines():
+            if not line.startswith("  skipped"):  # already named as they happened
+                typer.echo(line, err=True)
+    if summary.documents == 0 and not summary.skipped:
+        raise UsageError("no documents found in the inputs")
+    if summary.skipped:
+        raise typer.Exit(1)
+
+
+def _output_format(out: str, fmt: str | None) -> str:
+    if fmt:
+        if fmt not in _FORMATS:
+            raise UsageError(f"unknown --format {fmt!r}: use one of {', '.join(_FORMATS)}")
+        return fmt
+    suffix = Path(out).suffix.lower()
+    if suffix in {".graphml", ".json"}:
+        return suffix[1:]
+    raise UsageError(f"cannot tell the format of {out!r} from its suffix: pass --format ({', '.join(_FORMATS)})")
+
+
+@app.command()
+def build(
+    inputs: Inputs,
+    out: Annotated[str, typer.Option("--out", "-o", help="Output file (.graphml, .json) or folder (neo4j-csv).")],
+    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="graphml, json or neo4j-csv [default: from --out's suffix].")] = None,
+    schema: SchemaOpt = None,
+    aliases: AliasesOpt = None,
+    model: ModelOpt = None,
+    workers: WorkersOpt = 1,
+    keep_boilerplate: BoilerOpt = False,
+    quiet: QuietOpt = False,
+    cache: CacheOpt = ".kg-cache",
+    no_cache: NoCacheOpt = False,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
+) -> None:
+    """Read documents, extract entities and relations, merge them, write the graph."""
+    from .sinks.graphml import write_graphml
+    from .sinks.json import graph_to_json, write_graph_json
+
+    output_format = _output_format(out, fmt)
+    options = _options(model, schema, aliases, workers, keep_boilerplate, cache=cache, no_cache=no_cache, engine=engine, scheduler=scheduler)
+    result = _run(inputs, options, quiet=quiet)
+    if output_format == "graphml":
+        write_graphml(result.graph, out)
+    elif output_format == "json":
+        write_graph_json(result.graph, out)
+    else:
+        from .sinks.neo4j_csv import write_neo4j_csv
+
+        write_neo4j_csv(graph_to_json(result.graph), Path(out))
+    if not quiet:
+        typer.echo(f"wrote {out} ({output_format})", err=True)
+    _finish(result.summary, quiet=quiet)
+
+
+@app.command()
+def extract(
+    inputs: Inputs,
+    out: Annotated[str, typer.Option("--out", "-o", help="JSON lines file, or - for stdout.")] = "-",
+    schema: SchemaOpt = None,
+    aliases: AliasesOpt = None,
+    model: ModelOpt = None,
+    workers: WorkersOpt = 1,
+    keep_boilerplate: BoilerOpt = False,
+    quiet: QuietOpt = False,
+    cache: CacheOpt = ".kg-cache",
+    no_cache: NoCacheOpt = False,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
+) -> None:
+    """One JSON line per document: its entities (with mentions) and relations, before merging."""
+    from .sinks.files import atomic_writer
+    from .sinks.json import write_extractions
+
+    options = _options(model, schema, aliases, workers, keep_boilerplate, cache=cache, no_cache=no_cache, engine=engine, scheduler=scheduler)
+    result = _run(inputs, options, quiet=quiet)
+    if out == "-":
+        write_extractions(result.extractions, sys.stdout)
+        sys.stdout.flush()
+    else:
+        with atomic_writer(out) as stream:
+            write_extractions(result.extractions, stream)
+    _finish(result.summary, quiet=quiet)
+
+
+@app.command("eval")
+def evaluate(
+    gold: Annotated[str, typer.Argument(help="Gold file: kg's gold JSON lines, or a DocRED-format JSON file.")],
+    inputs: Annotated[Optional[list[str]], typer.Argument(help="Inputs [default: the gold file's own sources].", show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    mapping: Annotated[Optional[str], typer.Option("--mapping", help="DocRED relation mapping file.")] = None,
+    schema: SchemaOpt = None,
+    aliases: AliasesOpt = None,
+    model: ModelOpt = None,
+    workers: WorkersOpt = 1,
+    keep_boilerplate: BoilerOpt = False,
+) -> None:
+    """Score extraction against gold: P/R/F1 per entity type and relation type."""
+    from . import eval as scoring
+    from .pipeline import run_documents
+
+    options = _options(model, schema, aliases, workers, keep_boilerplate)
+    from .ingest import read_documents
+
+    report = scoring.evaluate(
+        gold, inputs or None, mapping=mapping,
+        run=lambda docs: run_documents(docs, options=options),
+        read=lambda paths: read_documents(paths, keep_boilerplate=keep_boilerplate),
+    )
+    if as_json:
+        typer.echo(json.dumps(scoring.report_to_json(report), indent=1, ensure_ascii=False))
+    else:
+        typer.echo(scoring.format_report(report))
+
+
+@app.command("schema")
+def show_schema(schema: SchemaOpt = None, as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
+    """List the relation types in force: name, label, argument types, triggers."""
+    from .extract.schema import load_schema, schema_rows
+
+    rows = schema_rows(load_schema(schema))
+    if as_json:
+        typer.echo(json.dumps(rows, indent=1))
+        return
+    for row in rows:
+        typer.echo(
+            f"{row['name']:<16} {row['label']:<22} {'|'.join(row['subject_types'])} -> {'|'.join(row['object_types'])}"
+            f"   triggers: {', '.join(row['triggers'][:8])}{' ...' if len(row['triggers']) > 8 else ''}"
+        )
+
+
+app.command("load", help=load_command.__doc__)(load_command)
+app.command("query", help=query_command.__doc__)(query_command)
+app.command("remove", help=remove_command.__doc__)(remove_command)
+
+
+def main() -> None:
+    try:
+        # Outside standalone mode click returns the exit code of typer.Exit instead of exiting.
+        code = app(standalone_mode=False)
+    except KgError as error:
+        typer.echo(f"kg: error: {error}", err=True)
+        sys.exit(error.exit_code)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        typer.echo("kg: aborted", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        typer.echo("kg: interrupted", err=True)
+        sys.exit(130)
+    except Exception as error:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(error, click.exceptions.ClickException):
+            error.show()
+            sys.exit(2)
+        raise
+    sys.exit(code if isinstance(code, int) else 0)
