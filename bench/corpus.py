@@ -2,7 +2,7 @@
 sentence joined with spaces, written as kg JSON lines and repeated with new ids for larger runs),
 and running whole processes while measuring their wall time, CPU time and peak memory.
 
-The texts are read from ``../shared/eval/redocred_dev.json`` beside the project, or from the file
+The texts are read from ``eval/redocred_dev.json`` in the project (a copy of ../shared/eval), or from the file
 named by ``KG_BENCH_REDOCRED``.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 REDOCRED = Path(os.environ.get(
-    "KG_BENCH_REDOCRED", Path(__file__).resolve().parents[2] / "shared" / "eval" / "redocred_dev.json",
+    "KG_BENCH_REDOCRED", Path(__file__).resolve().parents[1] / "eval" / "redocred_dev.json",
 ))
 
 

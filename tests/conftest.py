@@ -10,7 +10,8 @@ pytest_plugins = ["conftest_neo4j"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
-SHARED = ROOT.parent / "shared"
+# A copy of ../shared/gold/seeds.jsonl, so the tests run wherever the project is cloned.
+SEED_GOLD = ROOT / "tests" / "data" / "gold" / "seeds.jsonl"
 
 
 @pytest.fixture(scope="session")

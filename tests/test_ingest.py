@@ -17,7 +17,7 @@ from kg.types import Document, Skipped
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
-GOLD = ROOT.parent / "shared" / "gold" / "seeds.jsonl"
+GOLD = ROOT / "tests" / "data" / "gold" / "seeds.jsonl"
 
 ARTICLE = """Tannery pays fine over river pollution
 

@@ -7,11 +7,11 @@ import pytest
 
 from kg.ids import name_key
 from kg.pipeline import BuildOptions, build
-from conftest import SEEDS, SHARED
+from conftest import SEED_GOLD, SEEDS
 
 pytestmark = pytest.mark.model
 
-GOLD = SHARED / "gold" / "seeds.jsonl"
+GOLD = SEED_GOLD
 
 
 @pytest.fixture(scope="module")
