@@ -200,25 +200,13 @@ app.command("remove", help=remove_command.__doc__)(remove_command)
 
 
 def main() -> None:
+    """The console script: click's standalone mode prints usage errors (exit 2); kg's own errors
+    become one line, never a traceback."""
     try:
-        # Outside standalone mode click returns the exit code of typer.Exit instead of exiting.
-        code = app(standalone_mode=False)
+        app(prog_name="kg")
     except KgError as error:
         typer.echo(f"kg: error: {error}", err=True)
         sys.exit(error.exit_code)
-    except typer.Exit as done:
-        sys.exit(done.exit_code)
-    except typer.Abort:
-        typer.echo("kg: aborted", err=True)
-        sys.exit(130)
     except KeyboardInterrupt:
         typer.echo("kg: interrupted", err=True)
         sys.exit(130)
-    except Exception as error:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(error, click.exceptions.ClickException):
-            error.show()
-            sys.exit(2)
-        raise
-    sys.exit(code if isinstance(code, int) else 0)

@@ -20,7 +20,7 @@ import networkx as nx
 from .errors import UsageError
 from .extract.mentions import find_mentions
 from .extract.relations import find_relations
-from .extract.resolve import KnownEntity, load_aliases, resolve_document
+from .extract.resolve import KnownEntity, known_entities, resolve_document
 from .extract.schema import Schema, load_schema
 from .graph import build_graph
 from .ingest import read_documents
@@ -180,7 +180,7 @@ def extract(
     settings = ExtractionSettings(
         model=model_name(options.model),
         schema=schema if schema is not None else load_schema(options.schema),
-        known=tuple(known if known is not None else (load_aliases(options.aliases) if options.aliases else ())),
+        known=tuple(known if known is not None else known_entities(options.aliases)),
         batch_size=options.batch_size,
     )
     cache = _open_cache(options, settings) if options.use_cache else None
@@ -225,7 +225,7 @@ def build(
     started = time.perf_counter()
     summary = Summary()
     schema = load_schema(options.schema)
-    known = load_aliases(options.aliases) if options.aliases else ()
+    known = known_entities(options.aliases)
 
     def readable() -> Iterator[Document]:
         source = documents if documents is not None else read_documents(inputs, keep_boilerplate=options.keep_boilerplate)

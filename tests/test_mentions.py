@@ -61,3 +61,22 @@ def test_references_find_pronouns_and_definite_descriptions_not_new_referents(nl
     assert ("The company", "nominal") in found
     # "the court" was introduced as "a federal court", not a named entity: not a reference
     assert ("the court", "nominal") not in found
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "expected"),
+    [
+        ("Varnholm is a small village on the coast.", "Varnholm", "Location"),
+        ("Officials visited the town of Brellick last week.", "Brellick", "Location"),
+        ("Tessa Orrin, a Norwegian footballer, signed for the club.", "Tessa Orrin", "Person"),
+        ("Halvard Systems said Marrow Peak is a software company in Oslo.", "Marrow Peak", "Organization"),
+    ],
+)
+def test_a_describing_noun_decides_the_type(nlp, text, name, expected):
+    assert dict(names(nlp, text)).get(name) == expected
+
+
+def test_an_unrelated_noun_leaves_the_tagger_type(nlp):
+    # "the leader of X" does not say what X is, so the tagger's type stays.
+    found = dict(names(nlp, "Marta Pell is the leader of Denmark."))
+    assert found.get("Denmark") == "Location" and found.get("Marta Pell") == "Person"

@@ -193,3 +193,31 @@ def test_load_aliases_formats_and_errors(tmp_path):
         load_aliases(bad)
     with pytest.raises(UsageError, match="cannot read"):
         load_aliases(tmp_path / "missing.json")
+
+
+def test_a_demonym_is_a_mention_of_its_country_with_the_reason():
+    from kg.extract.resolve import known_entities
+
+    text = "The Norwegian skier won. Norway celebrated."
+    found = mentions_in(text, ("Norwegian", "Group"), ("Norway", "Location"))
+    entities = resolve_document("d", text, found, [], known=known_entities())
+    assert [(e.name, e.type) for e in entities] == [("Norway", "Location")]
+    assert [(m.name, m.reason) for m in entities[0].merged_from] == [("Norwegian", "known alias of Norway")]
+
+
+def test_a_country_name_does_not_claim_a_person():
+    from kg.extract.resolve import known_entities
+
+    text = "Jordan scored twice."
+    entities = resolve_document("d", text, mentions_in(text, ("Jordan", "Person")), [], known=known_entities())
+    assert [(e.name, e.type) for e in entities] == [("Jordan", "Person")]
+
+
+def test_a_users_alias_overrides_the_built_in_countries(tmp_path):
+    from kg.extract.resolve import known_entities
+
+    path = tmp_path / "aliases.json"
+    path.write_text(json.dumps([{"name": "Norse Lines", "type": "Organization", "aliases": ["Norwegian"]}]))
+    known = known_entities(path)
+    assert known[0].name == "Norse Lines"
+    assert not any("Norwegian" in k.aliases for k in known[1:])

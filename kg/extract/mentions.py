@@ -228,7 +228,54 @@ def _extend_institution(span: Span, entity_type: str) -> tuple[Span, str]:
     return span, entity_type
 
 
+# Nouns that say what kind of thing a name is ("X is a village", "X, a Norwegian footballer",
+# "the town of X"). Where the text says so, it overrides the tagger's guess.
+_CLASS_NOUNS: dict[str, str] = {
+    **dict.fromkeys(
+        "village town city hamlet county district province region municipality commune suburb "
+        "neighbourhood neighborhood parish borough township settlement capital island river lake "
+        "mountain peninsula locality prefecture voivodeship canton oblast country".split(), "Location"),
+    **dict.fromkeys(
+        "company corporation firm manufacturer retailer airline bank club band newspaper publisher "
+        "agency organisation organization charity contractor startup conglomerate insurer "
+        "automaker carmaker subsidiary".split(), "Organization"),
+    **dict.fromkeys(
+        "politician footballer player actor actress singer songwriter writer author novelist poet "
+        "journalist businessman businesswoman entrepreneur lawyer painter artist composer musician "
+        "scientist physicist chemist economist historian philosopher mathematician engineer "
+        "architect athlete cyclist swimmer boxer wrestler coach priest bishop cleric monk diplomat "
+        "activist comedian racer skier rapper dancer sculptor photographer inventor senator "
+        "congressman congresswoman businessperson sprinter golfer jockey"
+        .split(), "Person"),
+}
+# The tagger's own types that a class noun may correct (events, works and groups it leaves).
+_CORRECTABLE = frozenset({"Person", "Organization", "Location", "Facility", "Product"})
+# "the town of X" names X; "the company of X" does not name X.
+_NAMING_OF = frozenset(t for t, kind in _CLASS_NOUNS.items() if kind == "Location")
+
+
+def _class_noun(span: Span) -> str | None:
+    """The type a describing noun gives the name: copula ("X is a village"), apposition
+    ("X, a Norwegian footballer" / "the footballer X"), or "the town of X"."""
+    root = span.root
+    nouns: list[Token] = []
+    if root.dep_ in {"nsubj", "nsubjpass"} and root.head.lemma_ == "be":
+        nouns += [c for c in root.head.children if c.dep_ == "attr"]
+    nouns += [c for c in root.children if c.dep_ == "appos"]
+    if root.dep_ == "appos":
+        nouns.append(root.head)
+    if root.dep_ == "pobj" and root.head.lower_ == "of" and root.head.head.lower_ in _NAMING_OF:
+        nouns.append(root.head.head)
+    kinds = {_CLASS_NOUNS.get(n.lemma_.lower()) for n in nouns if n.pos_ == "NOUN" and n.ent_type_ == ""}
+    kinds.discard(None)
+    return kinds.pop() if len(kinds) == 1 else None
+
+
 def _corrected_type(span: Span, entity_type: str) -> str:
+    if entity_type in _CORRECTABLE:
+        described = _class_noun(span)
+        if described is not None:
+            return described
     last = span[-1].lower_
     if entity_type in {"Person", "Product", "Facility", "Location"} and last in ORG_DESIGNATORS and len(span) > 1:
         return "Organization"

@@ -22,6 +22,8 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 from ..errors import UsageError
@@ -31,6 +33,8 @@ from .mentions import LEGAL_SUFFIXES, ORG_DESIGNATORS, Reference
 
 __all__ = [
     "KnownEntity",
+    "default_known",
+    "known_entities",
     "load_aliases",
     "resolve_document",
     "GlobalResolution",
@@ -63,11 +67,45 @@ _FARTHEST_DESCRIPTION = 40  # "the department" may name an entity met this many 
 
 @dataclass(frozen=True, slots=True)
 class KnownEntity:
-    """One line of an ``--aliases`` file."""
+    """One line of an ``--aliases`` file, or of kg's own list of countries."""
 
     name: str
     type: str
     aliases: tuple[str, ...] = ()
+    # Empty: the entry claims any mention with its names. Otherwise only mentions (and entities)
+    # of these types: the country "Jordan" must not swallow the person "Jordan".
+    applies_to: tuple[str, ...] = ()
+
+    def claims(self, entity_type: str) -> bool:
+        return not self.applies_to or entity_type in self.applies_to
+
+
+_COUNTRY_TYPES = ("Location", "Group")
+
+
+@lru_cache(maxsize=1)
+def default_known() -> tuple[KnownEntity, ...]:
+    """kg's own known entities: countries with their other names and demonyms
+    (kg/data/countries.tsv), claiming only place and nationality mentions."""
+    text = resources.files("kg").joinpath("data", "countries.tsv").read_text(encoding="utf-8")
+    known = []
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, _, others = line.partition("\t")
+        aliases = tuple(a.strip() for a in others.split("|") if a.strip())
+        known.append(KnownEntity(name.strip(), "Location", aliases, applies_to=_COUNTRY_TYPES))
+    return tuple(known)
+
+
+def known_entities(aliases_path: str | Path | None = None) -> tuple[KnownEntity, ...]:
+    """The entities resolution knows in advance: the user's ``--aliases`` file first, then kg's
+    countries, less any country one of the user's names already claims."""
+    user = load_aliases(aliases_path) if aliases_path else ()
+    taken = {match_key(n) for entry in user for n in (entry.name, *entry.aliases)}
+    countries = tuple(e for e in default_known()
+                      if not {match_key(n) for n in (e.name, *e.aliases)} & taken)
+    return (*user, *countries)
 
 
 def load_aliases(path: str | Path) -> tuple[KnownEntity, ...]:
@@ -394,25 +432,38 @@ def _short_form_fits(short_type: str, long_type: str, short: list[str], long: li
     return long_type == "Person" and short_type not in {"Organization", "Person"} and len(short) == 1 and long[-1] == short[0]
 
 
+def _known_by_key(known: Sequence[KnownEntity]) -> dict[str, KnownEntity]:
+    """Name key -> entry; the first entry with a key wins (a user's own entries come first)."""
+    table: dict[str, KnownEntity] = {}
+    for entry in known:
+        for name in (entry.name, *entry.aliases):
+            table.setdefault(match_key(name), entry)
+    return table
+
+
 def _merge_known(mentions: list[Mention], known: Sequence[KnownEntity], groups: _UnionFind, reasons: dict[int, str]) -> None:
     for entry in known:
         keys = {match_key(entry.name), *(match_key(a) for a in entry.aliases)}
-        members = [i for i, m in enumerate(mentions) if match_key(m.text) in keys]
+        members = [i for i, m in enumerate(mentions) if match_key(m.text) in keys and entry.claims(m.type)]
         for index in members[1:]:
-            if groups.union(members[0], index):
+            groups.union(members[0], index)
+        for index in members:  # the first member may be the alias ("Norwegian ... Norway")
+            if match_key(mentions[index].text) != match_key(entry.name):
                 reasons[index] = f"known alias of {entry.name}"
 
 
 def _clusters(mentions: list[Mention], groups: _UnionFind, known: Sequence[KnownEntity]) -> list[_Cluster]:
-    known_by_key = {match_key(k): entry for entry in known for k in (entry.name, *entry.aliases)}
+    known_by_key = _known_by_key(known)
     clusters = []
     for members in sorted(groups.groups().values()):
         names = [mentions[i].text for i in members]
-        entry = next((known_by_key[match_key(n)] for n in names if match_key(n) in known_by_key), None)
+        voted = _voted_type(mentions, members)
+        entry = next((known_by_key[match_key(n)] for n in names
+                      if match_key(n) in known_by_key and known_by_key[match_key(n)].claims(voted)), None)
         if entry is not None:
             clusters.append(_Cluster(tuple(members), entry.type, entry.name))
             continue
-        clusters.append(_Cluster(tuple(members), _voted_type(mentions, members), canonical_name(names)))
+        clusters.append(_Cluster(tuple(members), voted, canonical_name(names)))
     return clusters
 
 
@@ -560,13 +611,13 @@ def resolve_across(per_document: Sequence[tuple[str, Sequence[Entity]]], *, know
                 owner_by_key[slot] = index
     for entry in known:
         keys = {match_key(entry.name), *(match_key(a) for a in entry.aliases)}
-        members = [i for i, (_, e) in enumerate(items) if _full_names(e) & keys]
+        members = [i for i, (_, e) in enumerate(items) if _full_names(e) & keys and entry.claims(e.type)]
         for index in members[1:]:
             if groups.union(members[0], index):
                 reasons.setdefault(index, f"known alias of {entry.name}")
     _merge_lone_short_forms(items, groups, reasons)
 
-    known_by_key = {match_key(k): entry for entry in known for k in (entry.name, *entry.aliases)}
+    known_by_key = _known_by_key(known)
     entities: list[Entity] = []
     local_to_global: dict[tuple[str, str], str] = {}
     for members in sorted(groups.groups().values(), key=lambda ms: items[ms[0]][1].id):
@@ -604,7 +655,9 @@ def _merge_lone_short_forms(items, groups: _UnionFind, reasons: dict[int, str]) 
 def _merge_group(members: list[tuple[str, Entity]], reasons: list[str | None], known_by_key) -> Entity:
     entities = [e for _, e in members]
     names = [m.text for e in entities for m in e.mentions if m.kind == "name"] or [e.name for e in entities]
-    entry = next((known_by_key[match_key(n)] for n in names if match_key(n) in known_by_key), None)
+    types = {e.type for e in entities}
+    entry = next((known_by_key[match_key(n)] for n in names if match_key(n) in known_by_key
+                  and any(known_by_key[match_key(n)].claims(t) for t in types)), None)
     short = {m.name for e in entities for m in e.merged_from if m.reason.startswith("short form")}
     full = [n for n in names if n not in short] or names
     name = entry.name if entry else canonical_name(full)

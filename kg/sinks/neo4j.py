@@ -14,8 +14,11 @@ relationship types are validated names (kg.sinks.cypher), every value is a param
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
+import socket
+import ssl
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -123,7 +126,7 @@ def neo4j_error_message(error: Exception, settings: Neo4jSettings) -> str:
     elif isinstance(error, neo4j_exceptions.ClientError) and error.code == _DATABASE_NOT_FOUND:
         text = f"Neo4j at {where} has no database {settings.database!r}"
     elif isinstance(error, (neo4j_exceptions.ServiceUnavailable, neo4j_exceptions.SessionExpired)):
-        text = f"cannot reach Neo4j at {where}: {_connection_reason(str(error))}"
+        text = f"cannot reach Neo4j at {where}: {_unreachable_reason(error)}"
     elif isinstance(error, (neo4j_exceptions.ConfigurationError, ValueError)):
         text = f"invalid Neo4j settings for {where}: {_one_line(str(error))}"
     elif isinstance(error, neo4j_exceptions.Neo4jError):
@@ -131,6 +134,45 @@ def neo4j_error_message(error: Exception, settings: Neo4jSettings) -> str:
     else:
         text = f"Neo4j at {where} failed: {_one_line(str(error)) or type(error).__name__}"
     return _scrub(text, settings.password)
+
+
+def _unreachable_reason(error: BaseException) -> str:
+    """Why the driver could not talk to the server, from the innermost socket or TLS error (the
+    driver wraps it in routing errors and exception groups that say less)."""
+    cause = _innermost_os_error(error)
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        detail = cause.verify_message or "certificate verify failed"
+        return (f"its TLS certificate is not trusted here ({detail}); for a self-signed certificate use "
+                "bolt+ssc:// or neo4j+ssc://, or add its CA to SSL_CERT_FILE")
+    if isinstance(cause, ssl.SSLError):
+        return (f"the TLS handshake failed ({type(cause).__name__}); does the server accept encrypted "
+                "connections? (bolt:// and neo4j:// connect without TLS)")
+    if isinstance(cause, socket.gaierror):
+        return f"host name not found ({cause.strerror or cause})"
+    if isinstance(cause, ConnectionRefusedError):
+        return "connection refused (is the server running, and on this port?)"
+    if isinstance(cause, (TimeoutError, socket.timeout)):
+        return "no answer in time"
+    return _connection_reason(str(error))
+
+
+def _innermost_os_error(error: BaseException) -> BaseException | None:
+    """The deepest OSError (ssl and socket errors included) below ``error``, or None."""
+    found: BaseException | None = None
+    stack: list[tuple[BaseException, int]] = [(error, 0)]
+    seen: set[int] = set()
+    best_depth = -1
+    while stack:
+        current, depth = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and depth > best_depth:
+            found, best_depth = current, depth
+        children = list(getattr(current, "exceptions", None) or [])
+        children.append(current.__cause__ or (None if current.__suppress_context__ else current.__context__))
+        stack.extend((child, depth + 1) for child in children if child is not None)
+    return found
 
 
 def _connection_reason(message: str) -> str:
@@ -147,7 +189,19 @@ def _one_line(text: str) -> str:
 
 
 def _scrub(text: str, secret: str | None) -> str:
-    return text.replace(secret, "***") if secret else text
+    # Driver messages do not carry credentials; this is a second line of defence. A password of
+    # one to three characters would garble every message (and Neo4j asks for eight at least).
+    return text.replace(secret, "***") if secret and len(secret) >= 4 else text
+
+
+def _quiet_driver_logs() -> None:
+    """Without a logging setup, Python prints the driver's warning records (a failed routing
+    request, a server notification echoing the whole query) on stderr next to kg's own one-line
+    error. A NullHandler on the driver's logger stops that fallback only: an application that
+    configures logging still gets every record."""
+    driver_log = logging.getLogger("neo4j")
+    if not any(isinstance(handler, logging.NullHandler) for handler in driver_log.handlers):
+        driver_log.addHandler(logging.NullHandler())
 
 
 _BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
@@ -162,6 +216,7 @@ def connect(settings: Neo4jSettings) -> Iterator[neo4j.Driver]:
         # The driver's own error for http:// is a missing optional package, not the real problem.
         raise Neo4jError(_scrub(f"invalid Neo4j settings for {settings.uri!r}: the URI must start with one of "
                                 + ", ".join(f"{s}://" for s in _BOLT_SCHEMES), settings.password))
+    _quiet_driver_logs()
     auth = neo4j.basic_auth(settings.username, settings.password or "")
     try:
         driver = GraphDatabase.driver(
@@ -170,6 +225,9 @@ def connect(settings: Neo4jSettings) -> Iterator[neo4j.Driver]:
             connection_timeout=settings.timeout,
             connection_acquisition_timeout=settings.timeout,
             max_transaction_retry_time=max(settings.timeout, 30.0),
+            # kg's statements and the analysts' queries have no use for the server's hints
+            # ("label does not exist" on an empty database, ...): do not have them sent.
+            notifications_min_severity="OFF",
             user_agent="kg",
         )
     except (neo4j_exceptions.ConfigurationError, ValueError) as error:
