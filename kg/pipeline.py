@@ -109,12 +109,12 @@ def extract_document(
 ) -> Extraction:
     """The map step: one parsed document -> its entities and relations."""
     names, refs = find_mentions(chunks)
-    subjects = frozenset(_subject_starts(chunks, names))
+    subjects, examples = _mention_roles(chunks, names)
     sentence_starts = sorted(sent.start_char + c.offset for c in chunks for sent in c.doc.sents)
     analysed = analysed_text(document)
     entities = resolve_document(
         document.id, analysed, names, refs,
-        known=known, subjects=subjects, sentence_starts=sentence_starts,
+        known=known, subjects=subjects, sentence_starts=sentence_starts, examples=examples,
     )
     mentions = sorted((m for e in entities for m in e.mentions), key=lambda m: (m.start, m.end))
     relations = []
@@ -151,14 +151,35 @@ def _outermost(mentions: Sequence[Mention]) -> list[Mention]:
     return sorted(kept, key=lambda m: (m.start, m.end))
 
 
-def _subject_starts(chunks: Sequence[Chunk], mentions: Iterable[Mention]) -> Iterator[int]:
+def _mention_roles(chunks: Sequence[Chunk], mentions: Iterable[Mention]) -> tuple[frozenset[int], frozenset[int]]:
+    """Start offsets of the mentions that are grammatical subjects, and of those given as
+    examples ("retailers such as X", "firms like X", "including X"): both matter to salience."""
+    subjects, examples = set(), set()
     for mention in mentions:
-        for chunk in chunks:
-            span = chunk.doc.char_span(mention.start - chunk.offset, mention.end - chunk.offset, alignment_mode="expand")
-            if span is not None and len(span):
-                if span.root.dep_ in {"nsubj", "nsubjpass"}:
-                    yield mention.start
-                break
+        chunk = next((c for c in chunks if c.offset <= mention.start < c.end), None)
+        if chunk is None:
+            continue
+        span = chunk.doc.char_span(mention.start - chunk.offset, mention.end - chunk.offset, alignment_mode="expand")
+        if span is None or not len(span):
+            continue
+        if _given_as_example(span.root):
+            examples.add(mention.start)
+        elif span.root.dep_ in {"nsubj", "nsubjpass"}:
+            subjects.add(mention.start)
+    return frozenset(subjects), frozenset(examples)
+
+
+def _given_as_example(token) -> bool:
+    while token.dep_ == "conj" and token.head is not token:  # "such as X and Y": Y too
+        token = token.head
+    if token.dep_ == "nsubj" and token.head.dep_ == "pcomp":  # "such as X dropping ..."
+        token = token.head
+    if token.dep_ not in {"pobj", "pcomp"}:
+        return False
+    prep = token.head
+    word = prep.lower_
+    return (word == "as" and any(c.lower_ == "such" for c in prep.children)) or (
+        word == "like" and prep.head.pos_ in {"NOUN", "PROPN"}) or word == "including"
 
 
 def extract(

@@ -100,3 +100,39 @@ def test_summary_reports_furniture_set_aside(seed_build):
     assert summary.documents == 2 and not summary.skipped
     assert summary.boilerplate_chars > 0
     assert any("furniture" in line for line in summary.lines())
+
+
+def test_seed_gold_passes_per_document_and_on_the_merged_graph():
+    """What `kg eval` reports on the seeds: every must relation (in both documents and on the
+    merged graph), every gold entity, and no absent entity or relation."""
+    from kg import eval as scoring
+    from kg.ingest import read_documents
+    from kg.pipeline import run_documents
+
+    report = scoring.evaluate(
+        str(GOLD), [str(SEEDS)], run=lambda docs: run_documents(docs),
+        read=lambda paths: read_documents(paths),
+    )
+    assert report.per_document.missing_must == () and report.per_document.violations == ()
+    assert report.per_document.levels["must"].fn == 0 and report.per_document.levels["must"].tp == 10
+    assert report.graph.missing_must == () and report.graph.violations == ()
+    assert report.per_document.passed and report.graph.passed
+
+
+def test_a_pronoun_prefers_the_topic_over_a_name_given_as_an_example(nlp):
+    from kg.pipeline import extract_document
+    from kg.extract.schema import load_schema
+    from kg.nlp import parse
+    from kg.types import Document
+
+    text = ("Halden Works makes routers. Regulators criticised Halden Works last year. "
+            "The criticism hurt sales, with retailers such as Corvin Stores dropping their products. "
+            "In May, the company said it would appeal.")
+    document = Document("t", text)
+    [(_, chunks)] = list(parse(nlp, [document]))
+    extraction = extract_document(document, chunks, schema=load_schema(None))
+    owner = {m.text + "@" + str(m.start): e.name for e in extraction.entities for m in e.mentions}
+    their = text.index("their")
+    company = text.index("the company")
+    assert owner[f"their@{their}"] == "Halden Works"
+    assert owner[f"the company@{company}"] == "Halden Works"

@@ -309,10 +309,12 @@ def resolve_document(
     known: Sequence[KnownEntity] = (),
     subjects: frozenset[int] = frozenset(),
     sentence_starts: Sequence[int] = (),
+    examples: frozenset[int] = frozenset(),
 ) -> tuple[Entity, ...]:
     """Group one document's mentions into entities. ``subjects`` holds the start offsets of
-    mentions that are grammatical subjects (salience for pronouns); ``sentence_starts`` the
-    sorted start offsets of the document's sentences."""
+    mentions that are grammatical subjects and ``examples`` of those given as examples ("such
+    as X"): salience for pronouns; ``sentence_starts`` the sorted start offsets of the
+    document's sentences."""
     mentions = _extend_to_known_suffix(sorted(names, key=lambda m: (m.start, m.end)), text)
     mentions = sorted([*mentions, *_propagated(mentions, text, sentence_starts)], key=lambda m: (m.start, m.end))
     if not mentions:
@@ -325,7 +327,7 @@ def resolve_document(
     _merge_known(mentions, known, groups, reasons)
     clusters = _clusters(mentions, groups, known)
     cluster_of = {index: cid for cid, cluster in enumerate(clusters) for index in cluster.members}
-    attached = _attach_references(mentions, clusters, cluster_of, refs, subjects, sentence_starts)
+    attached = _attach_references(mentions, clusters, cluster_of, refs, subjects, sentence_starts, examples)
     return _entities(doc_id, mentions, clusters, reasons, attached)
 
 
@@ -493,12 +495,13 @@ def _attach_references(
     refs: Sequence[Reference],
     subjects: frozenset[int],
     sentence_starts: Sequence[int],
+    examples: frozenset[int] = frozenset(),
 ) -> dict[int, list[Mention]]:
     """Attach each reference to the most salient compatible entity before it."""
     starts = list(sentence_starts) or sorted({r.sentence_start for r in refs})
-    # (offset, cluster id, is subject) for everything that can be an antecedent, in text order.
-    history: list[tuple[int, int, bool]] = sorted(
-        (m.start, cluster_of[i], m.start in subjects) for i, m in enumerate(mentions)
+    # (offset, cluster id, weight) for everything that can be an antecedent, in text order.
+    history: list[tuple[int, int, float]] = sorted(
+        (m.start, cluster_of[i], _mention_weight(m.start, subjects, examples)) for i, m in enumerate(mentions)
     )
     frequency = Counter(cluster_of[i] for i in range(len(mentions)))
     name_words = [set(match_key(c.name).split()) for c in clusters]
@@ -511,9 +514,11 @@ def _attach_references(
             continue  # part of a name
         here = _sentence_index(starts, ref.start)
         window = _PRONOUN_WINDOW if ref.kind == "pronoun" else _NOMINAL_WINDOW
-        best: tuple | None = None
+        salience: dict[int, float] = defaultdict(float)
+        by_head: set[int] = set()
+        latest: dict[int, int] = {}
         for position in range(bisect.bisect_left(history, (ref.start,)) - 1, -1, -1):
-            offset, cid, is_subject = history[position]
+            offset, cid, weight = history[position]
             distance = here - _sentence_index(starts, offset)
             if distance > _FARTHEST_DESCRIPTION:
                 break
@@ -524,16 +529,25 @@ def _attach_references(
                 continue
             if ref.kind == "nominal" and not named_by_head and not _description_fits(ref.feature, name_words[cid]):
                 continue
-            score = (named_by_head, -distance if distance > 0 else 1, is_subject, frequency[cid], offset)
-            if best is None or score > best[0]:
-                best = (score, cid)
-        if best is None:
+            # Salience: each earlier mention counts, halving with every sentence back; subjects
+            # count double, examples ("retailers such as X") a quarter.
+            salience[cid] += weight * 0.5 ** distance
+            latest.setdefault(cid, offset)
+            if named_by_head:
+                by_head.add(cid)
+        if not salience:
             continue
-        cid = best[1]
+        cid = max(salience, key=lambda c: (c in by_head, round(salience[c], 6), frequency[c], latest[c]))
         mention = Mention(ref.start, ref.end, ref.text, clusters[cid].type, ref.kind)  # type: ignore[arg-type]
         attached[cid].append(mention)
-        bisect.insort(history, (ref.start, cid, False))
+        bisect.insort(history, (ref.start, cid, 1.0))
     return attached
+
+
+def _mention_weight(start: int, subjects: frozenset[int], examples: frozenset[int]) -> float:
+    if start in examples:
+        return 0.25
+    return 2.0 if start in subjects else 1.0
 
 
 def _description_fits(head: str, name_words: set[str]) -> bool:
