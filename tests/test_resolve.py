@@ -221,3 +221,22 @@ def test_a_users_alias_overrides_the_built_in_countries(tmp_path):
     known = known_entities(path)
     assert known[0].name == "Norse Lines"
     assert not any("Norwegian" in k.aliases for k in known[1:])
+
+
+def test_a_place_and_the_city_named_after_it_stay_apart_in_and_across_documents():
+    text = "She was born in Varna City, Varna, and later moved."
+    single = resolve_document("d1", text, mentions_in(text, ("Varna City", "Location"), ("Varna", "Location")))
+    assert sorted(e.name for e in single) == ["Varna", "Varna City"]
+    # Within one document the pair was already weighed: the corpus-wide pass must not join them.
+    resolution = resolve_across([("d1", single)])
+    assert sorted(e.name for e in resolution.entities) == ["Varna", "Varna City"]
+    other = _doc_entities("d2", "Varna City grew.", [("Varna City", "Location")])
+    lone = _doc_entities("d3", "Varna voted.", [("Varna", "Location")])
+    assert sorted(e.name for e in resolve_across([other, lone]).entities) == ["Varna", "Varna City"]
+
+
+def test_a_short_form_of_a_multi_word_place_without_a_designator_still_merges():
+    text = "Floods hit Port Calden on Monday. Calden reopened its harbour."
+    found = resolve_document("d1", text, mentions_in(text, ("Port Calden", "Location"), ("Calden", "Location")))
+    assert [(e.name, tuple(m.reason for m in e.merged_from)) for e in found] == [
+        ("Port Calden", ("short form of Port Calden",))]

@@ -423,10 +423,26 @@ def _merge_short_forms(mentions: list[Mention], groups: _UnionFind, reasons: dic
             reasons[index] = f"short form of {mentions[owner].text}"
 
 
+_ADMINISTRATIVE_WORDS = frozenset(
+    "city county province state district region oblast prefecture municipality township borough "
+    "parish department governorate canton island islands valley".split()
+)
+
+
+def _holds_another_place(short: list[str], long: list[str]) -> bool:
+    """"Mexico City" is not "Mexico", nor "Albany County" "Albany", nor "New York" "York"."""
+    if long[:len(short)] == short:
+        return all(word in _ADMINISTRATIVE_WORDS for word in long[len(short):])
+    return long[0] in {"new", "north", "south", "east", "west", "upper", "lower", "greater"}
+
+
 def _short_form_fits(short_type: str, long_type: str, short: list[str], long: list[str]) -> bool:
     """Can a name of ``short_type`` be a short form of one of ``long_type``? Persons stay apart
     from organisations; a surname the tagger mistook for a place or product still joins its person;
-    a city does not join the arena named after it."""
+    a city does not join the arena named after it, nor a place the larger or smaller place
+    whose name holds it ("Mexico" and "Mexico City", "York" and "New York")."""
+    if short_type == long_type == "Location" and _holds_another_place(short, long):
+        return False
     if short_type == long_type:
         return True
     if {short_type, long_type} <= {"Organization", "Facility"}:
@@ -659,7 +675,13 @@ def _merge_lone_short_forms(items, groups: _UnionFind, reasons: dict[int, str]) 
         words = match_key(entity.name).split()
         if len(words) != 1 or _is_acronym(entity.name) or words[0] in ORG_DESIGNATORS:
             continue
-        owners = {groups.find(other) for other in by_edge_word.get((_person_side(entity.type), words[0]), ()) if other != index}
+        doc_id = items[index][0]
+        owners = {
+            groups.find(other) for other in by_edge_word.get((_person_side(entity.type), words[0]), ())
+            # Inside its own document the name was already weighed against this one.
+            if items[other][0] != doc_id and _short_form_fits(
+                entity.type, items[other][1].type, words, match_key(items[other][1].name).split())
+        }
         if len(owners) == 1 and groups.find(index) not in owners:
             root = owners.pop()
             groups.union(root, index)
