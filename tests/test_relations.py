@@ -514,3 +514,30 @@ def test_engine_costs_little_next_to_the_parse(nlp, schema):
     engine_seconds = time.perf_counter() - started
     assert relations
     assert engine_seconds < parse_seconds
+
+
+# ---------------------------------------------------------------- places side by side
+
+
+def test_a_place_followed_by_in_another_place_lies_in_it(nlp, schema):
+    text = "The plant is in Tarvik, Ostmark, in the northern Republic of Valdia."
+    spec = [("Tarvik", "Location"), ("Ostmark", "Location"), ("Republic of Valdia", "Location")]
+    found = facts(extract(nlp, schema, text, spec))
+    ostmark, valdia, tarvik = eid("Location", "Ostmark"), eid("Location", "Republic of Valdia"), eid("Location", "Tarvik")
+    assert (ostmark, "LOCATED_IN", valdia) in found
+    assert (tarvik, "LOCATED_IN", ostmark) in found
+    assert (valdia, "LOCATED_IN", ostmark) not in found and (ostmark, "LOCATED_IN", tarvik) not in found
+
+
+def test_a_person_in_a_place_is_not_a_place_in_it(nlp, schema):
+    text = "Mira Solberg in Tarvik praised the plan."
+    found = everything(extract(nlp, schema, text, [("Mira Solberg", "Person"), ("Tarvik", "Location")]))
+    assert not any(t == "LOCATED_IN" for _, t, _ in found)
+
+
+def test_a_noun_with_a_participle_places_what_it_names(nlp, schema):
+    text = "The Harbour Gazette is a newspaper printed in Tarvik."
+    spec = [("Harbour Gazette", "Organization"), ("Tarvik", "Location")]
+    found = facts(extract(nlp, schema, text, spec))
+    assert (eid("Organization", "Harbour Gazette"), "LOCATED_IN", eid("Location", "Tarvik")) in found
+    assert (eid("Location", "Tarvik"), "LOCATED_IN", eid("Organization", "Harbour Gazette")) not in found

@@ -50,6 +50,9 @@ _PREP_DEPS = frozenset({"prep", "agent", "dative"})
 _OBJECT_OF_PREP = frozenset({"pobj", "pcomp"})
 
 
+_PLACES = frozenset({"Location", "Facility"})
+
+
 @dataclass(frozen=True, slots=True)
 class _Ref:
     """A mention as token positions in the parse."""
@@ -209,7 +212,29 @@ class _Engine:
                     if len(gap) > 1 or any(t.text != "," for t in gap):
                         continue
                     out.setdefault(small.ref.root, []).extend(a for a in outer if a.ref != small.ref)
+        for small, large in self._adjacent_places():
+            out.setdefault(small.root, []).append(_Arg(large))
         return out
+
+    def _adjacent_places(self) -> Iterator[tuple[_Ref, _Ref]]:
+        """"Sacramento, California, in the United States", "a hamlet in A in B": a place name
+        followed at once by "in" (or ", in") and another place name lies in it, whatever the
+        parse attached the phrase to."""
+        speaking = sorted({r for r in self.refs.values() if self.refs.get(r.root) == r and r.kind == "name"},
+                          key=lambda r: (r.start, r.end))
+        for ref in speaking:
+            if ref.type not in _PLACES:
+                continue
+            i = ref.end + (ref.end < len(self.doc) and self.doc[ref.end].text == ",")
+            if i >= len(self.doc) or self.doc[i].lower_ not in ("in", "within"):
+                continue
+            j = i + 1
+            while j < len(self.doc) and (self.doc[j].lower_ == "the" or self.doc[j].pos_ == "ADJ"
+                                         or (self.doc[j].is_lower and self.doc[j].dep_ in ("amod", "compound"))):
+                j += 1  # "in the southeastern United States"
+            place = self.refs.get(j)
+            if place is not None and place.start == j and place.type == "Location" and place.entity != ref.entity:
+                yield ref, place
 
     def _parallel_locatives(self) -> dict[int, list[_Arg]]:
         """"A in X and B in Y": each name with its own place, whatever the parse attached the
@@ -239,7 +264,8 @@ class _Engine:
         for token in self.doc:
             if token.i in roots:
                 yield token, [_Arg(roots[token.i])]
-            elif token.i not in self.refs and _common_noun(token) and any(c.dep_ == "prep" for c in token.children):
+            elif token.i not in self.refs and _common_noun(token) and any(
+                    c.dep_ == "prep" or (c.dep_ == "acl" and c.tag_ == "VBN") for c in token.children):
                 # a noun naming a person names a role: "a judge in Y" places the role, not her home
                 owners = [a for a in self._referents(token, depth=0) if a.ref.type != "Person"]
                 if owners:
