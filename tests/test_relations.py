@@ -541,3 +541,14 @@ def test_a_noun_with_a_participle_places_what_it_names(nlp, schema):
     found = facts(extract(nlp, schema, text, spec))
     assert (eid("Organization", "Harbour Gazette"), "LOCATED_IN", eid("Location", "Tarvik")) in found
     assert (eid("Location", "Tarvik"), "LOCATED_IN", eid("Organization", "Harbour Gazette")) not in found
+
+
+def test_based_in_a_city_of_a_country_is_located_in_the_country(nlp, schema):
+    text = "Orvane Systems is based in Tarvik. Tarvik lies in Ostmark."
+    spec = [("Orvane Systems", "Organization"), ("Tarvik", "Location"), ("Ostmark", "Location")]
+    rels = extract(nlp, schema, text, spec)
+    orvane, tarvik, ostmark = eid("Organization", "Orvane Systems"), eid("Location", "Tarvik"), eid("Location", "Ostmark")
+    assert (orvane, "BASED_IN", tarvik) in facts(rels)
+    composed = the(rels, orvane, "LOCATED_IN", ostmark)
+    assert composed.evidence.rule == "compose:BASED_IN+LOCATED_IN"
+    assert (orvane, "BASED_IN", ostmark) not in everything(rels)

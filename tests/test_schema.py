@@ -198,3 +198,9 @@ def test_parse_schema_accepts_a_plain_mapping():
     assert met.label == "met" and met.symmetric
     assert met.triggers[0].words == ("meet",)
     assert met.triggers[0].subject == ("nsubj", "agent")  # the default roles apply
+
+
+def test_compose_as_must_name_a_known_type(tmp_path):
+    text = '[[relation]]\nname = "X"\nsubject = ["Person"]\nobject = ["Location"]\nverbs = ["x"]\ncompose = ["LOCATED_IN"]\ncompose_as = "NOWHERE"\n'
+    with pytest.raises(SchemaError, match="composes as unknown type NOWHERE"):
+        load_schema(write(tmp_path, text))

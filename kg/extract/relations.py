@@ -967,6 +967,7 @@ def _composed(found: list[_Found], schema: Schema) -> Iterator[_Found]:
     composing = {r.name: r for r in schema.relations if r.compose}
     if not composing:
         return
+    by_name = {r.name: r for r in schema.relations}
     facts = [f for f in found if not f.negated and not f.modality]
     known = {(f.subject.ref.entity, f.relation.name, f.object.ref.entity) for f in facts}
     frontier = facts
@@ -976,10 +977,11 @@ def _composed(found: list[_Found], schema: Schema) -> Iterator[_Found]:
             by_subject.setdefault((fact.relation.name, fact.subject.ref.entity), []).append(fact)
         new = []
         for first in frontier:
-            relation = composing.get(first.relation.name)
-            if relation is None:
+            chain = composing.get(first.relation.name)
+            if chain is None:
                 continue
-            for other in relation.compose:
+            relation = by_name.get(chain.compose_as, chain)
+            for other in chain.compose:
                 for second in by_subject.get((other, first.object.ref.entity), ()):
                     key = (first.subject.ref.entity, relation.name, second.object.ref.entity)
                     if key in known or key[0] == key[2]:
@@ -989,7 +991,7 @@ def _composed(found: list[_Found], schema: Schema) -> Iterator[_Found]:
                     known.add(key)
                     confidence = round(min(first.confidence, second.confidence) * _BASE_CONFIDENCE["compose"], 3)
                     new.append(_Found(first.subject, second.object, relation, first.sentence,
-                                      f"compose:{relation.name}+{other}", confidence, False, None))
+                                      f"compose:{chain.name}+{other}", confidence, False, None))
         if not new:
             break
         yield from new

@@ -39,7 +39,7 @@ _RELATION_KEYS = frozenset({
     "name", "label", "subject", "object", "verbs", "verb_subject", "verb_object", "nouns",
     "noun_subject", "noun_object", "role_nouns", "role_object", "links", "reach", "directives",
     "directive_object", "exclusions", "exclusion_subject", "exclusion_object", "symmetric",
-    "compose", "trigger",
+    "compose", "compose_as", "trigger",
 })
 _TRIGGER_KEYS = frozenset({"kind", "words", "subject", "object"})
 _TOP_KEYS = frozenset({"version", "mode", "defaults", "lexicon", "relation"})
@@ -76,6 +76,7 @@ class RelationType:
     reach: bool = False
     symmetric: bool = False
     compose: tuple[str, ...] = ()
+    compose_as: str = ""  # the type a composed chain yields; empty: this type
 
     def allows(self, subject_type: str, object_type: str) -> bool:
         return subject_type in self.subject_types and object_type in self.object_types
@@ -270,6 +271,9 @@ def _relation(item: Mapping, defaults: Mapping[str, tuple[str, ...]], where: str
     for other in compose:
         if not _NAME.match(other):
             raise SchemaError(f"{where}: compose names a bad relation type {other!r}")
+    compose_as = item.get("compose_as", "")
+    if compose_as and not (isinstance(compose_as, str) and _NAME.match(compose_as)):
+        raise SchemaError(f"{where}: compose_as names a bad relation type {compose_as!r}")
     return RelationType(
         name=name,
         label=label.strip(),
@@ -280,6 +284,7 @@ def _relation(item: Mapping, defaults: Mapping[str, tuple[str, ...]], where: str
         reach=_flag(item, "reach", where),
         symmetric=_flag(item, "symmetric", where),
         compose=compose,
+        compose_as=compose_as,
     )
 
 
@@ -355,6 +360,8 @@ def _check_compose(schema: Schema, source: str, *, known: frozenset[str]) -> Non
         for other in relation.compose:
             if other not in known:
                 raise SchemaError(f"{source}: relation type {relation.name} composes with unknown type {other}")
+        if relation.compose_as and relation.compose_as not in known:
+            raise SchemaError(f"{source}: relation type {relation.name} composes as unknown type {relation.compose_as}")
 
 
 def _combine(base: Schema, extra: Schema, *, mode: str, lexicon_keys: Iterable[str]) -> Schema:
