@@ -80,3 +80,10 @@ def test_an_unrelated_noun_leaves_the_tagger_type(nlp):
     # "the leader of X" does not say what X is, so the tagger's type stays.
     found = dict(names(nlp, "Marta Pell is the leader of Denmark."))
     assert found.get("Denmark") == "Location" and found.get("Marta Pell") == "Person"
+
+
+def test_what_in_governs_is_a_place_not_a_people(nlp):
+    found = dict(names(nlp, "Rajan Pillai was born in Kottayam and later moved to Delhi."))
+    assert found.get("Kottayam") == "Location"
+    assert found.get("Rajan Pillai") == "Person"
+    assert dict(names(nlp, "Many here believed in Sikhs and Jains.")).get("Sikhs") != "Location"

@@ -276,12 +276,27 @@ def _corrected_type(span: Span, entity_type: str) -> str:
         described = _class_noun(span)
         if described is not None:
             return described
+    if entity_type in {"Group", "Person"} and _placed_by_preposition(span):
+        return "Location"
     last = span[-1].lower_
     if entity_type in {"Person", "Product", "Facility", "Location"} and last in ORG_DESIGNATORS and len(span) > 1:
         return "Organization"
     if entity_type == "Facility" and _acts_as_institution(span):
         return "Organization"
     return entity_type
+
+
+def _placed_by_preposition(span: Span) -> bool:
+    """"born in Punjab", "a village near Halden": what "in" or "near" governs is a place, not
+    a people or a person (the tagger's NORP and PERSON for unfamiliar place names)."""
+    root = span.root
+    if root.dep_ != "pobj" or root.head.lower_ not in {"in", "near"} or any(t.dep_ == "case" for t in span):
+        return False
+    if root.tag_ in {"NNPS", "NNS"}:
+        return False  # "believed in Sikhs": a people
+    if span.start > 0 and span.doc[span.start - 1].lower_ in {"the", "a", "an"}:
+        return False  # "in the Smiths' garden", "in a Frenchman's words"
+    return root.head.head.pos_ in {"VERB", "NOUN", "AUX"}
 
 
 def _acts_as_institution(span: Span) -> bool:
