@@ -228,10 +228,9 @@ class _Engine:
             i = ref.end + (ref.end < len(self.doc) and self.doc[ref.end].text == ",")
             if i >= len(self.doc) or self.doc[i].lower_ not in ("in", "within"):
                 continue
-            j = i + 1
-            while j < len(self.doc) and (self.doc[j].lower_ == "the" or self.doc[j].pos_ == "ADJ"
-                                         or (self.doc[j].is_lower and self.doc[j].dep_ in ("amod", "compound"))):
-                j += 1  # "in the southeastern United States"
+            j = _past_modifiers(self.doc, i + 1)  # "in the southeastern United States"
+            if j + 1 < len(self.doc) and self.doc[j].pos_ == "NOUN" and self.doc[j].is_lower and self.doc[j + 1].lower_ == "of":
+                j = _past_modifiers(self.doc, j + 2)  # "in the duchy of Lorraine"
             place = self.refs.get(j)
             if place is not None and place.start == j and place.type == "Location" and place.entity != ref.entity:
                 yield ref, place
@@ -803,9 +802,9 @@ def _comma_chains(doc: Doc, refs: dict[int, _Ref]) -> dict[int, list[_Ref]]:
     starts = frozenset(r.start for r in mentions)
     chains: dict[int, list[_Ref]] = {}
     for index, run in enumerate(runs):
-        if len(run) < 2 or len(run) > _MAX_CHAIN:
+        if len(run) < 2 or (len(run) > _MAX_CHAIN and not _ends_in_its_country(run)):
             continue  # four or more names in a row are a list, not a place and its regions
-        if len(run) == _MAX_CHAIN and _continues_as_list(doc, run[-1].end, None):
+        if len(run) >= _MAX_CHAIN and _continues_as_list(doc, run[-1].end, None):
             continue
         if _continues_as_list(doc, run[-1].end, starts) and not _paired(doc, run, runs[index + 1:index + 2]):
             continue
@@ -814,6 +813,28 @@ def _comma_chains(doc: Doc, refs: dict[int, _Ref]) -> dict[int, list[_Ref]]:
         for first, second in zip(run, run[1:]):
             chains.setdefault(first.root, []).append(second)
     return chains
+
+
+def _past_modifiers(doc: Doc, j: int) -> int:
+    while j < len(doc) and (doc[j].lower_ == "the" or doc[j].pos_ == "ADJ"
+                            or (doc[j].is_lower and doc[j].dep_ in ("amod", "compound"))):
+        j += 1
+    return j
+
+
+@lru_cache(maxsize=1)
+def _country_ids() -> frozenset[str]:
+    from ..ids import entity_id
+    from .resolve import default_known
+
+    return frozenset(entity_id(entry.type, entry.name) for entry in default_known())
+
+
+def _ends_in_its_country(run: list[_Ref]) -> bool:
+    """"a township, its county, its province, Canada": a longer run is still one place and its
+    regions when only its last name is a country (a list of places names several)."""
+    countries = _country_ids()
+    return len(run) <= _MAX_CHAIN + 2 and run[-1].entity in countries and not any(r.entity in countries for r in run[:-1])
 
 
 def _paired(doc: Doc, run: list[_Ref], following: list[list[_Ref]]) -> bool:
