@@ -83,7 +83,7 @@ def code_fingerprint() -> str:
     root = Path(__file__).resolve().parent
     digest = hashlib.sha256(__version__.encode())
     for path in sorted(root.rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".toml", ".json", ".txt"} and "__pycache__" not in path.parts:
+        if path.is_file() and path.suffix in {".py", ".toml", ".json", ".txt", ".tsv"} and "__pycache__" not in path.parts:
             digest.update(path.relative_to(root).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
