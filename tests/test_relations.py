@@ -552,3 +552,34 @@ def test_based_in_a_city_of_a_country_is_located_in_the_country(nlp, schema):
     composed = the(rels, orvane, "LOCATED_IN", ostmark)
     assert composed.evidence.rule == "compose:BASED_IN+LOCATED_IN"
     assert (orvane, "BASED_IN", ostmark) not in everything(rels)
+
+
+# ---------------------------------------------------------------- places inside names
+
+
+def test_an_institution_named_after_a_place_lies_in_it(nlp, schema):
+    text = "The Tarvik Harbour Authority hired divers. Tarvik is a port."
+    spec = [("Tarvik Harbour Authority", "Organization"), ("Tarvik", "Location")]
+    rels = extract(nlp, schema, text, spec)
+    authority, tarvik = eid("Organization", "Tarvik Harbour Authority"), eid("Location", "Tarvik")
+    assert the(rels, authority, "LOCATED_IN", tarvik).evidence.rule == "link:name"
+    assert (tarvik, "LOCATED_IN", authority) not in everything(rels)
+
+
+def test_a_demonym_inside_a_name_places_it_in_the_country_named_in_the_text(nlp, schema):
+    text = "The Finnish Rowing Federation chose Osku Lahtela. Finland sent six crews."
+    spec = [("Finnish Rowing Federation", "Organization"), ("Finland", "Location"), ("Osku Lahtela", "Person")]
+    found = facts(extract(nlp, schema, text, spec))
+    federation, finland = eid("Organization", "Finnish Rowing Federation"), eid("Location", "Finland")
+    assert (federation, "LOCATED_IN", finland) in found
+    assert (finland, "LOCATED_IN", federation) not in found
+
+
+def test_no_place_from_a_name_for_embassies_titles_or_other_regions(nlp, schema):
+    text = ("The Embassy of Finland in Tarvik closed. The West Ostmark College grew. "
+            "Finland and Ostmark signed a treaty.")
+    spec = [("Embassy of Finland", "Facility"), ("Tarvik", "Location"), ("West Ostmark College", "Organization"),
+            ("Finland", "Location"), ("Ostmark", "Location")]
+    found = everything(extract(nlp, schema, text, spec))
+    assert (eid("Facility", "Embassy of Finland"), "LOCATED_IN", eid("Location", "Finland")) not in found
+    assert (eid("Organization", "West Ostmark College"), "LOCATED_IN", eid("Location", "Ostmark")) not in found

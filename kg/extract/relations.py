@@ -36,7 +36,7 @@ _BASE_CONFIDENCE = {
     "verb": 0.85, "noun": 0.75, "role": 0.8, "directive": 0.75, "exclusion": 0.7,
     "link": 0.6, "compose": 0.8,
 }
-_LINK_CONFIDENCE = {"appos": 0.65, "descriptor": 0.6, "poss": 0.55, "clause:in": 0.45}
+_LINK_CONFIDENCE = {"appos": 0.65, "descriptor": 0.6, "poss": 0.55, "clause:in": 0.45, "name": 0.5}
 _HEDGE_PENALTY = 0.2
 _MAX_CHAIN = 3  # "town, region, country"
 # Links a common noun passes on to the mentions it names ("X is a town in Y").
@@ -51,6 +51,15 @@ _OBJECT_OF_PREP = frozenset({"pobj", "pcomp"})
 
 
 _PLACES = frozenset({"Location", "Facility"})
+# Words before a place inside a name that make it another place ("West Virginia", "Latin America").
+_COMPASS = frozenset({"north", "south", "east", "west", "northern", "southern", "eastern", "western",
+                      "central", "upper", "lower", "new", "latin", "greater"})
+# First words of titles that the tagger may take for an institution ("Emperor of Japan").
+_TITLES = frozenset({"emperor", "empress", "king", "queen", "prince", "princess", "duke", "duchess",
+                     "bishop", "archbishop", "president", "governor", "mayor", "minister", "chancellor",
+                     "secretary", "ambassador", "consul", "chief", "co", "officer", "lord", "earl", "count"})
+# Nouns of institutions that stand in another country than the one they are named after.
+_ABROAD_NOUNS = frozenset({"embassy", "consulate", "legation", "mission", "delegation", "embassies"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +192,7 @@ class _Engine:
                 for link in relation.links:
                     reverse = link.startswith("~")
                     name = link.lstrip("~")
-                    if name == "descriptor" or (named and name not in _LOCATIVE_LINKS):
+                    if name in ("descriptor", "name") or (named and name not in _LOCATIVE_LINKS):
                         continue  # "a member of Y" is for role nouns to read, not a bare link
                     base = _LINK_CONFIDENCE.get(name, _BASE_CONFIDENCE["link"])
                     targets = self._link_targets(token, name, exclude)
@@ -196,6 +205,7 @@ class _Engine:
                             subject, obj = (other, owner) if reverse else (owner, other)
                             yield from self._emit(relation, subject, obj, token, f"link:{link}", base, token)
         yield from self._descriptors([r for r in relations if any(l.lstrip("~") == "descriptor" for l in r.links)])
+        yield from self._places_in_names([r for r in relations if "name" in r.links])
 
     def _stacked_locatives(self) -> dict[int, list[_Arg]]:
         """Successive "in" phrases of one word go from small to large: "located in A in B",
@@ -415,6 +425,33 @@ class _Engine:
                     for relation in relations:
                         yield from self._emit(relation, arg, _Arg(described), noun, "link:descriptor",
                                               _LINK_CONFIDENCE["descriptor"], noun)
+
+    def _places_in_names(self, relations: list[RelationType]) -> Iterator[_Found]:
+        """An institution or building whose name holds a place named in the text lies there:
+        "the Oslo Philharmonic", "the University of Leeds", "the Romanian Air Force"."""
+        if not relations:
+            return
+        speaking = sorted({r for r in self.refs.values() if self.refs.get(r.root) == r and r.kind == "name"},
+                          key=lambda r: (r.start, r.end))
+        places = _place_forms(self.doc, speaking)
+        if not places:
+            return
+        done: set[tuple[str, str]] = set()
+        for ref in speaking:
+            if ref.type not in ("Organization", "Facility") or ref.end - ref.start < 2:
+                continue
+            words = {t.lower_ for t in self.doc[ref.start:ref.end]}
+            if self.doc[ref.start].lower_ in _TITLES or words & _ABROAD_NOUNS:
+                continue  # "Emperor of Japan" is a person's title; an embassy stands abroad
+            for place in _places_inside(self.doc, ref, places):
+                if (ref.entity, place.entity) in done:
+                    continue
+                done.add((ref.entity, place.entity))
+                token = self.doc[ref.root]
+                for relation in relations:
+                    if relation.allows(ref.type, place.type):
+                        yield _Found(_Arg(ref), _Arg(place), relation, token.sent, "link:name",
+                                     _LINK_CONFIDENCE["name"], False, None)
 
     # -- emitting
 
@@ -813,6 +850,44 @@ def _comma_chains(doc: Doc, refs: dict[int, _Ref]) -> dict[int, list[_Ref]]:
         for first, second in zip(run, run[1:]):
             chains.setdefault(first.root, []).append(second)
     return chains
+
+
+def _place_forms(doc: Doc, speaking: Sequence[_Ref]) -> dict[str, _Ref]:
+    """Lowercased written forms of the places named in the text -> their mention; a country
+    named anywhere also goes by its other names and demonyms ("Romanian" for Romania)."""
+    from ..ids import entity_id
+    from .resolve import default_known
+
+    forms: dict[str, _Ref] = {}
+    for ref in speaking:
+        if ref.type == "Location":
+            forms.setdefault(doc[ref.start:ref.end].text.lower(), ref)
+    present = {ref.entity: ref for ref in forms.values()}
+    for entry in default_known():
+        ref = present.get(entity_id("Location", entry.name))
+        if ref is not None:
+            for form in (entry.name, *entry.aliases):
+                forms.setdefault(form.lower(), ref)
+    return forms
+
+
+def _places_inside(doc: Doc, ref: _Ref, places: dict[str, _Ref]) -> list[_Ref]:
+    """The places whose forms are written inside a name, longest first at each word ("North
+    Korean" before "Korean"); a place after a compass word inside the name is another place
+    ("West Virginia", "Latin American")."""
+    found = []
+    i = ref.start
+    while i < ref.end:
+        match = next(((j, places[key]) for j in range(ref.end, i, -1)
+                      if (i, j) != (ref.start, ref.end) and (key := doc[i:j].text.lower()) in places), None)
+        if match is None:
+            i += 1
+            continue
+        j, place = match
+        if not (i > ref.start and doc[i - 1].lower_ in _COMPASS) and place.entity != ref.entity:
+            found.append(place)
+        i = j
+    return found
 
 
 def _past_modifiers(doc: Doc, j: int) -> int:

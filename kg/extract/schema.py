@@ -33,7 +33,7 @@ TRIGGER_KINDS = ("verb", "noun", "directive", "exclusion")
 _NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 # A role step: a dependency label, "prep:WORD" (one or more words), or a named step.
 _STEP = re.compile(r"^(?:[a-z]+|prep:[a-z][a-z'\- ]*)$")
-_LINK = re.compile(r"^~?(?:appos|comma|stacked|poss|descriptor|npadvmod|compound|nmod|(?:prep|clause):[a-z][a-z'\- ]*)$")
+_LINK = re.compile(r"^~?(?:appos|comma|stacked|poss|descriptor|name|npadvmod|compound|nmod|(?:prep|clause):[a-z][a-z'\- ]*)$")
 _MODES = ("add", "replace")
 _RELATION_KEYS = frozenset({
     "name", "label", "subject", "object", "verbs", "verb_subject", "verb_object", "nouns",
