@@ -188,10 +188,11 @@ def show_schema(schema: SchemaOpt = None, as_json: Annotated[bool, typer.Option(
         typer.echo(json.dumps(rows, indent=1))
         return
     for row in rows:
-        typer.echo(
-            f"{row['name']:<16} {row['label']:<22} {'|'.join(row['subject_types'])} -> {'|'.join(row['object_types'])}"
-            f"   triggers: {', '.join(row['triggers'][:8])}{' ...' if len(row['triggers']) > 8 else ''}"
-        )
+        triggers = row["triggers"] or "(links only)"
+        typer.echo(f"{row['name']:<16} {row['label']:<22} {row['subject']} -> {row['object']}")
+        typer.echo(f"{'':<16} triggers: {triggers[:200]}{' ...' if len(triggers) > 200 else ''}")
+        if row["links"]:
+            typer.echo(f"{'':<16} links: {row['links']}")
 
 
 app.command("load", help=load_command.__doc__)(load_command)

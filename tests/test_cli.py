@@ -73,3 +73,25 @@ def test_help_explains_commands():
     assert result.exit_code == 0
     for command in ("build", "extract", "eval", "schema"):
         assert command in result.output
+
+
+def test_schema_lists_every_type_in_force_as_text_and_json(tmp_path):
+    from kg.extract.schema import load_schema
+
+    names = [r.name for r in load_schema().relations]
+    text = runner.invoke(app, ["schema"])
+    assert text.exit_code == 0, text.output
+    listed = [line.split()[0] for line in text.output.splitlines() if line and not line.startswith(" ")]
+    assert listed == names
+    extra = tmp_path / "extra.toml"
+    extra.write_text('[[relation]]\nname = "MENTORED"\nsubject = ["Person"]\nobject = ["Person"]\nverbs = ["mentor"]\n')
+    as_json = runner.invoke(app, ["schema", "--schema", str(extra), "--json"])
+    rows = json.loads(as_json.output)
+    assert [r["name"] for r in rows] == [*names, "MENTORED"]
+    assert rows[-1]["subject"] == "Person" and "mentor" in rows[-1]["triggers"]
+
+
+def test_writing_to_a_closed_pipe_is_not_a_traceback():
+    done = subprocess.run(f"{sys.executable} -m kg extract {SEEDS} --out - -q | head -c 100", shell=True,
+                          capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in done.stderr
