@@ -50,6 +50,8 @@ def read_graph_file(path: str) -> dict:
         raise InputError(f"cannot read {path}: {error.strerror or error}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InputError(f"{path} is not JSON: {error}") from None
+    except RecursionError:  # "[[[[..." a hundred thousand deep: Python's parser gives up
+        raise InputError(f"{path} is not a kg graph: JSON nested too deeply") from None
     if not isinstance(graph, dict) or "nodes" not in graph or "edges" not in graph:
         raise InputError(f"{path} is not a kg graph (expected 'nodes' and 'edges'; write one with kg build --format json)")
     return graph

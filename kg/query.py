@@ -94,10 +94,16 @@ class QueryResult:
 
 def query_dirs(*, cwd: Path | None = None) -> list[Path]:
     """Where named queries are looked for, first match wins: ``queries/`` under the current
-    folder (a project's own queries), the ``queries/`` folder beside the kg package in a source
-    checkout or editable install, and ``kg/queries`` inside an installed package."""
+    folder (a project's own queries, which may override shipped ones), the ``queries/`` folder
+    beside the kg package in a source checkout or editable install, and ``kg/queries`` inside the
+    package. In the checkout ``kg/queries`` is a symbolic link to ``queries/``, so a wheel (a
+    non-editable install) carries the same files as package data."""
     package_dir = Path(__file__).resolve().parent
-    candidates = [(cwd or Path.cwd()) / "queries", package_dir.parent / "queries", package_dir / "queries"]
+    checkout = package_dir.parent
+    candidates = [(cwd or Path.cwd()) / "queries"]
+    if (checkout / "pyproject.toml").is_file():  # not site-packages, where queries/ is anyone's
+        candidates.append(checkout / "queries")
+    candidates.append(package_dir / "queries")
     unique: list[Path] = []
     for folder in candidates:
         if folder.is_dir() and folder.resolve() not in [u.resolve() for u in unique]:

@@ -5,6 +5,9 @@
 - Otherwise the session starts tests/neo4j_test_server/server.sh (Neo4j 5.26 Community built from Maven
   Central) with a random password, and stops it at the end.
 - No server: the tests are skipped, unless ``KG_REQUIRE_NEO4J=1`` (CI), where that is a failure.
+
+The test server also speaks TLS on its Bolt port with a throw-away self-signed certificate
+(``neo4j_tls_certificate``), so bolt+s:// and neo4j+s:// are tested against a real handshake.
 """
 from __future__ import annotations
 
@@ -19,8 +22,8 @@ import pytest
 
 from kg.sinks.neo4j import Neo4jSettings, connect, settings_from_env
 
-__all__ = ["neo4j_server_run_dir", "neo4j_settings", "neo4j_driver", "empty_neo4j", "sample_graph",
-           "graph_counts", "database_state", "make_sample_graph", "sample_graph_for"]
+__all__ = ["neo4j_server_run_dir", "neo4j_settings", "neo4j_driver", "empty_neo4j", "neo4j_tls_certificate",
+           "sample_graph", "seed_graph", "graph_counts", "database_state", "make_sample_graph", "sample_graph_for"]
 
 SERVER_SCRIPT = Path(__file__).resolve().parent / "neo4j_test_server" / "server.sh"
 START_TIMEOUT_S = 900  # a cold Maven build downloads Neo4j first
@@ -91,6 +94,16 @@ def neo4j_server_run_dir(_neo4j_server: tuple[Neo4jSettings, Path | None]) -> Pa
 
 
 @pytest.fixture(scope="session")
+def neo4j_tls_certificate(neo4j_server_run_dir: Path) -> Path:
+    """The self-signed certificate (PEM, for 127.0.0.1 and localhost) the session's test server
+    presents to bolt+s:// and neo4j+s:// clients; trust it with SSL_CERT_FILE."""
+    certificate = neo4j_server_run_dir / "tls" / "public.crt"
+    if not certificate.is_file():
+        _unavailable("the test server runs without TLS (is openssl installed?)")
+    return certificate
+
+
+@pytest.fixture(scope="session")
 def neo4j_driver(neo4j_settings: Neo4jSettings) -> Iterator[neo4j.Driver]:
     with connect(neo4j_settings) as driver:
         yield driver
@@ -106,15 +119,14 @@ def empty_neo4j(neo4j_settings: Neo4jSettings, neo4j_driver: neo4j.Driver) -> Ne
 
 def graph_counts(driver: neo4j.Driver, database: str | None = None) -> dict[str, int]:
     """Nodes, relationships and property values (on both), for comparing database states."""
-    records, _, _ = driver.execute_query(
-        """
-        CALL { MATCH (n) RETURN count(n) AS nodes, sum(size(keys(n))) AS node_properties }
-        CALL { MATCH ()-[r]->() RETURN count(r) AS relationships, sum(size(keys(r))) AS relationship_properties }
-        RETURN nodes, node_properties, relationships, relationship_properties
-        """,
-        database_=database,
-    )
-    return dict(records[0].data())
+    # Two plain queries: a CALL subquery without a scope clause is deprecated from Neo4j 5.23 on,
+    # and the scoped form does not parse on older 5.x servers a user may point NEO4J_URI at.
+    nodes, _, _ = driver.execute_query(
+        "MATCH (n) RETURN count(n) AS nodes, coalesce(sum(size(keys(n))), 0) AS node_properties", database_=database)
+    relationships, _, _ = driver.execute_query(
+        "MATCH ()-[r]->() RETURN count(r) AS relationships, coalesce(sum(size(keys(r))), 0) AS relationship_properties",
+        database_=database)
+    return {**nodes[0].data(), **relationships[0].data()}
 
 
 def database_state(driver: neo4j.Driver, database: str | None = None) -> dict[str, list]:
@@ -206,6 +218,17 @@ def make_sample_graph() -> dict:
 @pytest.fixture
 def sample_graph() -> dict:
     return make_sample_graph()
+
+
+@pytest.fixture(scope="session")
+def seed_graph(seeds_dir: Path) -> dict:
+    """The contract graph of the seed articles, built by kg's real pipeline (spaCy model and all):
+    what ``kg load seeds`` sends to Neo4j."""
+    from kg.pipeline import build_graph_json
+
+    graph, summary = build_graph_json([str(seeds_dir)])
+    assert summary.documents == len(list(seeds_dir.glob("*.txt"))) and not summary.skipped
+    return graph
 
 
 def sample_graph_for(doc_ids: set[str]) -> dict:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from conftest_neo4j import graph_counts, make_sample_graph
+from conftest_neo4j import database_state, graph_counts, make_sample_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -104,13 +107,29 @@ def test_a_wrong_password_is_one_clean_line_and_never_shown(neo4j_settings, grap
         assert (neo4j_settings.password or "") not in done.stdout + done.stderr
 
 
+@pytest.mark.neo4j
+def test_a_missing_database_is_one_clean_line(neo4j_settings, graph_file):
+    for args in (["load", str(graph_file)], ["query", "relation-types"], ["remove", "doc-a"]):
+        started = time.monotonic()
+        done = _kg(*args, "--database", "nosuchdatabase", env=_env(neo4j_settings))
+        assert done.returncode == 2
+        assert "has no database 'nosuchdatabase'" in _error_line(done)
+        assert (neo4j_settings.password or "") not in done.stdout + done.stderr
+        assert time.monotonic() - started < 60
+
+
 def test_an_unreachable_server_is_one_line(graph_file):
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
     env.update({"NEO4J_URI": "bolt://127.0.0.1:9", "NEO4J_PASSWORD": "pw-not-shown-anywhere"})
-    done = _kg("load", str(graph_file), env=env)
-    assert done.returncode == 2
-    assert "cannot reach Neo4j at bolt://127.0.0.1:9" in _error_line(done)
-    assert "pw-not-shown-anywhere" not in done.stdout + done.stderr
+    for uri in ("bolt://127.0.0.1:9", "neo4j://127.0.0.1:9", "neo4j+s://127.0.0.1:9"):
+        started = time.monotonic()
+        done = _kg("load", str(graph_file), "--uri", uri, env=env)
+        assert done.returncode == 2
+        # One line: the driver's own log records (a failed routing request) stay out of it.
+        line = _error_line(done)
+        assert line.startswith(f"kg: error: cannot reach Neo4j at {uri}: connection refused")
+        assert "pw-not-shown-anywhere" not in done.stdout + done.stderr
+        assert time.monotonic() - started < 60
 
 
 def test_a_missing_parameter_is_named_before_connecting():
@@ -160,3 +179,118 @@ def test_load_builds_from_documents(empty_neo4j, neo4j_driver, tmp_path):
         "MATCH (d:Document) OPTIONAL MATCH (d)-[:MENTIONS]->(e:Entity) RETURN d.id AS id, collect(e.name) AS names")
     assert [r["id"] for r in records] == ["harbor-note"]
     assert any("Bellwether" in name for name in records[0]["names"])
+
+
+# ---------------------------------------------------------------- the seed articles, end to end
+
+
+AGENCY, COMPANY = "Department of Homeland Security", "Kaspersky Lab"  # as the seed gold file names them
+
+
+@pytest.mark.neo4j
+@pytest.mark.model
+def test_kg_load_seeds_twice_then_who_banned_whom(empty_neo4j, neo4j_driver):
+    env = _env(empty_neo4j)
+    first = _kg("load", "seeds", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "documents: 2 read, 0 skipped" in first.stderr
+    counts, state = graph_counts(neo4j_driver), database_state(neo4j_driver)
+    assert counts["nodes"] > 2 and counts["relationships"] > 0
+
+    second = _kg("load", "seeds", env=env)
+    assert second.returncode == 0, second.stderr
+    assert "nodes: 0 created" in second.stderr and "relationships: 0 created" in second.stderr
+    assert "0 evidence sentences added" in second.stderr
+    assert graph_counts(neo4j_driver) == counts
+    assert database_state(neo4j_driver) == state
+
+    asked = _kg("query", "who-banned-whom", "--format", "json", env=env)
+    assert asked.returncode == 0, asked.stderr
+    ban = next(r for r in json.loads(asked.stdout) if (r["banned_by"], r["banned"]) == (AGENCY, COMPANY))
+    seed_ids = sorted(p.stem for p in (ROOT / "seeds").glob("*.txt"))
+    assert sorted({item.split(": ", 1)[0] for item in ban["evidence"]}) == seed_ids
+    for item in ban["evidence"]:
+        doc, sentence = item.split(": ", 1)
+        assert sentence in (ROOT / "seeds" / f"{doc}.txt").read_text(encoding="utf-8")
+
+    table = _kg("query", "who-banned-whom", env=env)
+    assert table.returncode == 0, table.stderr
+    assert any(line.startswith(AGENCY) and COMPANY in line for line in table.stdout.splitlines())
+
+    for done in (first, second, asked, table):
+        assert empty_neo4j.password not in done.stdout + done.stderr
+
+
+# ---------------------------------------------------------------- TLS and the password prompt
+
+
+@pytest.mark.neo4j
+def test_bolt_s_and_neo4j_s_work_when_the_certificate_is_trusted(empty_neo4j, neo4j_driver, neo4j_tls_certificate,
+                                                                 graph_file):
+    port = empty_neo4j.uri.rsplit(":", 1)[1]
+    trusting = _env(empty_neo4j, SSL_CERT_FILE=str(neo4j_tls_certificate), SSL_CERT_DIR=None)
+    loaded = _kg("load", str(graph_file), "--uri", f"bolt+s://localhost:{port}", env=trusting)
+    assert loaded.returncode == 0, loaded.stderr
+    assert graph_counts(neo4j_driver)["nodes"] == 10
+    asked = _kg("query", "who-banned-whom", "--format", "json", "--uri", f"neo4j+s://localhost:{port}", env=trusting)
+    assert asked.returncode == 0, asked.stderr
+    assert [r["banned"] for r in json.loads(asked.stdout)] == ["Zentrix Labs"]
+
+    # The handshake really checks the certificate: not trusted, one line; +ssc accepts it as self-signed.
+    system_trust = _env(empty_neo4j, SSL_CERT_DIR=None, SSL_CERT_FILE="/nonexistent/ca.pem")
+    refused = _kg("query", "relation-types", "--uri", f"neo4j+s://localhost:{port}", env=system_trust)
+    assert refused.returncode == 2
+    assert "TLS certificate is not trusted" in _error_line(refused)
+    self_signed = _kg("query", "relation-types", "--uri", f"bolt+ssc://localhost:{port}", env=system_trust)
+    assert self_signed.returncode == 0, self_signed.stderr
+    for done in (loaded, asked, refused, self_signed):
+        assert empty_neo4j.password not in done.stdout + done.stderr
+
+
+def _run_on_a_terminal(args: list[str], env: dict[str, str], answer: str, timeout: float = 120) -> tuple[int, str]:
+    """Run ``python -m kg ARGS`` with a pseudo-terminal as stdin/stdout/stderr, type ``answer``
+    once the password prompt shows, and return the exit code and everything the terminal showed
+    (a terminal with echo on would show the typed password too)."""
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "kg", *args], env=env, cwd=ROOT, stdin=terminal,
+                               stdout=terminal, stderr=terminal, start_new_session=True)
+    os.close(terminal)
+    shown, answered, deadline = b"", False, time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([controller], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(controller, 4096)
+                except OSError:  # the terminal closed: the process is done
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+            if not answered and b"password for" in shown:
+                time.sleep(0.2)  # echo is switched off right after the prompt is written
+                os.write(controller, answer.encode() + b"\n")
+                answered = True
+            if process.poll() is not None and not ready:
+                break
+        return process.wait(timeout=10), shown.decode(errors="replace")
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(controller)
+
+
+@pytest.mark.neo4j
+def test_the_password_is_asked_for_without_echo_when_not_in_the_environment(neo4j_settings):
+    env = _env(neo4j_settings, NEO4J_PASSWORD=None)
+    code, shown = _run_on_a_terminal(["query", "relation-types"], env, neo4j_settings.password or "")
+    assert code == 0, shown
+    assert f"Neo4j password for {neo4j_settings.username} at {neo4j_settings.uri}:" in shown
+    assert "relation" in shown and "row" in shown
+    assert (neo4j_settings.password or "") not in shown
+
+    wrong = "typed-but-wrong-" + "y" * 5
+    code, shown = _run_on_a_terminal(["query", "relation-types"], env, wrong)
+    assert code == 2
+    assert "kg: error: " in shown and "refused the login" in shown
+    assert wrong not in shown

@@ -80,9 +80,10 @@ def test_unknown_kinds_and_hidden_files_yield_nothing(corpus, results) -> None:
 def test_html_scripts_styles_nav_and_comments_do_not_leak(corpus, results) -> None:
     folder, manifest = corpus
     docs = {relative(folder, r.source): r for r in results if isinstance(r, Document)}
+    for source, names in manifest["hidden"].items():
+        for name in names:
+            assert name not in docs[source].text, (source, name)
     page = docs["articles/page.html"]
-    for name in manifest["hidden"]["articles/page.html"]:
-        assert name not in page.text, name
     assert page.title == "Orchard cooperative opens cider press"
     assert page.published == "2022-09-14"
 
@@ -104,8 +105,13 @@ def test_huge_file_is_read_whole(corpus, results) -> None:
         if isinstance(r, Document) and relative(folder, r.source) == manifest["huge"]
     ]
     assert len(huge.text) > maker.HUGE_CHARS
-    assert huge.text.rstrip().endswith("Casimir Delacroix closed the meeting.")
-    assert huge.body_spans()[-1][1] > maker.HUGE_CHARS
+    last = maker.HUGE_PARAGRAPHS[-1]
+    assert huge.text.rstrip().endswith(last)
+    # Every paragraph, the last one past HUGE_CHARS included, is story text (none set aside).
+    for paragraph in maker.HUGE_PARAGRAPHS[1:]:
+        start = huge.text.index(paragraph)
+        assert any(s <= start and start + len(paragraph) <= e for s, e in huge.body_spans()), paragraph
+    assert huge.text.index(last) > maker.HUGE_CHARS
 
 
 def test_decoded_texts_are_clean_and_ids_unique(results) -> None:
@@ -114,6 +120,17 @@ def test_decoded_texts_are_clean_and_ids_unique(results) -> None:
     for doc in docs:
         assert "\x00" not in doc.text and "\ufeff" not in doc.text[:1]
         assert not any(ord(c) < 32 and c not in "\n\t\r" for c in doc.text)
+    # Lone surrogates (JSON escapes, file names that are not UTF-8) never get through: every
+    # string kg passes on has a UTF-8 form, so spaCy and the output files can take it.
+    for result in results:
+        fields = [result.source] + ([result.reason] if isinstance(result, Skipped) else
+                                    [result.id, result.text, result.title or "", *result.authors])
+        for value in fields:
+            value.encode("utf-8")
+    [surrogate] = [d for d in docs if d.id.startswith("surrogate")]
+    assert surrogate.id == "surrogate\ufffd" and surrogate.title == "Trust \ufffd chair"
+    assert surrogate.authors == ("Nell\ufffd Ashby",)
+    assert surrogate.text.startswith("Wilbur Quenby\ufffd chairs")  # one for one: offsets kept
     latin = next(d for d in docs if d.id == "latin1")
     assert "Renée Lavoisier-Dubois" in latin.text
 
@@ -121,5 +138,8 @@ def test_decoded_texts_are_clean_and_ids_unique(results) -> None:
 def test_file_names_with_quotes_backticks_and_cypher_keep_their_names(corpus, results) -> None:
     folder, manifest = corpus
     weird = [r for r in results if isinstance(r, Document) and "/names/" in r.source]
-    assert len(weird) == len(load_maker().WEIRD_NAMES)
+    assert len(weird) == len(load_maker().WEIRD_NAMES) + 1  # and the file name that is not UTF-8
     assert any("`" in d.id for d in weird) and any("MATCH" in d.id for d in weird)
+    assert "caf\ufffd cr\ufffdme" in {d.id for d in weird}
+    ids = {r.id for r in results if isinstance(r, Document)}
+    assert "tick`) DETACH DELETE n //" in ids  # spelled with \u0060 in the JSON line

@@ -55,6 +55,15 @@ def test_each_query_says_what_it_answers_and_declares_exactly_the_parameters_it_
 # ---------------------------------------------------------------- finding and headers (pure)
 
 
+def test_the_queries_ship_inside_the_package_too():
+    # kg/queries links to queries/, and pyproject's package data takes kg/queries/*.cypher into a
+    # wheel: a non-editable install finds the same queries by name.
+    assert (ROOT / "kg" / "queries").resolve() == (ROOT / "queries").resolve()
+    assert '"queries/*.cypher"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    installed = Path(__import__("kg").__file__).resolve().parent / "queries"
+    assert sorted(p.name for p in installed.glob("*.cypher")) == [p.name for p in SHIPPED]
+
+
 def test_queries_are_found_by_name_with_or_without_suffix_and_by_path(tmp_path):
     assert find_query("who-banned-whom", cwd=tmp_path) == ROOT / "queries" / "who-banned-whom.cypher"
     assert find_query("who-banned-whom.cypher", cwd=tmp_path).name == "who-banned-whom.cypher"

@@ -15,6 +15,7 @@ from kg.sinks.neo4j import (
     Neo4jSettings,
     connect,
     load_graph,
+    neo4j_error_message,
     plan_load,
     remove_documents,
     settings_from_env,
@@ -309,24 +310,57 @@ def test_an_unreachable_server_is_one_line_within_the_timeout():
     assert seconds < 10
 
 
+def test_error_messages_never_carry_the_password():
+    settings = Neo4jSettings(uri="bolt://db.example:7687", password="s3cret-value")
+    error = neo4j.exceptions.ServiceUnavailable("Couldn't connect:\nreason s3cret-value leaked)")
+    message = neo4j_error_message(error, settings)
+    assert "s3cret-value" not in message and "\n" not in message
+    # A very short password is not scrubbed out of every word of the message.
+    short = Neo4jSettings(uri="bolt+s://nonexistent.invalid:7687", password="x")
+    assert "nonexistent.invalid" in neo4j_error_message(neo4j.exceptions.ServiceUnavailable("boom"), short)
+
+
+def test_a_server_that_never_answers_is_one_line_within_the_timeout():
+    """A port that accepts connections but never speaks Bolt (a hung server, the wrong service)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        for scheme in ("bolt", "neo4j"):
+            message, seconds = _connect_error(Neo4jSettings(uri=f"{scheme}://127.0.0.1:{port}", password="pw-silent",
+                                                            timeout=2))
+            assert message == f"cannot reach Neo4j at {scheme}://127.0.0.1:{port}: no answer in time"
+            assert seconds < 10
+
+
 def test_an_invalid_uri_is_one_line():
     message, _ = _connect_error(Neo4jSettings(uri="http://127.0.0.1:7474", password="pw"))
     assert "invalid Neo4j settings" in message and "\n" not in message
 
 
 @pytest.mark.neo4j
-def test_routing_and_tls_schemes_are_accepted(neo4j_settings):
+def test_routing_and_tls_schemes_connect(neo4j_settings, neo4j_tls_certificate, monkeypatch):
     host_port = neo4j_settings.uri.split("://", 1)[1]
-    routed = Neo4jSettings(uri=f"neo4j://{host_port}", username=neo4j_settings.username,
-                           password=neo4j_settings.password, database=neo4j_settings.database)
-    with connect(routed) as driver:
+    port = host_port.rsplit(":", 1)[1]
+
+    def settings(uri: str) -> Neo4jSettings:
+        return Neo4jSettings(uri=uri, username=neo4j_settings.username, password=neo4j_settings.password,
+                             database=neo4j_settings.database, timeout=10)
+
+    with connect(settings(f"neo4j://{host_port}")) as driver:
         assert driver.execute_query("RETURN 1 AS one").records[0]["one"] == 1
-    if neo4j_settings.uri.startswith("bolt://"):
-        # The test server has no TLS: a +s scheme is configured fine and fails as "cannot reach".
-        for scheme in ("bolt+s", "neo4j+s"):
-            secure = Neo4jSettings(uri=f"{scheme}://{host_port}", password=neo4j_settings.password, timeout=5)
-            message, seconds = _connect_error(secure)
-            assert message.startswith(f"cannot reach Neo4j at {scheme}://") and seconds < 30
+    # +s verifies the certificate against the system's CAs; the test server's is self-signed.
+    monkeypatch.setenv("SSL_CERT_FILE", str(neo4j_tls_certificate))
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    for scheme in ("bolt+s", "neo4j+s"):
+        with connect(settings(f"{scheme}://localhost:{port}")) as driver:
+            assert driver.get_server_info().protocol_version >= (5, 0)
+            assert driver.execute_query("RETURN 2 AS two").records[0]["two"] == 2
+    monkeypatch.setenv("SSL_CERT_FILE", "/nonexistent/ca.pem")
+    for scheme in ("bolt+s", "neo4j+s"):
+        message, seconds = _connect_error(settings(f"{scheme}://localhost:{port}"))
+        assert message.startswith(f"cannot reach Neo4j at {scheme}://localhost:{port}: its TLS certificate is not trusted")
+        assert "\n" not in message and seconds < 30
 
 
 def test_loading_does_not_mutate_its_input():
@@ -334,3 +368,59 @@ def test_loading_does_not_mutate_its_input():
     before = copy.deepcopy(graph)
     plan_load(graph)
     assert graph == before
+
+
+# ---------------------------------------------------------------- parallel writers (pure)
+
+
+def _random_rows(count: int, nodes: int, seed: int = 3) -> list[dict]:
+    import random
+
+    rng = random.Random(seed)
+    return [{"source": f"n{rng.randrange(nodes)}", "target": f"n{rng.randrange(nodes)}", "i": i} for i in range(count)]
+
+
+def test_relationship_batches_that_may_run_together_share_no_node():
+    from kg.sinks.neo4j import _relationship_batches
+
+    rows = _random_rows(2_000, 300)
+    batches = _relationship_batches("step", "QUERY", rows, ends=("entity", "entity"), batch_size=100, parts=4)
+    assert sorted(r["i"] for b in batches for r in b.rows) == list(range(2_000))  # every row once
+    assert all(len(b.rows) <= 100 for b in batches)
+    nodes = [{r["source"] for r in b.rows} | {r["target"] for r in b.rows} for b in batches]
+    for i, first in enumerate(batches):
+        for j, second in enumerate(batches[i + 1:], start=i + 1):
+            if first.locks.isdisjoint(second.locks):
+                assert nodes[i].isdisjoint(nodes[j])
+    # Documents and entities are different nodes: a mention batch locks one partition of each.
+    mentions = _relationship_batches("m", "Q", rows, ends=("document", "entity"), batch_size=100, parts=4)
+    assert all({kind for kind, _ in b.locks} == {"document", "entity"} for b in mentions)
+
+
+def test_run_phase_never_runs_overlapping_batches_at_once():
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kg.sinks.neo4j import _relationship_batches, _run_phase
+
+    batches = _relationship_batches("step", "Q", _random_rows(3_000, 200), ends=("entity", "entity"),
+                                    batch_size=50, parts=4)
+    lock = threading.Lock()
+    running: list = []
+    peak = [0]
+
+    def write(batch):
+        with lock:
+            assert all(batch.locks.isdisjoint(other.locks) for other in running)
+            running.append(batch)
+            peak[0] = max(peak[0], len(running))
+        time.sleep(0.002)
+        with lock:
+            running.remove(batch)
+        return len(batch.rows)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = list(_run_phase(pool, batches, writers=2, write=write))
+    assert sorted(id(b) for b, _ in done) == sorted(id(b) for b in batches)
+    assert sum(result for _, result in done) == 3_000
+    assert peak[0] == 2  # the two writers did work side by side

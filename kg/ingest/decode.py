@@ -2,7 +2,9 @@
 charset-normalizer's best guess, then Latin-1. Binary data is refused with a reason.
 
 Control characters are replaced by spaces one for one, so the cleaned text keeps the length and
-the offsets of the decoded text.
+the offsets of the decoded text. Lone surrogates (a JSON line can spell them as ``\\ud800``; a file
+name that is not UTF-8 holds them after ``os.fsdecode``) become U+FFFD one for one: they are not
+Unicode characters, and neither spaCy nor a UTF-8 output file can take them.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from charset_normalizer import from_bytes
 
 from kg.errors import InputError
 
-__all__ = ["decode_bytes", "replace_control_chars", "strip_bom", "control_share"]
+__all__ = ["decode_bytes", "replace_control_chars", "replace_surrogates", "shown_path", "strip_bom", "control_share"]
 
 # Longest marks first: the UTF-32 LE mark starts with the UTF-16 LE one.
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -35,6 +37,8 @@ _CONTROL_TO_SPACE = {
     for code in (*range(0x00, 0x20), *range(0x7F, 0xA0))
     if chr(code) not in _KEEP
 }
+_SURROGATE_TO_FFFD = {code: "\ufffd" for code in range(0xD800, 0xE000)}
+_CLEAN = {**_CONTROL_TO_SPACE, **_SURROGATE_TO_FFFD}
 
 
 def strip_bom(text: str) -> str:
@@ -42,9 +46,23 @@ def strip_bom(text: str) -> str:
 
 
 def replace_control_chars(text: str) -> str:
-    """NUL and other control characters (all but newline, tab, carriage return) become spaces;
-    the length stays the same."""
-    return text.translate(_CONTROL_TO_SPACE)
+    """NUL and other control characters (all but newline, tab, carriage return) become spaces,
+    lone surrogates U+FFFD; the length stays the same."""
+    return text.translate(_CLEAN)
+
+
+def replace_surrogates(text: str) -> str:
+    """Lone surrogates become U+FFFD; everything else stays (for ids, which keep their controls)."""
+    return text.translate(_SURROGATE_TO_FFFD)
+
+
+def shown_path(path: str) -> str:
+    """A path as text that can be printed and written as UTF-8: bytes of a file name that are not
+    UTF-8 (held as surrogates by ``os.fsdecode``) become U+FFFD."""
+    try:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
+        return replace_surrogates(path)
 
 
 def control_share(text: str) -> float:

@@ -13,7 +13,7 @@ import trafilatura
 from lxml.etree import LxmlError
 
 from kg.ingest.dates import iso_date
-from kg.ingest.decode import replace_control_chars, strip_bom
+from kg.ingest.decode import replace_control_chars, replace_surrogates, strip_bom
 from kg.ingest.furniture import analyse
 from kg.types import Document, Skipped
 
@@ -127,7 +127,8 @@ def _record_fields(line: str) -> dict | str:
     raw_id = record.get("id")
     if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int, type(None))):
         return '"id" must be a string or a number'
-    fields: dict = {"id": str(raw_id).strip() if raw_id is not None else "", "text": text}
+    doc_id = replace_surrogates(str(raw_id).strip()) if raw_id is not None else ""
+    fields: dict = {"id": doc_id, "text": text}
     for key in ("title", "url", "published"):
         value = record.get(key)
         if value is not None and not isinstance(value, str):

@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from kg.ingest.decode import shown_path
 from kg.types import Skipped
 
 __all__ = ["SUFFIXES", "STDIN", "Candidate", "StdinInput", "expand_inputs", "suffix_of"]
@@ -22,7 +23,8 @@ _GLOB_CHARS = frozenset("*?[")
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """A file to read. ``source`` is the path as the user gave it (or as found under the folder
-    they gave); ``explicit`` files with an unknown suffix are reported, found ones ignored."""
+    they gave), printable (``shown_path``); ``explicit`` files with an unknown suffix are
+    reported, found ones ignored."""
 
     path: str
     source: str
@@ -57,11 +59,11 @@ def _expand_one(given: str) -> Iterator[Candidate | StdinInput | Skipped]:
     elif os.path.isdir(given):
         yield from _or_report(_walk_folder(given), given, "no documents in this folder")
     elif os.path.lexists(given):
-        yield Candidate(given, given, explicit=True)
+        yield Candidate(given, shown_path(given), explicit=True)
     elif _GLOB_CHARS & set(given):
         yield from _or_report(_expand_glob(given), given, "no documents match this pattern")
     else:
-        yield Skipped(given, "no such file or directory")
+        yield Skipped(shown_path(given), "no such file or directory")
 
 
 def _or_report(
@@ -75,7 +77,7 @@ def _or_report(
         yield item
     if empty:
         kinds = ", ".join(sorted(SUFFIXES))
-        yield Skipped(given, f"{reason} ({kinds})")
+        yield Skipped(shown_path(given), f"{reason} ({kinds})")
 
 
 def _expand_glob(pattern: str) -> Iterator[Candidate | Skipped]:
@@ -83,7 +85,7 @@ def _expand_glob(pattern: str) -> Iterator[Candidate | Skipped]:
         if os.path.isdir(match):
             yield from _walk_folder(match)
         elif suffix_of(match) in SUFFIXES:
-            yield Candidate(match, match, explicit=False)
+            yield Candidate(match, shown_path(match), explicit=False)
 
 
 def _walk_folder(folder: str) -> Iterator[Candidate | Skipped]:
@@ -100,6 +102,6 @@ def _walk_folder(folder: str) -> Iterator[Candidate | Skipped]:
             if not name.startswith(".") and suffix_of(name) in SUFFIXES
         )
     for error in unlisted:
-        yield Skipped(str(error.filename or folder), f"cannot list folder: {error.strerror or error}")
+        yield Skipped(shown_path(str(error.filename or folder)), f"cannot list folder: {error.strerror or error}")
     for path in sorted(found, key=lambda p: p.replace(os.sep, "/")):
-        yield Candidate(path, path, explicit=False)
+        yield Candidate(path, shown_path(path), explicit=False)

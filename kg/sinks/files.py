@@ -12,8 +12,10 @@ __all__ = ["atomic_writer"]
 
 
 @contextmanager
-def atomic_writer(path: str | Path, *, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
-    """Write to a temporary file beside ``path`` and rename it over ``path`` only on success."""
+def atomic_writer(path: str | Path, *, mode: str = "w", encoding: str | None = "utf-8",
+                  errors: str | None = None) -> Iterator[IO]:
+    """Write to a temporary file beside ``path`` and rename it over ``path`` only on success.
+    ``errors`` is the text mode's encoding error handler (default: strict)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
@@ -23,6 +25,7 @@ def atomic_writer(path: str | Path, *, mode: str = "w", encoding: str | None = "
     os.chmod(temporary, 0o666 & ~umask)
     try:
         with os.fdopen(handle, mode, encoding=encoding if "b" not in mode else None,
+                       errors=errors if "b" not in mode else None,
                        newline="" if "b" not in mode else None) as stream:
             yield stream
             stream.flush()

@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
+import defusedxml.ElementTree as safe_xml
 import networkx as nx
+from defusedxml import DefusedXmlException
 
+from ..errors import InputError
 from .files import atomic_writer
 
 __all__ = ["to_graphml_graph", "write_graphml", "read_graphml"]
@@ -48,5 +52,23 @@ def write_graphml(graph: nx.MultiDiGraph, path: str | Path) -> None:
 
 
 def read_graphml(path: str | Path) -> nx.MultiDiGraph:
-    """Read a GraphML file written by kg (attribute values stay scalars)."""
-    return nx.read_graphml(path, force_multigraph=True)
+    """Read a GraphML file written by kg (attribute values stay scalars). A file with a DTD is
+    refused before anything is expanded: GraphML never needs one, and entity declarations are how
+    a small file expands into gigabytes ("billion laughs") or reads local files (XXE). Raises
+    InputError, one line, for that and for anything that is not GraphML."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise InputError(f"cannot read {path}: {error.strerror or error}") from None
+    try:
+        # defusedxml's parser stops at the DOCTYPE; the trusted parse below then never sees one.
+        safe_xml.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        raise InputError(f"{path}: refused: the XML declares a DTD or entities (GraphML needs none)") from None
+    except ParseError as error:
+        raise InputError(f"{path} is not well-formed XML: {error}") from None
+    try:
+        return nx.parse_graphml(data, force_multigraph=True)
+    except (nx.NetworkXError, KeyError, ValueError, TypeError) as error:
+        reason = (str(error).splitlines() or [type(error).__name__])[0]
+        raise InputError(f"{path} is not GraphML kg can read: {reason}") from None

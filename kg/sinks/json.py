@@ -2,6 +2,7 @@
 (``kg extract``)."""
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -16,6 +17,9 @@ __all__ = ["graph_to_json", "write_graph_json", "read_graph_json", "extraction_r
 
 _ENTITY_FIELDS = ("name", "type", "aliases", "mentions", "documents", "merged_from")
 _DOCUMENT_FIELDS = ("title", "source", "published", "authors", "url")
+# A lone surrogate (a Python string can hold one; no Unicode text can) has no UTF-8 form: the
+# graph file gets U+FFFD in its place, as GraphML does, instead of failing halfway through.
+SURROGATES_AS_FFFD = "kg-surrogates-as-fffd"
 
 
 def graph_to_json(graph: nx.MultiDiGraph) -> dict:
@@ -32,8 +36,18 @@ def graph_to_json(graph: nx.MultiDiGraph) -> dict:
     return {"nodes": nodes, "edges": edges}
 
 
+def _surrogates_as_fffd(error: UnicodeError) -> tuple[bytes, int]:
+    # The UTF-8 encoder takes only ASCII text from a handler, but any bytes: U+FFFD's UTF-8 form.
+    if isinstance(error, UnicodeEncodeError) and error.encoding.replace("-", "").lower() == "utf8":
+        return "\ufffd".encode("utf-8") * (error.end - error.start), error.end
+    raise error
+
+
+codecs.register_error(SURROGATES_AS_FFFD, _surrogates_as_fffd)
+
+
 def write_graph_json(graph: nx.MultiDiGraph, path: str | Path) -> None:
-    with atomic_writer(path) as stream:
+    with atomic_writer(path, errors=SURROGATES_AS_FFFD) as stream:
         json.dump(graph_to_json(graph), stream, ensure_ascii=False, indent=1)
         stream.write("\n")
 

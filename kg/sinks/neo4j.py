@@ -20,9 +20,10 @@ import re
 import socket
 import ssl
 import time
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +58,7 @@ DEFAULT_USERNAME = "neo4j"
 DEFAULT_BATCH_SIZE = 5_000
 DEFAULT_WRITERS = 2  # concurrent write transactions
 DEFAULT_TIMEOUT = 15.0  # seconds to connect, and to wait for a pooled connection
+_DEADLOCK_RETRY_DELAY = 0.05  # seconds before a batch that lost a deadlock runs again (then doubling)
 
 _DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
 _AUTH_RATE_LIMIT = "Neo.ClientError.Security.AuthenticationRateLimit"
@@ -276,43 +278,61 @@ def plan_load(graph: Mapping[str, Any]) -> LoadPlan:
     entities: dict[str, list[dict]] = defaultdict(list)
     counts: list[dict] = []
     for node in graph["nodes"]:
-        node_id = _required_str(node, "id", "node")
-        kind = node.get("kind")
-        if node_id in kinds:
-            raise InputError(f"graph has two nodes with id {node_id!r}")
-        kinds[node_id] = kind
-        if kind == "document":
-            documents.append({"id": node_id, "props": _properties(node, _DOCUMENT_FIELDS)})
-        elif kind == "entity":
-            label = checked_name(_required_str(node, "type", f"entity {node_id!r}"), what="entity type")
-            entities[label].append({
-                "id": node_id,
-                "aliases": _unique_strings(node.get("aliases") or []),
-                "props": _properties(node, _ENTITY_FIELDS),
-            })
-            counts.append({"id": node_id, "mentions": int(node.get("mentions") or 0),
-                           "documents": int(node.get("documents") or 0)})
-        else:
-            raise InputError(f"node {node_id!r} has kind {kind!r}; expected 'entity' or 'document'")
+        try:
+            node_id = _required_str(node, "id", "node")
+            kind = node.get("kind")
+            if node_id in kinds:
+                raise InputError(f"graph has two nodes with id {node_id!r}")
+            kinds[node_id] = kind
+            if kind == "document":
+                row = {"id": node_id, "props": _properties(node, _DOCUMENT_FIELDS)}
+                _check_sendable(row)
+                documents.append(row)
+            elif kind == "entity":
+                label = checked_name(_required_str(node, "type", f"entity {node_id!r}"), what="entity type")
+                row = {
+                    "id": node_id,
+                    "aliases": _unique_strings(node.get("aliases") or []),
+                    "props": _properties(node, _ENTITY_FIELDS),
+                }
+                count_row = {"id": node_id, "mentions": int(node.get("mentions") or 0),
+                             "documents": int(node.get("documents") or 0)}
+                _check_sendable((row, count_row))
+                entities[label].append(row)
+                counts.append(count_row)
+            else:
+                raise InputError(f"node {node_id!r} has kind {kind!r}; expected 'entity' or 'document'")
+        except _BAD_VALUE as error:
+            raise InputError(f"node {_safe_preview(node)}: {_one_line(str(error))}") from None
 
     mentions: list[dict] = []
     near_duplicates: list[dict] = []
     relations: dict[str, list[dict]] = defaultdict(list)
     for edge in graph["edges"]:
-        edge_type = _required_str(edge, "type", "edge")
-        source = _required_str(edge, "source", f"{edge_type} edge")
-        target = _required_str(edge, "target", f"{edge_type} edge")
-        if edge_type == "MENTIONS":
-            _expect_kinds(edge_type, source, target, ("document", "entity"), kinds)
-            count = edge.get("count", edge.get("weight", 1))
-            mentions.append({"source": source, "target": target, "count": int(count if count is not None else 1)})
-        elif edge_type == "NEAR_DUPLICATE_OF":
-            _expect_kinds(edge_type, source, target, ("document", "document"), kinds)
-            near_duplicates.append({"source": source, "target": target, "similarity": edge.get("similarity")})
-        else:
-            checked_name(edge_type, what="relation type")
-            _expect_kinds(edge_type, source, target, ("entity", "entity"), kinds)
-            relations[edge_type].append(_relation_row(edge, source, target))
+        try:
+            edge_type = _required_str(edge, "type", "edge")
+            source = _required_str(edge, "source", f"{edge_type} edge")
+            target = _required_str(edge, "target", f"{edge_type} edge")
+            if edge_type == "MENTIONS":
+                _expect_kinds(edge_type, source, target, ("document", "entity"), kinds)
+                count = edge.get("count", edge.get("weight", 1))
+                row = {"source": source, "target": target, "count": int(count if count is not None else 1)}
+                rows = mentions
+            elif edge_type == "NEAR_DUPLICATE_OF":
+                _expect_kinds(edge_type, source, target, ("document", "document"), kinds)
+                similarity = edge.get("similarity")
+                row = {"source": source, "target": target,
+                       "similarity": float(similarity) if similarity is not None else None}
+                rows = near_duplicates
+            else:
+                checked_name(edge_type, what="relation type")
+                _expect_kinds(edge_type, source, target, ("entity", "entity"), kinds)
+                row = _relation_row(edge, source, target)
+                rows = relations[edge_type]
+            _check_sendable(row)
+            rows.append(row)
+        except _BAD_VALUE as error:
+            raise InputError(f"edge {_safe_preview(edge)}: {_one_line(str(error))}") from None
     return LoadPlan(
         documents=tuple(documents),
         entities={label: tuple(rows) for label, rows in sorted(entities.items())},
@@ -321,6 +341,39 @@ def plan_load(graph: Mapping[str, Any]) -> LoadPlan:
         near_duplicates=tuple(near_duplicates),
         relations={name: tuple(rows) for name, rows in sorted(relations.items())},
     )
+
+
+# What a graph file from elsewhere can hold that kg's conversions refuse ("mentions": "many",
+# "evidence": 3, a 100-bit integer, a lone surrogate from a "\\ud800" escape): each becomes an
+# InputError naming the node or edge, before anything is sent.
+_BAD_VALUE = (TypeError, ValueError, AttributeError, OverflowError)
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _check_sendable(value: Any) -> None:
+    """Raise ValueError for what the driver or the server would refuse in the middle of a load:
+    text that is not UTF-8 (lone surrogates), integers beyond 64 bits, empty property names or
+    names with a NUL."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            item.encode("utf-8")  # UnicodeEncodeError is a ValueError
+        elif isinstance(item, int) and not isinstance(item, bool):
+            if not _INT64[0] <= item <= _INT64[1]:
+                raise ValueError(f"integer {item} does not fit in 64 bits")
+        elif isinstance(item, Mapping):
+            for key, nested in item.items():
+                if not isinstance(key, str) or not key or "\x00" in key:
+                    raise ValueError(f"property name {key!r} is empty or holds a NUL")
+                stack.extend((key, nested))
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+
+
+def _safe_preview(item: Any) -> str:
+    """``_preview`` that prints on any terminal (lone surrogates escaped)."""
+    return _preview(item).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _relation_row(edge: Mapping[str, Any], source: str, target: str) -> dict:
@@ -383,10 +436,11 @@ def _unique_strings(values: Iterable[Any]) -> list[str]:
 
 
 def _properties(item: Mapping[str, Any], skip: set[str]) -> dict:
-    """Item fields as Neo4j property values. None is left out (so a later load cannot erase a
-    value with nothing); maps and mixed lists become JSON text."""
+    """Item fields as Neo4j property values. None and empty lists are left out (so a later load
+    cannot erase a value with nothing, and a field such as ``merged_from``, JSON text when it
+    holds maps, is never an empty array on other nodes); maps and mixed lists become JSON text."""
     return {key: _property_value(value) for key, value in item.items()
-            if key not in skip and value is not None}
+            if key not in skip and value is not None and not (isinstance(value, (list, tuple)) and not value)}
 
 
 def _property_value(value: Any) -> Any:
@@ -477,22 +531,35 @@ def load_graph(
 ) -> LoadSummary:
     """Write a contract graph dict into Neo4j: schema first, then nodes, then relationships,
     then the entities' counts. Within each of those phases up to ``writers`` batches are written
-    at once (a deadlock between them is a transient error, and the batch is retried)."""
+    at once; relationship batches that run together never share an end node (see
+    ``_relationship_batches``), so they seldom wait on each other's locks, and the rare deadlock
+    (Neo4j also locks records of the nodes' neighbours) is retried at once."""
     if batch_size < 1 or writers < 1:
         raise ValueError("batch_size and writers must be at least 1")
     plan = plan_load(graph)
     started = time.perf_counter()
     totals: dict[str, int] = dict.fromkeys(_COUNTERS, 0)
     evidence_added = 0
-    phases: list[list[tuple[str, str, Sequence[dict]]]] = [
-        [("documents", statement("merge_documents"), plan.documents)]
-        + [(f"entities:{label}", statement("merge_entities", label=label), rows)
-           for label, rows in plan.entities.items()],
-        [("mentions", statement("merge_mentions"), plan.mentions),
-         ("near duplicates", statement("merge_near_duplicates"), plan.near_duplicates)]
-        + [(f"relations:{name}", statement("merge_relations", type=name), rows)
-           for name, rows in plan.relations.items()],
-        [("entity counts", statement("refresh_entity_counts"), plan.entity_counts)],
+
+    def nodes(step: str, query: str, rows: Sequence[dict]) -> list[_Batch]:
+        # Each node is one row of one batch: batches of node rows never touch the same node.
+        return [_Batch(step, query, batch, frozenset()) for batch in _batches(rows, batch_size)]
+
+    def relationships(step: str, query: str, rows: Sequence[dict], ends: tuple[str, str]) -> list[_Batch]:
+        return _relationship_batches(step, query, rows, ends=ends, batch_size=batch_size,
+                                     parts=_partitions(len(rows), batch_size=batch_size, writers=writers))
+
+    phases: list[list[_Batch]] = [
+        nodes("documents", statement("merge_documents"), plan.documents)
+        + [batch for label, rows in plan.entities.items()
+           for batch in nodes(f"entities:{label}", statement("merge_entities", label=label), rows)],
+        relationships("mentions", statement("merge_mentions"), plan.mentions, ("document", "entity"))
+        + relationships("near duplicates", statement("merge_near_duplicates"), plan.near_duplicates,
+                        ("document", "document"))
+        + [batch for name, rows in plan.relations.items()
+           for batch in relationships(f"relations:{name}", statement("merge_relations", type=name), rows,
+                                      ("entity", "entity"))],
+        nodes("entity counts", statement("refresh_entity_counts"), plan.entity_counts),
     ]
     with connect(settings) as driver:
         with driver.session(database=settings.database) as session:
@@ -500,25 +567,20 @@ def load_graph(
                 _add_counters(totals, _write(session, ddl, None)[1])
             session.run(statement("await_indexes")).consume()
 
-        def write_batch(query: str, batch: Sequence[dict]) -> tuple[list[dict], Any]:
+        def write_batch(batch: _Batch) -> tuple[list[dict], Any]:
             # Sessions are not thread-safe: one per batch, from the driver's connection pool.
-            with driver.session(database=settings.database) as batch_session:
-                return _write(batch_session, query, batch)
+            # Concurrent writers still deadlock now and then (Neo4j also locks neighbours of the
+            # nodes it links); the retry need not idle for the driver's default first second.
+            with driver.session(database=settings.database, initial_retry_delay=_DEADLOCK_RETRY_DELAY) as batch_session:
+                return _write(batch_session, batch.query, batch.rows)
 
         with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="kg-neo4j") as pool:
             for phase in phases:
-                pending = {pool.submit(write_batch, query, batch): (name, len(batch))
-                           for name, query, rows in phase for batch in _batches(rows, batch_size)}
-                try:
-                    for done in as_completed(pending):
-                        records, counters = done.result()
-                        _add_counters(totals, counters)
-                        evidence_added += sum(record.get("evidence_added") or 0 for record in records)
-                        if progress is not None:
-                            progress(*pending[done])
-                finally:
-                    for future in pending:
-                        future.cancel()
+                for batch, (records, counters) in _run_phase(pool, phase, writers=writers, write=write_batch):
+                    _add_counters(totals, counters)
+                    evidence_added += sum(record.get("evidence_added") or 0 for record in records)
+                    if progress is not None:
+                        progress(batch.step, len(batch.rows))
     return LoadSummary(
         documents=len(plan.documents),
         entities=plan.entity_count,
@@ -532,6 +594,69 @@ def load_graph(
         evidence_added=evidence_added,
         seconds=time.perf_counter() - started,
     )
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """One transaction's worth of rows for one statement. ``locks``: the node partitions whose
+    nodes it may lock; two batches with disjoint ``locks`` can be written at the same time."""
+
+    step: str
+    query: str
+    rows: Sequence[dict]
+    locks: frozenset[tuple[str, int]]
+
+
+def _partitions(rows: int, *, batch_size: int, writers: int) -> int:
+    """How many partitions to spread a relationship step over: one (plain batches) when a single
+    writer or a single batch would do; else enough that ``writers`` disjoint buckets exist."""
+    if writers == 1 or rows <= batch_size:
+        return 1
+    return 2 * writers
+
+
+def _partition(node_id: str, parts: int) -> int:
+    # crc32, not hash(): the same node lands in the same partition in every process.
+    return zlib.crc32(node_id.encode("utf-8", "surrogatepass")) % parts
+
+
+def _relationship_batches(step: str, query: str, rows: Sequence[dict], *, ends: tuple[str, str],
+                          batch_size: int, parts: int) -> list[_Batch]:
+    """"Mix and batch": rows grouped by the partitions of their two end nodes, then cut into
+    batches. Creating a relationship locks both its nodes, so two batches drawn at random would
+    share nodes, wait on each other and deadlock; two batches whose partitions differ share no
+    node (they can still meet at a neighbour's record, rarely). Biggest buckets first, so the
+    writers stay busy to the end."""
+    buckets: dict[frozenset[tuple[str, int]], list[dict]] = defaultdict(list)
+    for row in rows:
+        key = frozenset({(ends[0], _partition(row["source"], parts)), (ends[1], _partition(row["target"], parts))})
+        buckets[key].append(row)
+    ordered = sorted(buckets.items(), key=lambda item: (-len(item[1]), sorted(item[0])))
+    return [_Batch(step, query, batch, key) for key, bucket in ordered for batch in _batches(bucket, batch_size)]
+
+
+def _run_phase(pool: ThreadPoolExecutor, batches: Sequence[_Batch], *, writers: int,
+               write: Callable[[_Batch], Any]) -> Iterator[tuple[_Batch, Any]]:
+    """Write the batches with up to ``writers`` at once, never two with overlapping ``locks``;
+    yields (batch, result) as each finishes. The first failure stops the phase."""
+    pending = list(batches)
+    running: dict[Future, _Batch] = {}
+    try:
+        while pending or running:
+            busy: set[tuple[str, int]] = set().union(*(batch.locks for batch in running.values()))
+            for batch in list(pending):
+                if len(running) >= writers:
+                    break
+                if batch.locks.isdisjoint(busy):
+                    pending.remove(batch)
+                    running[pool.submit(write, batch)] = batch
+                    busy |= batch.locks
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield running.pop(future), future.result()
+    finally:
+        for future in running:
+            future.cancel()
 
 
 def remove_documents(doc_ids: Iterable[str], *, settings: Neo4jSettings) -> RemoveSummary:
@@ -563,15 +688,33 @@ def remove_documents(doc_ids: Iterable[str], *, settings: Neo4jSettings) -> Remo
     )
 
 
+# How long a batch whose commit was cut off is tried again (as long as the driver retries the rest).
+_INCOMPLETE_COMMIT_RETRY_S = 30.0
+_INCOMPLETE_COMMIT_PAUSE_S = 1.0
+
+
 def _write(session: neo4j.Session, query: str, rows: Sequence[dict] | None) -> tuple[list[dict], Any]:
-    """Run one statement in one managed write transaction (retried on transient errors)."""
+    """Run one statement in one managed write transaction (retried on transient errors).
+
+    The driver does not retry a transaction whose connection died while it was committing
+    (IncompleteCommit): the commit may or may not have happened, and running a statement twice is
+    wrong in general. kg's statements are idempotent (MERGE on ids, evidence added once per
+    document and offsets, counts recomputed), so kg runs the batch again; if the first commit did
+    happen, the second finds everything there (its counters then say "already there")."""
 
     def work(tx: neo4j.ManagedTransaction) -> tuple[list[dict], Any]:
         result = tx.run(query, rows=list(rows)) if rows is not None else tx.run(query)
         records = [record.data() for record in result]
         return records, result.consume().counters
 
-    return session.execute_write(work)
+    deadline = time.monotonic() + _INCOMPLETE_COMMIT_RETRY_S
+    while True:
+        try:
+            return session.execute_write(work)
+        except neo4j_exceptions.IncompleteCommit:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(_INCOMPLETE_COMMIT_PAUSE_S)
 
 
 def _add_counters(totals: dict[str, int], counters: Any) -> None:

@@ -9,7 +9,6 @@ matching options; ``schema.cypher`` adds kg's constraints and full-text index af
 """
 from __future__ import annotations
 
-import csv
 import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -64,11 +63,8 @@ def write_neo4j_csv(graph: Mapping[str, Any], folder: Path) -> list[Path]:
     for name, (header, rows) in tables.items():
         path = folder / name
         with path.open("w", encoding="utf-8", newline="") as stream:
-            # Strings quoted, numbers bare, no value left empty: neo4j-admin then imports an empty
-            # string as "" (as kg load stores it) and an empty field as no property.
-            writer = csv.writer(stream, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
-            writer.writerow(header)
-            writer.writerows(rows)
+            stream.write(_csv_line(header))
+            stream.writelines(_csv_line(row) for row in rows)
         written.append(path)
     schema = folder / "schema.cypher"
     schema.write_text("// Run after the import (cypher-shell -f schema.cypher): kg's constraints and index.\n"
@@ -166,6 +162,18 @@ def _cell(value: Any) -> str | int | float | None:
     if isinstance(value, list):
         return ARRAY_DELIMITER.join(str(_cell(v)) for v in value)
     return str(value).replace(ARRAY_DELIMITER, " ")
+
+
+def _csv_line(cells: Sequence[str | int | float | None]) -> str:
+    """One CSV record: strings quoted (quotes doubled; commas and newlines stay inside), numbers
+    bare, no value an empty unquoted field. neo4j-admin then imports "" as an empty string, as kg
+    load stores it, and an empty field as no property at all. (csv.QUOTE_NONNUMERIC would quote
+    the empty field too, turning every missing value into "".)"""
+    return ",".join("" if cell is None
+                    else repr(cell) if isinstance(cell, float)
+                    else str(cell) if isinstance(cell, int)
+                    else '"' + str(cell).replace('"', '""') + '"'
+                    for cell in cells) + "\n"
 
 
 def _import_script(names: list[str]) -> str:

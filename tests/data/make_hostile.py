@@ -4,8 +4,10 @@
 
 Nothing binary is committed: tests build the corpus in a temporary folder. The manifest says
 what reading the folder must give: ``good`` sources with names their text holds, ``hidden``
-names that must not reach the text (HTML scripts, styles, navigation, comments), ``bad`` sources
-with a word their Skipped reason holds, and ``ignored`` files that must yield nothing.
+names that must not reach the text (HTML scripts, styles, navigation, comments; an XML entity's
+expansion), ``bad`` sources with a word their Skipped reason holds, and ``ignored`` files that
+must yield nothing. Sources are the paths below the folder, as kg prints them (a file name that is
+not UTF-8 shows U+FFFD for its bad bytes).
 
 Unreadable files: the tests run as root, and root reads a ``chmod 000`` file. So the corpus uses
 inputs that fail for root too: a named pipe (opening it would wait forever for a writer; the
@@ -23,9 +25,9 @@ import socket
 import sys
 from pathlib import Path
 
-__all__ = ["make_hostile", "HUGE_CHARS"]
+__all__ = ["make_hostile", "HUGE_CHARS", "HUGE_PARAGRAPHS", "LAUGHS_HTML", "SECRET_NAME", "WEIRD_NAMES"]
 
-HUGE_CHARS = 1_000_000  # spaCy's default max_length: a longer text must still be read
+HUGE_CHARS = 1_000_000  # spaCy's default max_length: a longer text must still be read and analysed
 
 ARTICLE = """Harbour ferry service resumes after storm
 
@@ -98,10 +100,42 @@ UTF16_TEXT = (
     "Saturday, the Dutch bakers' guild said.\n"
 )
 
-HUGE_PARAGRAPH = (
+# The huge file: a few paragraphs far apart (padding of blank space, as some exports have), so
+# its text is past spaCy's max_length while the model has only a few sentences to parse; the last
+# paragraph starts after HUGE_CHARS, so kg must cut the text into pieces and keep the offsets.
+HUGE_PARAGRAPHS = (
+    "Council budget consultation",
     "Marguerite Okafor, the mayor of Thistlewick, said the council would publish its budget "
-    "next month after consulting residents and local businesses. "
+    "next month after consulting residents and local businesses.",
+    "Odile Marchbank, the treasurer, said reserves had fallen by a tenth since the flood.",
+    "Barnaby Trevelyan, who chairs the finance committee, asked for a public hearing.",
+    "Casimir Delacroix closed the meeting.",
 )
+
+# Billion laughs and an external entity in XHTML: an HTML reader must not expand either.
+LAUGHS_HTML = """<?xml version="1.0"?>
+<!DOCTYPE html [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+ <!ENTITY leak SYSTEM "file://SECRET">
+]>
+<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Lighthouse keeper retires</title></head>
+<body><article>
+<p>Rosalind Penhallow, who kept the Skerryvore light for thirty years, retired on Sunday, the
+coastguard said. &lol9;&leak;</p>
+<p>She will move to Lerwick with her brother Alasdair Penhallow, who runs a boatyard there.
+&lol9;&lol9;&lol9;</p>
+</article></body></html>
+"""
+SECRET_NAME = "Ignatius Leakwell"  # in a file the XHTML's external entity points at
 
 WEIRD_NAMES = {
     "weird `backtick` name.txt": "Cypher test one: Anselm Whitcombe chairs the Pellucid Trust.\n",
@@ -122,9 +156,16 @@ def _write(folder: Path, name: str, data: bytes | str) -> Path:
 
 
 def _huge_text() -> str:
-    repeats = HUGE_CHARS // len(HUGE_PARAGRAPH) + 10
-    body = "\n\n".join([HUGE_PARAGRAPH] * repeats)
-    return "Council budget consultation\n\n" + body + "\n\nCasimir Delacroix closed the meeting.\n"
+    first, *middle, last = HUGE_PARAGRAPHS
+    gap = HUGE_CHARS // len(middle) + 1000
+    padding = [" " * gap, "\t \n" * (gap // 3)]
+    parts = [first]
+    for index, paragraph in enumerate(middle):
+        parts += [paragraph, padding[index % 2]]
+    parts.append(last)
+    text = "\n\n".join(parts) + "\n"
+    assert text.index(last) > HUGE_CHARS
+    return text
 
 
 def _jsonl_lines() -> list[str]:
@@ -141,6 +182,14 @@ def _jsonl_lines() -> list[str]:
         json.dumps({"id": "bad-authors", "text": "Some text here.", "authors": 42}),
         json.dumps({"id": "ctrl", "text": "Ulrike Stanhope\u0000 runs Wexford Dairies.\u0007"}),
         '{"id": "truncated", "text": "cut off in the midd',
+        # Lone surrogates, spelled as JSON escapes: not Unicode text, yet json.loads returns them.
+        '{"id": "surrogate\\ud800", "title": "Trust \\udc00 chair", "authors": ["Nell\\ud83d Ashby"], '
+        '"text": "Wilbur Quenby\\ud800 chairs the Tarn Valley Trust in Elmsford."}',
+        # Quotes, backticks (raw and as \u0060) and Cypher in an id, a title and an author.
+        json.dumps({"id": "tick\u0060) DETACH DELETE n //", "title": "Globex`) DETACH DELETE n // 'x\"",
+                    "authors": ["O'Hara \"`Tick`\" }) MATCH (m) DELETE m"],
+                    "text": "Ramona Kettering joined Globex Shipping in Harwich."}),
+        "[" * 100_000,  # nested past Python's recursion limit
     ]
 
 
@@ -170,6 +219,13 @@ def make_hostile(folder: str | os.PathLike) -> dict:
     _write(root, "articles/hopeless.html", HOPELESS_HTML)
     bad["articles/hopeless.html"] = "no main text"
 
+    # Nested a hundred thousand deep: the parser gives up on the depth (libxml2 stops at 256),
+    # quickly and without a recursion error; the page has nothing left to read.
+    depth = 100_000
+    _write(root, "articles/nested.html", "<html><body>" + "<div>" * depth
+           + "<p>Imelda Frostwick opened the Harrowby tannery.</p>" + "</div>" * depth + "</body></html>")
+    bad["articles/nested.html"] = "no main text"
+
     _write(root, "encodings/latin1.txt", LATIN1_TEXT.encode("latin-1"))
     good["encodings/latin1.txt"] = ["Renée Lavoisier-Dubois", "Genève", "José Müller"]
 
@@ -194,6 +250,15 @@ def make_hostile(folder: str | os.PathLike) -> dict:
     bad["lines/mixed.jsonl:4"] = "text"
     bad["lines/mixed.jsonl:7"] = "authors"
     bad["lines/mixed.jsonl:9"] = "invalid JSON"
+    good["lines/mixed.jsonl:10"] = ["Wilbur Quenby", "Tarn Valley Trust"]
+    good["lines/mixed.jsonl:11"] = ["Ramona Kettering", "Globex Shipping"]
+    bad["lines/mixed.jsonl:12"] = "nested too deeply"
+
+    _write(root, "other/secret.dat", f"{SECRET_NAME} must never be read.\n")
+    laughs = LAUGHS_HTML.replace("file://SECRET", (root / "other" / "secret.dat").resolve().as_uri())
+    _write(root, "articles/laughs.xhtml.html", laughs)
+    good["articles/laughs.xhtml.html"] = ["Rosalind Penhallow", "Alasdair Penhallow"]
+    hidden["articles/laughs.xhtml.html"] = ["lollol", SECRET_NAME]
 
     _write(root, "bad/empty.txt", b"")
     bad["bad/empty.txt"] = "empty"
@@ -227,6 +292,11 @@ def make_hostile(folder: str | os.PathLike) -> dict:
     for name, text in WEIRD_NAMES.items():
         _write(root, f"names/{name}", text)
         good[f"names/{name}"] = [text.split(": ", 1)[1].split(" ")[0]]
+    # A file name that is not UTF-8 (Latin-1 bytes, as an old archive unpacks them).
+    latin_name = os.fsencode(root / "names") + b"/caf\xe9 cr\xe8me.txt"
+    with open(latin_name, "wb") as handle:
+        handle.write(b"Cafe sold\n\nLeontyne Mbasogo sold the Creme Cafe in Dunstable.\n")
+    good["names/caf\ufffd cr\ufffdme.txt"] = ["Leontyne Mbasogo"]
 
     # Two files with one stem: both read, with distinct ids.
     _write(root, "stems/story.txt", "Quarry closes\n\nIsolde Farquhar closed the Redmere quarry.\n")
@@ -239,6 +309,7 @@ def make_hostile(folder: str | os.PathLike) -> dict:
            "Lighthouse sold\n\nPeregrine Ashdown bought the Skerry lighthouse.\n")
     good["folder.txt/inside.txt"] = ["Peregrine Ashdown"]
 
+    ignored.append("other/secret.dat")
     for name in ("other/report.pdf", "other/photo.png", "other/README", "other/.hidden.txt"):
         _write(root, name, b"%PDF-1.4 not read" if name.endswith(".pdf") else "not read\n")
         ignored.append(name)

@@ -10,7 +10,10 @@
 #
 # Environment: NEO4J_PASSWORD (required by start; never printed), KG_NEO4J_RUN_DIR (state folder,
 # default tests/neo4j_test_server/.run: one server per folder), KG_NEO4J_PORT (default: a free port),
-# KG_NEO4J_START_TIMEOUT (seconds, default 180), KG_NEO4J_HEAP (default 2g), PYTHON (default python3).
+# KG_NEO4J_START_TIMEOUT (seconds, default 180), KG_NEO4J_HEAP (default 2g), PYTHON (default python3),
+# KG_NEO4J_TLS (default 1: when openssl is installed, Bolt also accepts TLS on the same port with a
+# fresh self-signed certificate for 127.0.0.1 and localhost, RUN_DIR/tls/public.crt, so that clients
+# can test bolt+s:// and neo4j+s:// by trusting that file; 0: plain Bolt only).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -65,6 +68,28 @@ with GraphDatabase.driver(sys.argv[1], auth=("neo4j", os.environ["NEO4J_PASSWORD
 PY
 }
 
+# A throw-away key and self-signed certificate for TLS on Bolt; prints the folder, or nothing
+# when TLS is off or openssl is missing (plain Bolt then).
+make_tls() {
+    [[ "${KG_NEO4J_TLS:-1}" != "0" ]] || return 0
+    if ! command -v openssl >/dev/null; then
+        log "openssl is not installed: Bolt without TLS"
+        return 0
+    fi
+    local dir="$RUN_DIR/tls"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    if ! openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj "/CN=localhost" \
+            -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+            -keyout "$dir/private.key" -out "$dir/public.crt" >"$RUN_DIR/tls.log" 2>&1; then
+        log "could not make a TLS certificate (see $RUN_DIR/tls.log): Bolt without TLS"
+        rm -rf "$dir"
+        return 0
+    fi
+    chmod 600 "$dir/private.key"
+    echo "$dir"
+}
+
 start() {
     if [[ -z "${NEO4J_PASSWORD:-}" ]]; then
         log "NEO4J_PASSWORD is not set: it becomes the password of user neo4j"
@@ -83,11 +108,12 @@ start() {
     build
     mkdir -p "$RUN_DIR"
     rm -f "$RUN_DIR/uri" "$RUN_DIR/pid"
-    local classpath
+    local classpath tls_dir
     classpath="$CLASSES:$(tr -d '\n' < "$CLASSPATH_FILE")"
+    tls_dir="$(make_tls)"
     # setsid: the server outlives this script and ignores signals aimed at the caller's terminal.
     setsid nohup java "-Xmx${KG_NEO4J_HEAP:-2g}" -XX:+UseParallelGC -cp "$classpath" \
-        "$MAIN_CLASS" "$RUN_DIR" "${KG_NEO4J_PORT:-0}" >"$RUN_DIR/server.log" 2>&1 </dev/null &
+        "$MAIN_CLASS" "$RUN_DIR" "${KG_NEO4J_PORT:-0}" "$tls_dir" >"$RUN_DIR/server.log" 2>&1 </dev/null &
     echo $! >"$RUN_DIR/pid"
 
     local deadline=$((SECONDS + ${KG_NEO4J_START_TIMEOUT:-180}))

@@ -15,6 +15,9 @@ import java.util.stream.Stream;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
 import org.neo4j.configuration.helpers.SocketAddress;
+import org.neo4j.configuration.ssl.ClientAuth;
+import org.neo4j.configuration.ssl.SslPolicyConfig;
+import org.neo4j.configuration.ssl.SslPolicyScope;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.io.ByteUnit;
@@ -25,7 +28,10 @@ import org.neo4j.io.ByteUnit;
  * is deleted on exit. Writes the bolt:// URI to RUN_DIR/uri once the server accepts logins;
  * SIGTERM (or Ctrl-C) shuts the database down cleanly.
  *
- * Usage: java -cp ... kg.testserver.TestServer RUN_DIR [PORT]   (PORT 0 or absent: a free port)
+ * With TLS_DIR (holding private.key and public.crt, PEM), Bolt also speaks TLS on the same port
+ * (encryption optional), so bolt+s:// and neo4j+s:// can be tested against a real handshake.
+ *
+ * Usage: java -cp ... kg.testserver.TestServer RUN_DIR [PORT [TLS_DIR]]   (PORT 0: a free port)
  */
 public final class TestServer {
     private static final String HOST = "127.0.0.1";
@@ -45,6 +51,7 @@ public final class TestServer {
         }
         Path runDir = Path.of(args[0]).toAbsolutePath();
         int requestedPort = args.length > 1 ? Integer.parseInt(args[1]) : 0;
+        Path tlsDir = args.length > 2 && !args[2].isEmpty() ? Path.of(args[2]).toAbsolutePath() : null;
         Files.createDirectories(runDir);
         Path home = Files.createTempDirectory("kg-neo4j-");
 
@@ -55,7 +62,7 @@ public final class TestServer {
         for (int attempt = 0; attempt < BIND_ATTEMPTS && service == null; attempt++) {
             port = requestedPort > 0 ? requestedPort : freePort();
             try {
-                service = start(home, port);
+                service = start(home, port, tlsDir);
             } catch (RuntimeException e) {
                 lastFailure = e;
                 if (requestedPort > 0) {
@@ -86,6 +93,9 @@ public final class TestServer {
         }, "kg-neo4j-shutdown"));
 
         String uri = "bolt://" + HOST + ":" + port;
+        if (tlsDir != null) {
+            System.out.println("kg test Neo4j: Bolt also accepts TLS with the certificate in " + tlsDir);
+        }
         // Written atomically so a reader never sees half a URI.
         Path tmp = runDir.resolve("uri.tmp");
         Files.writeString(tmp, uri + "\n", StandardCharsets.UTF_8);
@@ -95,16 +105,29 @@ public final class TestServer {
         stopped.await();
     }
 
-    private static DatabaseManagementService start(Path home, int port) {
-        return new DatabaseManagementServiceBuilder(home)
+    private static DatabaseManagementService start(Path home, int port, Path tlsDir) throws IOException {
+        DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(home)
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress(HOST, port))
                 .setConfig(BoltConnector.advertised_address, new SocketAddress(HOST, port))
                 .setConfig(GraphDatabaseSettings.auth_enabled, true)
                 // Tests try wrong passwords on purpose; no lock-out after a few of them.
                 .setConfig(GraphDatabaseSettings.auth_max_failed_attempts, 0)
-                .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(512))
-                .build();
+                .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(512));
+        if (tlsDir != null) {
+            SslPolicyConfig bolt = SslPolicyConfig.forScope(SslPolicyScope.BOLT);
+            // Neo4j insists on these folders even when no client certificate is asked for.
+            Files.createDirectories(tlsDir.resolve("trusted"));
+            Files.createDirectories(tlsDir.resolve("revoked"));
+            builder.setConfig(bolt.enabled, true)
+                    .setConfig(bolt.base_directory, tlsDir)
+                    .setConfig(bolt.private_key, tlsDir.resolve("private.key"))
+                    .setConfig(bolt.public_certificate, tlsDir.resolve("public.crt"))
+                    .setConfig(bolt.client_auth, ClientAuth.NONE)
+                    // Plain bolt:// keeps working for the other tests; +s schemes get TLS.
+                    .setConfig(BoltConnector.encryption_level, BoltConnector.EncryptionLevel.OPTIONAL);
+        }
+        return builder.build();
     }
 
     /** The password is a query parameter, never part of the statement text, and never printed. */
