@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import networkx as nx
-from datasketch import MinHash, MinHashLSH
 
 from .extract.resolve import GlobalResolution, KnownEntity, resolve_across
 from .types import Document, Entity, Extraction, Relation
@@ -59,6 +58,11 @@ def near_duplicates(documents: Iterable[Document], *, threshold: float = 0.2) ->
         grams = _shingles(_body(document))
         if len(grams) >= 5:
             shingles[document.id] = grams
+    if len(shingles) < 2:
+        return []
+    # Imported here: datasketch pulls in scipy (half a second), which a one-document run never needs.
+    from datasketch import MinHash, MinHashLSH
+
     # One signature per document; MinHash.bulk shares the permutations instead of drawing them anew.
     signatures = dict(zip(shingles, MinHash.bulk(
         ([g.encode("utf-8") for g in grams] for grams in shingles.values()), num_perm=_NUM_PERM, seed=1,

@@ -424,3 +424,14 @@ def test_run_phase_never_runs_overlapping_batches_at_once():
     assert sorted(id(b) for b, _ in done) == sorted(id(b) for b in batches)
     assert sum(result for _, result in done) == 3_000
     assert peak[0] == 2  # the two writers did work side by side
+
+
+def test_relation_rows_that_matched_no_entity_are_an_error_not_silence():
+    from kg.errors import Neo4jError
+    from kg.sinks.neo4j import _Batch, _check_written
+
+    batch = _Batch("relations:BANNED", "UNWIND $rows AS row ...", [{"id": "a"}, {"id": "b"}], frozenset())
+    _check_written(batch, [{"evidence_added": 2, "written": 2}])  # all rows found their ends
+    _check_written(batch, [{"n": 2}])  # statements that do not count rows are not checked
+    with pytest.raises(Neo4jError, match="1 of 2 relations"):
+        _check_written(batch, [{"evidence_added": 1, "written": 1}])

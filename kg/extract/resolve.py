@@ -138,8 +138,10 @@ def load_aliases(path: str | Path) -> tuple[KnownEntity, ...]:
     return tuple(known)
 
 
+@lru_cache(maxsize=1 << 16)
 def match_key(name: str) -> str:
-    """The key two names must share to be the same name: ``name_key`` without legal suffixes."""
+    """The key two names must share to be the same name: ``name_key`` without legal suffixes.
+    (Cached: the same names come back in every document.)"""
     words = name_key(name).split()
     while len(words) > 1 and (words[-1] in LEGAL_SUFFIXES or words[-1] + "." in LEGAL_SUFFIXES):
         words.pop()
@@ -450,7 +452,8 @@ def _short_form_fits(short_type: str, long_type: str, short: list[str], long: li
     return long_type == "Person" and short_type not in {"Organization", "Person"} and len(short) == 1 and long[-1] == short[0]
 
 
-def _known_by_key(known: Sequence[KnownEntity]) -> dict[str, KnownEntity]:
+@lru_cache(maxsize=8)
+def _known_by_key(known: tuple[KnownEntity, ...]) -> dict[str, KnownEntity]:
     """Name key -> entry; the first entry with a key wins (a user's own entries come first)."""
     table: dict[str, KnownEntity] = {}
     for entry in known:
@@ -460,18 +463,25 @@ def _known_by_key(known: Sequence[KnownEntity]) -> dict[str, KnownEntity]:
 
 
 def _merge_known(mentions: list[Mention], known: Sequence[KnownEntity], groups: _UnionFind, reasons: dict[int, str]) -> None:
-    for entry in known:
-        keys = {match_key(entry.name), *(match_key(a) for a in entry.aliases)}
-        members = [i for i, m in enumerate(mentions) if match_key(m.text) in keys and entry.claims(m.type)]
-        for index in members[1:]:
-            groups.union(members[0], index)
-        for index in members:  # the first member may be the alias ("Norwegian ... Norway")
-            if match_key(mentions[index].text) != match_key(entry.name):
-                reasons[index] = f"known alias of {entry.name}"
+    if not known:
+        return
+    table = _known_by_key(tuple(known))
+    members: dict[str, list[int]] = defaultdict(list)  # entry name -> mention indexes, in order
+    for index, mention in enumerate(mentions):
+        key = match_key(mention.text)
+        entry = table.get(key)
+        if entry is None or not entry.claims(mention.type):
+            continue
+        members[entry.name].append(index)
+        if key != match_key(entry.name):  # also when the first member is the alias ("Norwegian ... Norway")
+            reasons[index] = f"known alias of {entry.name}"
+    for indexes in members.values():
+        for index in indexes[1:]:
+            groups.union(indexes[0], index)
 
 
 def _clusters(mentions: list[Mention], groups: _UnionFind, known: Sequence[KnownEntity]) -> list[_Cluster]:
-    known_by_key = _known_by_key(known)
+    known_by_key = _known_by_key(tuple(known))
     clusters = []
     for members in sorted(groups.groups().values()):
         names = [mentions[i].text for i in members]
@@ -639,15 +649,19 @@ def resolve_across(per_document: Sequence[tuple[str, Sequence[Entity]]], *, know
                     reasons.setdefault(index, "same name in another document")
             else:
                 owner_by_key[slot] = index
-    for entry in known:
-        keys = {match_key(entry.name), *(match_key(a) for a in entry.aliases)}
-        members = [i for i, (_, e) in enumerate(items) if _full_names(e) & keys and entry.claims(e.type)]
+    table = _known_by_key(tuple(known)) if known else {}
+    by_entry: dict[str, list[int]] = defaultdict(list)
+    for index, (_, entity) in enumerate(items):
+        claimed = {table[key].name for key in _full_names(entity) if key in table and table[key].claims(entity.type)}
+        for name in claimed:
+            by_entry[name].append(index)
+    for name, members in by_entry.items():
         for index in members[1:]:
             if groups.union(members[0], index):
-                reasons.setdefault(index, f"known alias of {entry.name}")
+                reasons.setdefault(index, f"known alias of {name}")
     _merge_lone_short_forms(items, groups, reasons)
 
-    known_by_key = _known_by_key(known)
+    known_by_key = _known_by_key(tuple(known))
     entities: list[Entity] = []
     local_to_global: dict[tuple[str, str], str] = {}
     for members in sorted(groups.groups().values(), key=lambda ms: items[ms[0]][1].id):

@@ -209,6 +209,17 @@ def _quiet_driver_logs() -> None:
 _BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
 
+def _check_written(batch: Any, records: list[dict]) -> None:
+    """A relation row whose ends are not in the database matches nothing and would vanish
+    without a word: say so instead (the entities were written first, so something removed them
+    while the load ran)."""
+    written = [record["written"] for record in records if "written" in record]
+    if written and sum(written) < len(batch.rows):
+        missing = len(batch.rows) - sum(written)
+        raise Neo4jError(f"{missing} of {len(batch.rows)} relations in a batch found no entity at one end "
+                         "(the database changed during the load); run kg load again")
+
+
 @contextmanager
 def connect(settings: Neo4jSettings) -> Iterator[neo4j.Driver]:
     """A driver that has logged in and found the database; driver errors inside the block
@@ -579,6 +590,7 @@ def load_graph(
                 for batch, (records, counters) in _run_phase(pool, phase, writers=writers, write=write_batch):
                     _add_counters(totals, counters)
                     evidence_added += sum(record.get("evidence_added") or 0 for record in records)
+                    _check_written(batch, records)
                     if progress is not None:
                         progress(batch.step, len(batch.rows))
     return LoadSummary(

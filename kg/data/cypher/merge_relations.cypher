@@ -31,4 +31,4 @@ SET r += row.props,
     r.documents = CASE WHEN row.documents > distinct_docs THEN row.documents ELSE distinct_docs END,
     r.confidence = CASE WHEN r.confidence IS NULL OR row.confidence > r.confidence
                         THEN row.confidence ELSE r.confidence END
-RETURN sum(size(fresh)) AS evidence_added
+RETURN sum(size(fresh)) AS evidence_added, count(r) AS written
