@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = ["name_key", "slug", "entity_id", "document_id"]
 
@@ -12,6 +13,7 @@ _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and the same names come back in every document
 def name_key(name: str) -> str:
     """The matching key of a name: case folded, without a possessive 's, a leading "the",
     punctuation or extra spaces ("The Pentagon's" -> "pentagon"). Idempotent."""

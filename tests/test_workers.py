@@ -215,6 +215,9 @@ def test_worker_processes_load_the_model_once_each(nlp):
     import kg.workers as workers
 
     settings = ExtractionSettings(model=_model_name(), schema=_schema(), batch_size=1)
+    # A forked worker starts with this process's loaded models (and their count); a spawned one
+    # with none. Either way it loads the model at most once, when it starts.
+    inherited = _load_count() if workers.START_METHOD == "fork" else 0
     runner = workers.ProcessRunner(settings, workers=2)
     try:
         futures = [runner.submit([d]) for d in _documents()[:3]]
@@ -225,7 +228,7 @@ def test_worker_processes_load_the_model_once_each(nlp):
         runner.close()
     assert [r[0].document.id for r in results] == ["s1", "s2", "s3"]
     assert 1 <= len(pids) <= 2
-    assert loads == {1}
+    assert len(loads) == 1 and loads.pop() in {inherited, inherited + 1}
 
 
 def _model_name() -> str:

@@ -855,20 +855,25 @@ def _comma_chains(doc: Doc, refs: dict[int, _Ref]) -> dict[int, list[_Ref]]:
 def _place_forms(doc: Doc, speaking: Sequence[_Ref]) -> dict[str, _Ref]:
     """Lowercased written forms of the places named in the text -> their mention; a country
     named anywhere also goes by its other names and demonyms ("Romanian" for Romania)."""
-    from ..ids import entity_id
-    from .resolve import default_known
-
     forms: dict[str, _Ref] = {}
     for ref in speaking:
         if ref.type == "Location":
             forms.setdefault(doc[ref.start:ref.end].text.lower(), ref)
-    present = {ref.entity: ref for ref in forms.values()}
-    for entry in default_known():
-        ref = present.get(entity_id("Location", entry.name))
-        if ref is not None:
-            for form in (entry.name, *entry.aliases):
-                forms.setdefault(form.lower(), ref)
+    countries = _country_forms()
+    for ref in list(forms.values()):
+        for form in countries.get(ref.entity, ()):
+            forms.setdefault(form, ref)
     return forms
+
+
+@lru_cache(maxsize=1)
+def _country_forms() -> dict[str, tuple[str, ...]]:
+    """Country entity id -> the lowercased forms of its name, other names and demonyms."""
+    from ..ids import entity_id
+    from .resolve import default_known
+
+    return {entity_id(entry.type, entry.name): tuple(f.lower() for f in (entry.name, *entry.aliases))
+            for entry in default_known()}
 
 
 def _places_inside(doc: Doc, ref: _Ref, places: dict[str, _Ref]) -> list[_Ref]:
