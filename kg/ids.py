@@ -43,7 +43,7 @@ def slug(text: str) -> str:
 
 
 def entity_id(entity_type: str, name: str) -> str:
-    """``organization:kaspersky-lab``."""
+    """``organization:acme-corp``."""
     return f"{entity_type.lower()}:{slug(name)}"
 
 

@@ -210,7 +210,7 @@ def _neg(text: str) -> tuple[int, ...]:
 
 
 def _extend_to_known_suffix(mentions: list[Mention], text: str) -> list[Mention]:
-    """"Homeland security" where NER tagged only "Homeland": extend a mention over the next words
+    """"Northwind traders" where NER tagged only "Northwind": extend a mention over the next words
     when together they spell the tail of a longer name in the same document."""
     tails = {
         " ".join(words[i:]): m.type
