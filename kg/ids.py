@@ -16,7 +16,7 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 @lru_cache(maxsize=1 << 16)  # pure, and the same names come back in every document
 def name_key(name: str) -> str:
     """The matching key of a name: case folded, without a possessive 's, a leading "the",
-    punctuation or extra spaces ("The Pentagon's" -> "pentagon"). Idempotent."""
+    punctuation or extra spaces ("The Treasury's" -> "treasury"). Idempotent."""
     # Removing punctuation can expose a leading "the" ("-the x", "the_x"): repeat until stable.
     key = _key_once(name)
     while (again := _key_once(key)) != key:

@@ -156,7 +156,8 @@ class _Engine:
         self.schema = schema
         self.lex: Lexicon = schema.lexicon
         self.triggers = _trigger_index(schema)
-        self._commas = _comma_chains(doc, refs)
+        self._speaking = _speaking(refs)
+        self._commas = _comma_chains(doc, self._speaking)
         self._chained_before = {nxt: [refs[root]] for root, nexts in self._commas.items() for nxt in nexts}
         self._stacked: dict[int, list[_Arg]] = {}
         self._parallel: dict[int, list[_Arg]] = {}
@@ -230,10 +231,8 @@ class _Engine:
         """"Sacramento, California, in the United States", "a hamlet in A in B": a place name
         followed at once by "in" (or ", in") and another place name lies in it, whatever the
         parse attached the phrase to."""
-        speaking = sorted({r for r in self.refs.values() if self.refs.get(r.root) == r and r.kind == "name"},
-                          key=lambda r: (r.start, r.end))
-        for ref in speaking:
-            if ref.type not in _PLACES:
+        for ref in self._speaking:
+            if ref.type not in _PLACES or ref.kind != "name":
                 continue
             i = ref.end + (ref.end < len(self.doc) and self.doc[ref.end].text == ",")
             if i >= len(self.doc) or self.doc[i].lower_ not in ("in", "within"):
@@ -249,8 +248,7 @@ class _Engine:
         """"A in X and B in Y": each name with its own place, whatever the parse attached the
         phrases to (the repetition shows what goes with what)."""
         triples = []
-        speaking = {r for r in self.refs.values() if self.refs.get(r.root) == r}
-        for ref in sorted(speaking, key=lambda r: (r.start, r.end)):
+        for ref in self._speaking:
             i = ref.end
             if i + 1 < len(self.doc) and self.doc[i].lower_ == "in":
                 j = i + 1 + (self.doc[i + 1].lower_ == "the")
@@ -269,7 +267,7 @@ class _Engine:
         """Tokens that links start from, with the mentions they stand for: each mention's root,
         and each common noun that names mentions ("X is a town in Y": town stands for X)."""
         # each mention's root, where the root speaks for that mention (not for a name inside it)
-        roots = {ref.root: ref for ref in self.refs.values() if self.refs.get(ref.root) == ref}
+        roots = {ref.root: ref for ref in self._speaking}
         for token in self.doc:
             if token.i in roots:
                 yield token, [_Arg(roots[token.i])]
@@ -431,8 +429,7 @@ class _Engine:
         "the Oslo Philharmonic", "the University of Leeds", "the Romanian Air Force"."""
         if not relations:
             return
-        speaking = sorted({r for r in self.refs.values() if self.refs.get(r.root) == r and r.kind == "name"},
-                          key=lambda r: (r.start, r.end))
+        speaking = [r for r in self._speaking if r.kind == "name"]
         places = _place_forms(self.doc, speaking)
         if not places:
             return
@@ -825,10 +822,16 @@ def _conjuncts(token: Token) -> list[Token]:
     return out
 
 
-def _comma_chains(doc: Doc, refs: dict[int, _Ref]) -> dict[int, list[_Ref]]:
+def _speaking(refs: dict[int, _Ref]) -> list[_Ref]:
+    """The mentions whose root token speaks for them (not a name inside a longer one), in text
+    order."""
+    return sorted({r for r in refs.values() if refs.get(r.root) == r}, key=lambda r: (r.start, r.end))
+
+
+def _comma_chains(doc: Doc, mentions: Sequence[_Ref]) -> dict[int, list[_Ref]]:
     """Names written one after another with single commas ("Okotoks, Alberta, Canada"): each
-    one's root -> the next name. A run that ends in "and"/"or" is a list, not a chain."""
-    mentions = sorted({r for r in refs.values() if refs.get(r.root) == r}, key=lambda r: (r.start, r.end))
+    one's root -> the next name (``mentions``: the speaking mentions, in text order). A run that
+    ends in "and"/"or" is a list, not a chain."""
     runs: list[list[_Ref]] = []
     for ref in mentions:
         # after the first name, a chain goes on through places only
@@ -902,18 +905,10 @@ def _past_modifiers(doc: Doc, j: int) -> int:
     return j
 
 
-@lru_cache(maxsize=1)
-def _country_ids() -> frozenset[str]:
-    from ..ids import entity_id
-    from .resolve import default_known
-
-    return frozenset(entity_id(entry.type, entry.name) for entry in default_known())
-
-
 def _ends_in_its_country(run: list[_Ref]) -> bool:
     """"a township, its county, its province, Canada": a longer run is still one place and its
     regions when only its last name is a country (a list of places names several)."""
-    countries = _country_ids()
+    countries = _country_forms()
     return len(run) <= _MAX_CHAIN + 2 and run[-1].entity in countries and not any(r.entity in countries for r in run[:-1])
 
 

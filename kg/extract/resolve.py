@@ -641,18 +641,20 @@ def resolve_across(per_document: Sequence[tuple[str, Sequence[Entity]]], *, know
     groups = _UnionFind(len(items))
     reasons: dict[int, str] = {}
     owner_by_key: dict[tuple[bool, str], int] = {}
+    full_names = [_full_names(entity) for _, entity in items]
     for index, (_, entity) in enumerate(items):
-        for key in sorted(_full_names(entity)):
+        for key in sorted(full_names[index]):
             slot = (_person_side(entity.type), key)
             if slot in owner_by_key:
                 if groups.union(owner_by_key[slot], index):
                     reasons.setdefault(index, "same name in another document")
             else:
                 owner_by_key[slot] = index
-    table = _known_by_key(tuple(known)) if known else {}
+    known_by_key = _known_by_key(tuple(known))
     by_entry: dict[str, list[int]] = defaultdict(list)
     for index, (_, entity) in enumerate(items):
-        claimed = {table[key].name for key in _full_names(entity) if key in table and table[key].claims(entity.type)}
+        claimed = {known_by_key[key].name for key in full_names[index]
+                   if key in known_by_key and known_by_key[key].claims(entity.type)}
         for name in claimed:
             by_entry[name].append(index)
     for name, members in by_entry.items():
@@ -661,7 +663,6 @@ def resolve_across(per_document: Sequence[tuple[str, Sequence[Entity]]], *, know
                 reasons.setdefault(index, f"known alias of {name}")
     _merge_lone_short_forms(items, groups, reasons)
 
-    known_by_key = _known_by_key(tuple(known))
     entities: list[Entity] = []
     local_to_global: dict[tuple[str, str], str] = {}
     for members in sorted(groups.groups().values(), key=lambda ms: items[ms[0]][1].id):
