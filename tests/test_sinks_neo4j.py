@@ -54,7 +54,7 @@ def test_plan_groups_rows_by_label_and_type():
     assert len(plan.documents) == 4 and len(plan.mentions) == 11 and len(plan.near_duplicates) == 1
     banned = plan.relations["BANNED"][0]
     assert banned["weight"] == 3 and banned["documents"] == 2
-    assert [e["doc"] for e in banned["evidence"]] == ["doc-a", "doc-a", "doc-b"]
+    assert banned["evidence_docs"] == ["doc-a", "doc-a", "doc-b"]
 
 
 def test_plan_drops_repeated_evidence_and_fills_missing_offsets():
@@ -62,9 +62,10 @@ def test_plan_drops_repeated_evidence_and_fills_missing_offsets():
     founded = next(e for e in graph["edges"] if e["type"] == "FOUNDED")
     founded["evidence"] = [founded["evidence"][0], dict(founded["evidence"][0]),
                            {"doc": "doc-d", "sentence": "No offsets here."}]
-    rows = plan_load(graph).relations["FOUNDED"][0]["evidence"]
-    assert len(rows) == 2
-    assert rows[1] == {"doc": "doc-d", "sentence": "No offsets here.", "start": -1, "end": -1}
+    row = plan_load(graph).relations["FOUNDED"][0]
+    assert len(row["evidence_docs"]) == 2
+    assert [row[f"evidence_{key}"][1] for key in ("docs", "sentences", "starts", "ends")] == [
+        "doc-d", "No offsets here.", -1, -1]
 
 
 @pytest.mark.parametrize("bad_type", ["Organization) DETACH DELETE (n", "organization", "Org-Name", "", "Org`x"])

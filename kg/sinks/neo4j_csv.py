@@ -88,20 +88,15 @@ def _entity_counts(plan: LoadPlan) -> dict[str, dict[str, int]]:
 
 
 def _relation_record(relation_type: str, row: Mapping[str, Any]) -> dict[str, Any]:
-    evidence = row["evidence"]
     record = {":START_ID": row["source"], ":END_ID": row["target"], ":TYPE": relation_type, **row["props"],
-              "id": row["id"], "label": row["label"],
-              "weight": max(row["weight"], len(evidence)),
-              "documents": max(row["documents"], len({e["doc"] for e in evidence})),
-              "evidence_docs": [e["doc"] for e in evidence],
-              "evidence_sentences": [e["sentence"] for e in evidence],
-              "evidence_starts": [e["start"] for e in evidence],
-              "evidence_ends": [e["end"] for e in evidence]}
+              "id": row["id"], "label": row["label"], "weight": row["weight"], "documents": row["documents"],
+              **{key: row[key] for key in _EVIDENCE_LISTS}}
     if row["confidence"] is not None:
         record["confidence"] = row["confidence"]
     return record
 
 
+_EVIDENCE_LISTS = ("evidence_docs", "evidence_sentences", "evidence_starts", "evidence_ends")
 _FIXED = (":ID", ":START_ID", ":END_ID")
 
 

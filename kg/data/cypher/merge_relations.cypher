@@ -1,6 +1,7 @@
 // One batch of relation edges of one type; __TYPE__ is a validated relation type name.
-// $rows: [{id, source, target, label, weight, documents, confidence, props, evidence: [{doc, sentence, start, end}]}].
-// Evidence is kept as four parallel lists; an item already there (same doc, start, end) is not added
+// $rows: [{id, source, target, label, weight, documents, confidence, props,
+//          evidence_docs, evidence_sentences, evidence_starts, evidence_ends}]: the evidence as the
+// four parallel lists the edge keeps. An item already there (same doc, start, end) is not added
 // again, so loading twice changes nothing and a new document only adds its own evidence.
 // weight and documents never fall below what the graph file says (it may hold more evidence than it lists).
 UNWIND $rows AS row
@@ -13,12 +14,13 @@ WITH r, row,
 WITH r, row, docs, sentences, starts, ends,
      [i IN range(0, size(docs) - 1) | [docs[i], starts[i], ends[i]]] AS held
 WITH r, row, docs, sentences, starts, ends,
-     [ev IN row.evidence WHERE NOT [ev.doc, ev.start, ev.end] IN held] AS fresh
+     [i IN range(0, size(row.evidence_docs) - 1)
+      WHERE NOT [row.evidence_docs[i], row.evidence_starts[i], row.evidence_ends[i]] IN held] AS fresh
 WITH r, row, fresh,
-     docs + [ev IN fresh | ev.doc] AS all_docs,
-     sentences + [ev IN fresh | ev.sentence] AS all_sentences,
-     starts + [ev IN fresh | ev.start] AS all_starts,
-     ends + [ev IN fresh | ev.end] AS all_ends
+     docs + [i IN fresh | row.evidence_docs[i]] AS all_docs,
+     sentences + [i IN fresh | row.evidence_sentences[i]] AS all_sentences,
+     starts + [i IN fresh | row.evidence_starts[i]] AS all_starts,
+     ends + [i IN fresh | row.evidence_ends[i]] AS all_ends
 WITH r, row, fresh, all_docs, all_sentences, all_starts, all_ends,
      size(reduce(acc = [], d IN all_docs | CASE WHEN d IN acc THEN acc ELSE acc + d END)) AS distinct_docs
 SET r += row.props,
