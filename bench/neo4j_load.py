@@ -6,13 +6,16 @@ the naive way into the same emptied database. Prints relationships per second fo
 ratio. Uses NEO4J_URI/NEO4J_USERNAME/NEO4J_PASSWORD/NEO4J_DATABASE when NEO4J_URI is set (the
 database is EMPTIED), otherwise starts tests/neo4j_test_server/server.sh and stops it afterwards.
 
-    python bench/neo4j_load.py [--relations 100000] [--sample 2000] [--batch-size 5000] [--writers 2]
+    python bench/neo4j_load.py [--relations 100000] [--sample 2000] [--batch-size 5000] [--writers 2] [--repeat 3]
 
-Both loaders first get the same small untimed warm-up; kg's loader then loads the full graph twice
-(into the emptied database): the first load after the server started and the same load on the
-warmed-up server, as a long-running one would be (a freshly started JVM compiles as it goes).
-The ratio compares the warm load with the naive loader. The CPU figures (this process, and the server when the benchmark started it) tell how much of
-the wall time was work and how much was waiting for a CPU on a shared machine.
+Both loaders first get the same small untimed warm-up. kg's loader then loads the full graph
+(100,000 relation edges and 50,000 MENTIONS: 150,000 relationships) into the emptied database,
+first on the freshly started server (whose JVM still compiles as it goes), then ``--repeat``
+times more on the warmed-up server, as a long-running one would be; the best warm load counts,
+as in the other benchmarks. Targets: at least 20,000 relationships per second, and at least 20
+times the naive loader's relation edges per second. The CPU figures (this process, and the
+server when the benchmark started it) tell how much of the wall time was work and how much was
+waiting for a CPU on a shared machine.
 """
 from __future__ import annotations
 
@@ -41,6 +44,8 @@ from kg.sinks.neo4j import (  # noqa: E402
     settings_from_env,
 )
 
+RATE_TARGET = 20_000  # relationships written per second, warm server
+RATIO_TARGET = 20.0  # times the naive loader's relation edges per second
 SERVER_SCRIPT = ROOT / "tests" / "neo4j_test_server" / "server.sh"
 ENTITY_TYPES = ("Person", "Organization", "Location", "Product", "Group")
 RELATION_TYPES = ("BANNED", "SUED", "ACQUIRED", "PARTNERED_WITH", "INVESTED_IN", "WORKS_FOR", "LEADS",
@@ -172,7 +177,7 @@ def measured(pid: int | None) -> Iterator[dict]:
                    server_cpu=cpu_seconds(pid) - server)
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--relations", type=int, default=100_000, help="relation edges in the synthetic graph")
     parser.add_argument("--entities", type=int, default=20_000)
@@ -181,6 +186,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     parser.add_argument("--writers", type=int, default=DEFAULT_WRITERS, help="concurrent write transactions of kg's loader")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=3, help="timed loads on the warmed-up server; the best counts")
     args = parser.parse_args()
     logging.getLogger("neo4j").setLevel(logging.ERROR)
 
@@ -200,7 +206,7 @@ def main() -> None:
         naive_load(sample_of(warm, 200), settings)
 
         runs = []
-        for _ in ("first load after the server started", "same load again, server warmed up"):
+        for _ in range(1 + args.repeat):  # the first load after start, then the warm ones
             empty_database(settings)
             with measured(server_pid) as kg_run:
                 summary = load_graph(graph, settings=settings, batch_size=args.batch_size, writers=args.writers)
@@ -217,20 +223,31 @@ def main() -> None:
         empty_database(settings)
 
     naive_rate = args.sample / naive_run["wall"]
-    for what, run in zip(("cold server", "warm server"), runs):
+    warm_runs = runs[1:]
+    best = min(warm_runs, key=lambda run: run["wall"])
+    for index, run in enumerate(runs):
+        what = "first load after the server started" if index == 0 else f"warm server, load {index}"
         server = f", server {run['server_cpu']:.1f} s" if server_pid else ""
-        print(f"kg loader, {what}: {relation_edges} relation edges (+{all_edges - relation_edges} MENTIONS, "
-              f"{len(graph['nodes'])} nodes) in {run['wall']:.1f} s = {relation_edges / run['wall']:,.0f} relation "
-              f"edges/s ({all_edges / run['wall']:,.0f} relationships/s counting MENTIONS); "
-              f"CPU: client {run['client_cpu']:.1f} s{server}; batch size {args.batch_size}, {args.writers} writers")
-    kg_rate = relation_edges / runs[-1]["wall"]
+        print(f"kg loader, {what}: {all_edges} relationships ({relation_edges} relation edges + "
+              f"{all_edges - relation_edges} MENTIONS; {len(graph['nodes'])} nodes) in {run['wall']:.2f} s = "
+              f"{all_edges / run['wall']:,.0f} relationships/s ({relation_edges / run['wall']:,.0f} relation edges/s); "
+              f"CPU: client {run['client_cpu']:.1f} s{server}")
+    walls = sorted(run["wall"] for run in warm_runs)
+    print(f"warm loads: best {best['wall']:.2f} s, median {walls[len(walls) // 2]:.2f} s of {len(walls)}; "
+          f"batch size {args.batch_size}, {args.writers} writers")
     print(f"naive loader: {args.sample} relation edges (+{len(sample['nodes'])} nodes), one MERGE per transaction, "
           f"in {naive_run['wall']:.1f} s = {naive_rate:,.1f} relation edges/s")
     print(f"kg loader on the same sample: {kg_sample_run['wall']:.2f} s = "
           f"{args.sample / kg_sample_run['wall']:,.0f} relation edges/s")
-    print(f"ratio: {kg_rate / naive_rate:.1f}x (full kg load, warm server, vs naive sample); "
-          f"load average after: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    rate = all_edges / best["wall"]
+    ratio = (relation_edges / best["wall"]) / naive_rate
+    print(f"kg load, warm server: {rate:,.0f} relationships/s  target >= {RATE_TARGET:,}  "
+          f"{'PASS' if rate >= RATE_TARGET else 'FAIL'}")
+    print(f"against the naive loader (relation edges/s): {ratio:.1f}x  target >= {RATIO_TARGET:g}x  "
+          f"{'PASS' if ratio >= RATIO_TARGET else 'FAIL'}")
+    print(f"load average after: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    return 0 if rate >= RATE_TARGET and ratio >= RATIO_TARGET else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
