@@ -17,6 +17,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 from types import MappingProxyType
 
@@ -91,10 +92,8 @@ def code_fingerprint() -> str:
 
 def cache_context(*, model: str, model_version: str, schema: object, known: object) -> str:
     """The digest of what, besides the document, an extraction depends on."""
-    import spacy
-
     return content_digest({
-        "kg": code_fingerprint(), "spacy": spacy.__version__, "model": model,
+        "kg": code_fingerprint(), "spacy": metadata.version("spacy"), "model": model,
         "model_version": model_version, "schema": content_digest(schema), "known": content_digest(known),
     })
 

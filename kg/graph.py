@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import networkx as nx
@@ -88,11 +88,13 @@ def relation_edge_id(subject: str, relation_type: str, obj: str) -> str:
     return f"{subject}-[{relation_type}]->{obj}"
 
 
-def localise(extraction: Extraction, resolution: GlobalResolution) -> Extraction:
-    """The extraction with its entity ids replaced by the corpus-wide ids."""
+def localise(extraction: Extraction, resolution: GlobalResolution, *, by_id: Mapping[str, Entity] | None = None) -> Extraction:
+    """The extraction with its entity ids replaced by the corpus-wide ids. ``by_id``: the
+    resolution's entities by id, when the caller localises many extractions."""
     doc_id = extraction.document.id
     mapping = {e.id: resolution.local_to_global.get((doc_id, e.id), e.id) for e in extraction.entities}
-    by_id = {e.id: e for e in resolution.entities}
+    if by_id is None:
+        by_id = {e.id: e for e in resolution.entities}
     entities: dict[str, Entity] = {}
     for entity in extraction.entities:
         global_id = mapping[entity.id]
@@ -129,7 +131,8 @@ def build_graph(
     corpus-wide entity ids (what ``kg extract`` writes)."""
     ordered = sorted(extractions, key=lambda x: x.document.id)
     resolution = resolve_across([(x.document.id, x.entities) for x in ordered], known=known)
-    local = [localise(x, resolution) for x in ordered]
+    by_id = {e.id: e for e in resolution.entities}
+    local = [localise(x, resolution, by_id=by_id) for x in ordered]
     graph = nx.MultiDiGraph()
     mention_counts: Counter[str] = Counter()
     document_counts: Counter[str] = Counter()

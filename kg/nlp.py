@@ -1,24 +1,30 @@
 """spaCy loading and parsing. Documents are parsed as a stream (never all held at once), with the
 furniture outside ``Document.body`` blanked out so that spaCy's character offsets stay equal to
 offsets in ``Document.text``. Texts longer than the pipeline's ``max_length`` are cut into chunks on
-paragraph or sentence boundaries; each chunk carries its start offset."""
+paragraph or sentence boundaries; each chunk carries its start offset.
+
+spaCy itself is imported only when a pipeline is loaded: a rebuild answered from the cache, and
+the merge, never pay the half second its import costs."""
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import re
 import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
-
-import spacy
-from spacy.language import Language
-from spacy.tokens import Doc
+from typing import TYPE_CHECKING
 
 from .errors import UsageError
 from .types import Document
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
 
 __all__ = [
     "DEFAULT_MODELS", "Chunk", "load_model", "model_name", "model_version", "memory_zone", "analysed_text",
@@ -52,7 +58,7 @@ def model_name(name: str | None = None) -> str:
     if name:
         return name
     for candidate in DEFAULT_MODELS:
-        if spacy.util.is_package(candidate):
+        if _package_version(candidate) is not None:
             return candidate
     raise UsageError(
         "no English spaCy pipeline is installed: pip install the project (it depends on "
@@ -62,6 +68,8 @@ def model_name(name: str | None = None) -> str:
 
 @lru_cache(maxsize=4)
 def load_model(name: str | None = None) -> Language:
+    import spacy
+
     resolved = model_name(name)
     try:
         return spacy.load(resolved)
@@ -72,8 +80,9 @@ def load_model(name: str | None = None) -> Language:
 def model_version(name: str) -> str:
     """What identifies the installed pipeline ``name`` without loading it: a package's version,
     or for a directory its meta version and the names, sizes and times of its files."""
-    if spacy.util.is_package(name):
-        return spacy.util.get_package_version(name) or "unknown"
+    version = _package_version(name)
+    if version is not None:
+        return version or "unknown"
     path = Path(name)
     if path.is_dir():
         digest = hashlib.sha256()
@@ -81,9 +90,25 @@ def model_version(name: str) -> str:
             stat = file.stat()
             digest.update(f"{file.relative_to(path).as_posix()}:{stat.st_size}:{stat.st_mtime_ns};".encode())
         meta = path / "meta.json"
-        version = spacy.util.load_meta(meta).get("version", "") if meta.is_file() else ""
+        version = _meta_version(meta) if meta.is_file() else ""
         return f"{version}+{digest.hexdigest()[:16]}"
     return str(load_model(name).meta.get("version", "unknown"))
+
+
+def _package_version(name: str) -> str | None:
+    """The version of the installed package ``name`` (spaCy's own test: an installed
+    distribution of that name, "-" and "_" alike), None if there is none."""
+    try:
+        return metadata.version(name.replace("_", "-")) or ""
+    except (metadata.PackageNotFoundError, ValueError):
+        return None
+
+
+def _meta_version(path: Path) -> str:
+    try:
+        return str(json.loads(path.read_text(encoding="utf-8")).get("version", ""))
+    except (OSError, ValueError, AttributeError):
+        return ""
 
 
 _WARMED: weakref.WeakSet[Language] = weakref.WeakSet()

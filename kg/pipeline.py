@@ -18,8 +18,6 @@ from dataclasses import dataclass, field, replace
 import networkx as nx
 
 from .errors import UsageError
-from .extract.mentions import find_mentions
-from .extract.relations import find_relations
 from .extract.resolve import KnownEntity, known_entities, resolve_document
 from .extract.schema import Schema, load_schema
 from .graph import build_graph
@@ -108,6 +106,11 @@ def extract_document(
     known: Sequence[KnownEntity] = (),
 ) -> Extraction:
     """The map step: one parsed document -> its entities and relations."""
+    # Here, not at the top: these read spaCy's Docs and import spaCy, which a run answered from
+    # the cache never needs.
+    from .extract.mentions import find_mentions
+    from .extract.relations import find_relations
+
     names, refs = find_mentions(chunks)
     subjects, examples = _mention_roles(chunks, names)
     sentence_starts = sorted(sent.start_char + c.offset for c in chunks for sent in c.doc.sents)

@@ -17,6 +17,7 @@ __all__ = [
     "Document",
     "Skipped",
     "Mention",
+    "Reference",
     "Merge",
     "Entity",
     "Evidence",
@@ -81,6 +82,19 @@ class Mention:
     type: str  # one of ENTITY_TYPES
     kind: MentionKind = "name"
     entity: str = ""  # entity id once resolved
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A pronoun or definite description waiting to be attached to an entity."""
+
+    start: int
+    end: int
+    text: str
+    kind: str  # "pronoun" or "nominal"
+    compatible: tuple[str, ...]  # entity types it can refer to
+    feature: str  # pronoun class ("thing", "male", "plural"...) or the description's head noun
+    sentence_start: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from kg.errors import UsageError
-from kg.extract.mentions import Reference
+from kg.types import Reference
 from kg.extract.resolve import (
     KnownEntity,
     canonical_name,

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
 from ..nlp import Chunk
-from ..types import Mention
+from ..types import Mention, Reference
+from .names import LEGAL_SUFFIXES, ORG_DESIGNATORS
 
 __all__ = [
     "SPACY_TYPES",
@@ -40,18 +40,6 @@ SPACY_TYPES: dict[str, str] = {
     "NORP": "Group",
 }
 
-# Last words that make a name an organisation's whatever the tagger said ("X Lab", "X Inc").
-LEGAL_SUFFIXES = frozenset(
-    "co co. corp corp. corporation inc inc. incorporated ltd ltd. limited llc l.l.c. plc "
-    "ag gmbh sa s.a. nv n.v. bv b.v. lp llp pty oyj ab asa spa s.p.a.".split()
-)
-ORG_DESIGNATORS = LEGAL_SUFFIXES | frozenset(
-    "lab labs laboratory laboratories company companies group holdings bank university college "
-    "institute foundation association agency department ministry commission committee council "
-    "court party union federation authority bureau office service services corps organization "
-    "organisation network airlines airways systems technologies industries motors partners "
-    "capital fund trust club team society administration government".split()
-)
 # Nouns that turn a preceding name into an institution ("the Obama administration").
 _INSTITUTION_HEADS = frozenset({"administration", "government"})
 # Verbs whose subject acts as an institution: a building that says or decides is its occupant.
@@ -108,19 +96,6 @@ _NOMINAL_TYPES: dict[str, tuple[str, ...]] = {
         ("Facility", "Organization"),
     ),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Reference:
-    """A pronoun or definite description waiting to be attached to an entity."""
-
-    start: int
-    end: int
-    text: str
-    kind: str  # "pronoun" or "nominal"
-    compatible: tuple[str, ...]  # entity types it can refer to
-    feature: str  # pronoun class ("thing", "male", "plural"...) or the description's head noun
-    sentence_start: int
 
 
 def find_mentions(chunks: Sequence[Chunk]) -> tuple[list[Mention], list[Reference]]:

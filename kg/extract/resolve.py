@@ -28,8 +28,8 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..ids import entity_id, name_key
-from ..types import ENTITY_TYPES, Entity, Merge, Mention
-from .mentions import LEGAL_SUFFIXES, ORG_DESIGNATORS, Reference
+from ..types import ENTITY_TYPES, Entity, Merge, Mention, Reference
+from .names import LEGAL_SUFFIXES, ORG_DESIGNATORS
 
 __all__ = [
     "KnownEntity",

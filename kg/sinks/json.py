@@ -47,9 +47,20 @@ codecs.register_error(SURROGATES_AS_FFFD, _surrogates_as_fffd)
 
 
 def write_graph_json(graph: nx.MultiDiGraph, path: str | Path) -> None:
+    """The graph JSON with one node or edge per line: easy to grep and diff, and written by
+    json's C encoder (an indented dump goes through the pure-Python one, several times slower)."""
+    data = graph_to_json(graph)
     with atomic_writer(path, errors=SURROGATES_AS_FFFD) as stream:
-        json.dump(graph_to_json(graph), stream, ensure_ascii=False, indent=1)
-        stream.write("\n")
+        stream.write("{\n")
+        for index, key in enumerate(("nodes", "edges")):
+            stream.write(f'"{key}": [')
+            items = data[key]
+            for position, item in enumerate(items):
+                stream.write("\n" if position == 0 else ",\n")
+                stream.write(json.dumps(item, ensure_ascii=False))
+            stream.write("\n]" if items else "]")
+            stream.write(",\n" if index == 0 else "\n")
+        stream.write("}\n")
 
 
 def read_graph_json(path: str | Path) -> dict:
