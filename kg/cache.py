@@ -172,6 +172,10 @@ class ExtractionCache:
         )
         db.commit()
 
+    def has_entries(self) -> bool:
+        """Whether anything is stored (under any context): this run is a rebuild."""
+        return self._db.execute("SELECT 1 FROM extractions LIMIT 1").fetchone() is not None
+
     def key(self, document: Document) -> str:
         return hashlib.sha256(f"{self.context}:{document_digest(document)}".encode()).hexdigest()
 

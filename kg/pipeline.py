@@ -209,7 +209,11 @@ def extract(
     )
     cache = _open_cache(options, settings) if options.use_cache else None
     try:
-        with open_runner(settings, workers=options.workers, engine=options.engine, scheduler=options.scheduler) as runner:
+        # A cache with entries means a rebuild: most documents come from it, and the model loads
+        # in a worker process meanwhile instead of after it.
+        background = cache is not None and options.engine == "local" and cache.has_entries()
+        with open_runner(settings, workers=options.workers, engine=options.engine, scheduler=options.scheduler,
+                         background=background) as runner:
             yield from ordered_extractions(documents, runner=runner, cache=cache, batch_documents=options.batch_size)
     finally:
         if cache is not None:

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .errors import UsageError
+from .errors import KgError, UsageError
 from .types import Document, Extraction
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ __all__ = [
     "Runner",
     "InlineRunner",
     "ProcessRunner",
+    "BackgroundRunner",
     "open_runner",
     "ordered_extractions",
     "START_METHOD",
@@ -133,12 +134,132 @@ class ProcessRunner:
             self._pool = None
 
 
+class BackgroundRunner:
+    """One worker process, started at once, for rebuilds: while this process reads the documents
+    and answers most of them from the cache, the worker imports spaCy and loads the model (about a
+    second), so the few documents that changed do not wait for that after the cache is read. If
+    nothing needs parsing, closing stops the worker wherever it is."""
+
+    parallelism = 1
+
+    def __init__(self, settings: ExtractionSettings, *, start_method: str = START_METHOD) -> None:
+        if start_method not in multiprocessing.get_all_start_methods():
+            raise UsageError(f"process start method {start_method!r} is not available here")
+        context = multiprocessing.get_context(start_method)
+        self._connection, child_end = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child_end, settings), name="kg-extract", daemon=True)
+        self._process.start()
+        child_end.close()
+        self._pending: deque[_PipeFuture] = deque()
+        self._failure: BaseException | None = None
+
+    def submit(self, documents: list[Document]) -> _PipeFuture:
+        future = _PipeFuture(self)
+        try:
+            self._connection.send(documents)
+        except OSError as error:  # the worker is gone; say so when the result is asked for
+            self._failure = self._failure or self._stopped(error)
+        self._pending.append(future)
+        return future
+
+    def _receive(self, *, block: bool) -> None:
+        """Hand the next message to the oldest waiting future (the worker answers in order)."""
+        if self._failure is None:
+            try:
+                if not block and not self._connection.poll():
+                    return
+                status, value = self._connection.recv()
+            except (EOFError, OSError) as error:
+                self._failure = self._stopped(error)
+            else:
+                self._pending.popleft()._settle(status, value)
+                return
+        while self._pending:
+            self._pending.popleft()._settle("error", self._failure)
+
+    def _stopped(self, cause: BaseException) -> KgError:
+        self._process.join(timeout=1)
+        code = self._process.exitcode
+        return KgError(f"the extraction worker stopped unexpectedly (exit code {code}): {str(cause) or 'no reply'}")
+
+    def close(self) -> None:
+        if self._pending or not self._process.is_alive():
+            self._process.terminate()  # unfinished work is abandoned (an error is on its way)
+        else:
+            try:
+                self._connection.send(None)  # done: the worker returns as soon as it reads this
+            except OSError:
+                pass
+            self._process.join(timeout=0.2)
+            if self._process.is_alive():  # still loading the model it turned out not to need
+                self._process.terminate()
+        self._process.join()
+        self._connection.close()
+
+
+class _PipeFuture:
+    def __init__(self, runner: BackgroundRunner) -> None:
+        self._runner = runner
+        self._settled = False
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+    def _settle(self, status: str, value: Any) -> None:
+        self._settled = True
+        if status == "ok":
+            self._value = value
+        else:
+            self._error = value
+
+    def done(self) -> bool:
+        if not self._settled:
+            self._runner._receive(block=False)
+        return self._settled
+
+    def result(self) -> Any:
+        while not self._settled:
+            self._runner._receive(block=True)
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def _serve(connection, settings: ExtractionSettings) -> None:
+    """The background worker: load the model, then extract each batch received, in order."""
+    try:
+        _start_worker(settings)
+    except BaseException as error:  # e.g. a model that does not load: every batch gets the error
+        failure: BaseException | None = error
+    else:
+        failure = None
+    while True:
+        try:
+            documents = connection.recv()
+        except (EOFError, OSError):
+            return
+        if documents is None:
+            return
+        try:
+            if failure is not None:
+                raise failure
+            reply = ("ok", _run_in_worker(documents))
+        except BaseException as error:
+            reply = ("error", error)
+        try:
+            connection.send(reply)
+        except Exception as error:  # an exception that does not pickle: its text does
+            connection.send(("error", RuntimeError(f"{type(reply[1]).__name__}: {reply[1]} ({error})")))
+
+
 @contextmanager
 def open_runner(
     settings: ExtractionSettings, *, workers: int = 1, engine: str = "local", scheduler: str | None = None,
+    background: bool = False,
 ) -> Iterator[Runner]:
     """The runner for ``engine``: ``local`` runs in this process (one worker) or a process pool;
-    ``dask`` runs on the cluster at ``scheduler`` (or a local Dask cluster of ``workers``)."""
+    ``dask`` runs on the cluster at ``scheduler`` (or a local Dask cluster of ``workers``).
+    ``background``: one local worker runs in a process started at once (rebuilds: the model
+    loads while the cache is read)."""
     if workers < 1:
         raise UsageError("--workers must be at least 1")
     runner: Runner
@@ -148,6 +269,8 @@ def open_runner(
         runner = DaskRunner(settings, scheduler=scheduler, workers=workers)
     elif scheduler is not None:
         raise UsageError("--scheduler needs --engine dask")
+    elif workers == 1 and background:
+        runner = BackgroundRunner(settings)
     elif workers == 1:
         runner = InlineRunner(settings)
     else:
@@ -176,12 +299,16 @@ def ordered_extractions(
     batch_documents: int = 32,
     batch_chars: int = 400_000,
     in_flight: int | None = None,
+    waiting: int = 1024,
 ) -> Iterator[Extraction]:
     """One Extraction per document, in input order. Cached documents are answered from the cache
     and never parsed; the others are cut into batches of ``batch_documents`` consecutive misses
     (closing early at ``batch_chars`` characters, so one huge document does not bring a crowd)
-    and sent to ``runner``, at most ``in_flight`` batches at a time. New extractions go
-    into the cache as they are yielded."""
+    and sent to ``runner``, at most ``in_flight`` batches at a time; a batch is sent early, not
+    full, when a cache hit follows it and the runner is idle (a rebuild's few changed documents
+    start at once). While the oldest batch is still running, up to ``waiting`` answers (cache
+    hits, later batches) are held behind it. New extractions go into the cache as they are
+    yielded."""
     limit = in_flight or 2 * max(1, runner.parallelism)
     queue: deque[Extraction | tuple[_Batch, int]] = deque()
     running: deque[_Batch] = deque()
@@ -222,6 +349,9 @@ def ordered_extractions(
         hit = cache.get(document) if cache is not None else None
         if hit is not None:
             queue.append(hit)
+            if current.documents and len(running) < runner.parallelism:
+                send(current)
+                current = _Batch()
         else:
             current.documents.append(document)
             current.chars += len(document.text)
@@ -231,7 +361,7 @@ def ordered_extractions(
                 current = _Batch()
         yield from ready(block=False)
         # Bound what is held: batches in flight, and documents waiting behind an unfinished one.
-        while len(running) >= limit or len(queue) > limit * batch_documents:
+        while len(running) >= limit or len(queue) > max(waiting, limit * batch_documents):
             yield from _one(ready(block=True))
     if current.documents:
         send(current)

@@ -160,17 +160,36 @@ def _docs(stories: dict[str, str]) -> list[Document]:
 
 
 @pytest.fixture
-def parsed(monkeypatch):
-    """Records the ids of the documents that reach parsing."""
-    seen: list[str] = []
+def parsed(monkeypatch, tmp_path):
+    """Records the ids of the documents that reach parsing, in this process or in a worker
+    process it forks (a rebuild parses in one), through a file both can append to."""
+    log = _ParsedLog(tmp_path / "parsed.log")
     real = kg.pipeline.extract_batch
 
     def recording(documents, settings):
-        seen.extend(d.id for d in documents)
+        with open(log.path, "a", encoding="utf-8") as stream:
+            stream.write("".join(f"{d.id}\n" for d in documents))
         return real(documents, settings)
 
     monkeypatch.setattr(kg.pipeline, "extract_batch", recording)
-    return seen
+    return log
+
+
+class _ParsedLog:
+    def __init__(self, path) -> None:
+        self.path = path
+
+    def ids(self) -> list[str]:
+        return self.path.read_text(encoding="utf-8").split() if self.path.exists() else []
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+    def __iter__(self):
+        return iter(self.ids())
+
+    def __eq__(self, other: object) -> bool:
+        return self.ids() == other
 
 
 def _graph(documents: list[Document], options: BuildOptions) -> str:

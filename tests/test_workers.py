@@ -10,11 +10,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
-from kg.errors import UsageError
+from kg.errors import KgError, UsageError
 from kg.pipeline import BuildOptions, ExtractionSettings, build
 from kg.sinks.json import extraction_record, graph_to_json
 from kg.types import Document, Entity, Extraction
-from kg.workers import InlineRunner, ProcessRunner, open_runner, ordered_extractions
+from kg.workers import BackgroundRunner, InlineRunner, ProcessRunner, open_runner, ordered_extractions
 
 # --- a stand-in runner: answers out of order, records what is in flight -----------------------
 
@@ -138,6 +138,59 @@ def test_cache_hits_skip_the_runner_and_keep_their_place():
     assert cache.stored == sent  # only new extractions are written
 
 
+def test_a_rebuilds_changed_documents_go_to_an_idle_runner_at_once():
+    """A miss followed by a cache hit is sent without waiting for the batch to fill: in a
+    rebuild the worker starts on it while the rest is read from the cache."""
+    documents = [Document(f"d{i:02d}", f"text {i}") for i in range(12)]
+    cache = _DictCache({d.id: _fake_extraction(d) for d in documents if d.id not in {"d03", "d04", "d09"}})
+    runner = InlineRunnerStub()
+    out = list(ordered_extractions(documents, runner=runner, cache=cache, batch_documents=32))
+    assert [x.document.id for x in out] == [d.id for d in documents]
+    assert [[d.id for d in batch] for batch in runner.batches] == [["d03", "d04"], ["d09"]]
+
+
+def test_cache_hits_wait_behind_a_running_batch_up_to_the_limit():
+    """While the changed document is being parsed, the cached ones keep being read (up to
+    ``waiting``), not only a couple of batches' worth."""
+    documents = _Pulled(300)
+    slow = _HeldRunner()
+    cache = _DictCache({f"d{i:03d}": _fake_extraction(Document(f"d{i:03d}", f"text {i}")) for i in range(1, 300)})
+    results = ordered_extractions(documents, runner=slow, cache=cache, batch_documents=4, waiting=200)
+    reader = threading.Thread(target=lambda: list(results))
+    reader.start()
+    slow.started.wait(5)
+    deadline = time.monotonic() + 5
+    while documents.pulled < 200 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert 200 <= documents.pulled <= 202  # read ahead to the limit, and no further
+    slow.release.set()
+    reader.join(5)
+    assert documents.pulled == 300
+
+
+class _HeldRunner:
+    """Holds every batch until released."""
+
+    parallelism = 1
+
+    def __init__(self) -> None:
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.pool = ThreadPoolExecutor(1)
+
+    def submit(self, documents: list[Document]) -> Future:
+        self.started.set()
+
+        def work() -> list[Extraction]:
+            self.release.wait(10)
+            return [_fake_extraction(d) for d in documents]
+
+        return self.pool.submit(work)
+
+    def close(self) -> None:
+        self.pool.shutdown()
+
+
 def test_a_failing_batch_raises_from_the_stream():
     runner = _ShuffledRunner(fail_on="d013")
     with pytest.raises(RuntimeError, match="d013"):
@@ -165,6 +218,9 @@ def test_runner_choice_and_bad_combinations():
     with open_runner(settings, workers=3) as runner:
         assert isinstance(runner, ProcessRunner) and runner.parallelism == 3
         assert runner._pool is None  # nothing started until there is work
+    with open_runner(settings, workers=1, background=True) as runner:
+        assert isinstance(runner, BackgroundRunner)
+    assert not runner._process.is_alive()  # closed without work: stopped, not left loading
     with pytest.raises(UsageError):
         with open_runner(settings, workers=2, scheduler="tcp://example.invalid:8786"):
             pass
@@ -229,6 +285,46 @@ def test_worker_processes_load_the_model_once_each(nlp):
     assert [r[0].document.id for r in results] == ["s1", "s2", "s3"]
     assert 1 <= len(pids) <= 2
     assert len(loads) == 1 and loads.pop() in {inherited, inherited + 1}
+
+
+def test_a_background_worker_that_cannot_load_the_model_fails_each_batch():
+    settings = ExtractionSettings(model="no-such-pipeline-kg-test", schema=_schema())
+    runner = BackgroundRunner(settings)
+    try:
+        futures = [runner.submit([Document("a", "text")]), runner.submit([Document("b", "text")])]
+        for future in futures:
+            with pytest.raises(UsageError, match="no-such-pipeline-kg-test"):
+                future.result()
+    finally:
+        runner.close()
+
+
+def test_a_background_worker_that_dies_is_an_error_not_a_hang():
+    settings = ExtractionSettings(model="no-such-pipeline-kg-test", schema=_schema())
+    runner = BackgroundRunner(settings)
+    try:
+        runner._process.kill()
+        runner._process.join()
+        future = runner.submit([Document("a", "text")])
+        with pytest.raises(KgError, match="stopped unexpectedly"):
+            future.result()
+    finally:
+        runner.close()
+
+
+@pytest.mark.model
+def test_the_background_worker_extracts_what_this_process_would(nlp):
+    from kg.pipeline import extract_batch
+
+    settings = ExtractionSettings(model=_model_name(), schema=_schema(), batch_size=2)
+    runner = BackgroundRunner(settings)
+    try:
+        futures = [runner.submit(_documents()[:2]), runner.submit(_documents()[2:])]
+        background = [x for f in futures for x in f.result()]
+    finally:
+        runner.close()
+    assert background == extract_batch(_documents()[:2], settings) + extract_batch(_documents()[2:], settings)
+    assert any(e.type == "Person" for x in background for e in x.entities)
 
 
 def _model_name() -> str:
