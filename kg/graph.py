@@ -32,6 +32,7 @@ NEAR_DUPLICATE_OF = "NEAR_DUPLICATE_OF"
 _WORD = re.compile(r"\w+")
 _SHINGLE = 2  # word bigrams: a rewrite keeps many, unrelated stories share almost none
 _NUM_PERM = 128
+_EXACT_UP_TO = 64  # documents; above this, MinHash LSH proposes the pairs to compare
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,8 @@ def _body(document: Document) -> str:
 
 def near_duplicates(documents: Iterable[Document], *, threshold: float = 0.2) -> list[NearDuplicate]:
     """Pairs of documents whose word-bigram Jaccard similarity is at least ``threshold``.
-    MinHash LSH proposes candidates (cheap on large corpora); exact Jaccard decides."""
+    Up to 64 documents every pair is compared; in larger corpora MinHash LSH proposes the
+    candidates (cheap on large corpora). Exact Jaccard decides."""
     shingles: dict[str, set[str]] = {}
     for document in sorted(documents, key=lambda d: d.id):
         grams = _shingles(_body(document))
@@ -60,7 +62,24 @@ def near_duplicates(documents: Iterable[Document], *, threshold: float = 0.2) ->
             shingles[document.id] = grams
     if len(shingles) < 2:
         return []
-    # Imported here: datasketch pulls in scipy (half a second), which a one-document run never needs.
+    ids = list(shingles)
+    if len(ids) <= _EXACT_UP_TO:  # few documents: compare every pair, no index needed
+        candidates = {(a, b) for i, a in enumerate(ids) for b in ids[i + 1:]}
+    else:
+        candidates = _lsh_candidates(shingles, threshold=threshold)
+    found = []
+    for first, second in sorted(candidates):
+        a, b = shingles[first], shingles[second]
+        similarity = len(a & b) / len(a | b)
+        if similarity >= threshold:
+            found.append(NearDuplicate(second, first, round(similarity, 4)))
+    return found
+
+
+def _lsh_candidates(shingles: dict[str, set[str]], *, threshold: float) -> set[tuple[str, str]]:
+    """Pairs of document ids (sorted) whose MinHash signatures collide in an LSH index tuned
+    below ``threshold``, so that pairs at the threshold are very rarely missed."""
+    # Imported here: datasketch pulls in scipy (a third of a second), which small runs never need.
     from datasketch import MinHash, MinHashLSH
 
     # One signature per document; MinHash.bulk shares the permutations instead of drawing them anew.
@@ -74,14 +93,8 @@ def near_duplicates(documents: Iterable[Document], *, threshold: float = 0.2) ->
     for doc_id, signature in signatures.items():
         for other in lsh.query(signature):
             if other != doc_id:
-                pairs.add(tuple(sorted((doc_id, other))))
-    found = []
-    for first, second in sorted(pairs):
-        a, b = shingles[first], shingles[second]
-        similarity = len(a & b) / len(a | b)
-        if similarity >= threshold:
-            found.append(NearDuplicate(second, first, round(similarity, 4)))
-    return found
+                pairs.add((min(doc_id, other), max(doc_id, other)))
+    return pairs
 
 
 def relation_edge_id(subject: str, relation_type: str, obj: str) -> str:

@@ -183,16 +183,10 @@ class BackgroundRunner:
         return KgError(f"the extraction worker stopped unexpectedly (exit code {code}): {str(cause) or 'no reply'}")
 
     def close(self) -> None:
-        if self._pending or not self._process.is_alive():
-            self._process.terminate()  # unfinished work is abandoned (an error is on its way)
-        else:
-            try:
-                self._connection.send(None)  # done: the worker returns as soon as it reads this
-            except OSError:
-                pass
-            self._process.join(timeout=0.2)
-            if self._process.is_alive():  # still loading the model it turned out not to need
-                self._process.terminate()
+        # Stopped, not asked to finish: by now it is either idle or still loading a model that
+        # turned out not to be needed, and it holds nothing that needs a clean exit (results
+        # are stored by this process).
+        self._process.terminate()
         self._process.join()
         self._connection.close()
 

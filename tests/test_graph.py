@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import random
 import re
 
 import pytest
@@ -401,6 +402,26 @@ def test_identical_texts_have_similarity_one():
 def test_unrelated_stories_are_not_near_duplicates():
     documents = [Document("glass", UNRELATED_1), Document("grapes", UNRELATED_2), Document("pool", STORY)]
     assert near_duplicates(documents) == []
+
+
+def test_a_large_corpus_finds_the_pairs_that_comparing_every_pair_finds():
+    """Above 64 documents MinHash LSH proposes the pairs: it must not lose the rewrites, nor
+    add pairs below the threshold (exact Jaccard still decides)."""
+    rng = random.Random(3)
+    vocabulary = [f"w{i}" for i in range(3000)]
+    texts = {f"n{i:03d}": " ".join(rng.choice(vocabulary) for _ in range(150)) for i in range(80)}
+    for original in ("n005", "n040", "n071"):  # rewrites: a tenth of the words changed
+        words = texts[original].split()
+        for position in rng.sample(range(len(words)), 15):
+            words[position] = rng.choice(vocabulary)
+        texts[f"r{original}"] = " ".join(words)
+    texts["copy"] = texts["n010"]
+    documents = [Document(doc_id, text) for doc_id, text in texts.items()]
+    found = {(p.source, p.target) for p in near_duplicates(documents)}
+    every_pair = {(p.source, p.target) for first, second in itertools.combinations(documents, 2)
+                  for p in near_duplicates([first, second])}
+    assert found == every_pair
+    assert {("rn005", "n005"), ("rn040", "n040"), ("rn071", "n071"), ("n010", "copy")} <= found
 
 
 def test_near_duplicates_only_compares_the_body():
