@@ -259,10 +259,13 @@ def test_a_build_killed_while_writing_leaves_the_previous_output_intact(tmp_path
     else:
         assert "one" in read_graphml(out)
 
-    # The next run is not upset by what the killed one left behind (temporary file, cache).
+    # The next run is not upset by what the killed one left behind (temporary file, cache), and
+    # clears the temporary file away.
+    assert partial.exists()
     again = _kg("build", str(corpus), "--out", str(out), "--cache", str(tmp_path / "cache"), "-q", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert out.read_bytes() != before
+    assert not partial.exists()
     ids = ({n["id"] for n in json.loads(out.read_text(encoding="utf-8"))["nodes"]} if suffix == ".json"
            else set(read_graphml(out).nodes))
     assert {"one", "two"} <= ids

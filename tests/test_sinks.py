@@ -405,3 +405,27 @@ def test_failed_graph_json_write_keeps_the_previous_graph(graph, tmp_path):
         write_graph_json(broken, path)
     assert path.read_bytes() == before
     assert _leftovers(tmp_path, "graph.json") == []
+
+
+def test_the_next_write_removes_only_temporary_files_whose_writer_is_gone(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from kg.sinks.files import _owner
+
+    host = _owner().rsplit("-", 1)[0]
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(gone.stdout)
+    target = tmp_path / "graph.json"
+    abandoned = tmp_path / f".graph.json.{host}-{dead_pid}.abc123.part"
+    running = tmp_path / f".graph.json.{host}-{os.getppid()}.def456.part"  # a live process
+    elsewhere = tmp_path / f".graph.json.otherhost-{dead_pid}.ghi789.part"  # another machine's
+    other_output = tmp_path / f".other.json.{host}-{dead_pid}.jkl012.part"
+    for path in (abandoned, running, elsewhere, other_output):
+        path.write_text("half")
+    with atomic_writer(target) as stream:
+        stream.write("{}")
+    assert target.read_text() == "{}"
+    assert not abandoned.exists()
+    assert running.exists() and elsewhere.exists() and other_output.exists()
