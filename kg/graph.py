@@ -21,6 +21,7 @@ __all__ = [
     "MENTIONS",
     "NEAR_DUPLICATE_OF",
     "NearDuplicate",
+    "NearDuplicateFinder",
     "near_duplicates",
     "build_graph",
     "relation_edge_id",
@@ -54,47 +55,79 @@ def _body(document: Document) -> str:
 def near_duplicates(documents: Iterable[Document], *, threshold: float = 0.2) -> list[NearDuplicate]:
     """Pairs of documents whose word-bigram Jaccard similarity is at least ``threshold``.
     Up to 64 documents every pair is compared; in larger corpora MinHash LSH proposes the
-    candidates (cheap on large corpora). Exact Jaccard decides."""
-    shingles: dict[str, set[str]] = {}
-    for document in sorted(documents, key=lambda d: d.id):
+    candidates. Exact Jaccard decides."""
+    finder = NearDuplicateFinder(threshold=threshold)
+    for document in documents:
+        finder.add(document)
+    return finder.pairs()
+
+
+class NearDuplicateFinder:
+    """``near_duplicates`` one document at a time: each document's shingles (and, once the
+    corpus is past 64 documents, its MinHash signature) are computed as it arrives, so a build
+    does this while it waits for parsing; ``pairs()`` then only compares. The result does not
+    depend on the order documents arrive in (of two with one id, the later one counts)."""
+
+    def __init__(self, *, threshold: float = 0.2) -> None:
+        self.threshold = threshold
+        self._shingles: dict[str, set[str]] = {}
+        self._signatures: dict[str, object] = {}
+        self._template = None  # a MinHash holding the shared permutations, once needed
+
+    def add(self, document: Document) -> None:
+        self._shingles.pop(document.id, None)
+        self._signatures.pop(document.id, None)
         grams = _shingles(_body(document))
-        if len(grams) >= 5:
-            shingles[document.id] = grams
-    if len(shingles) < 2:
-        return []
-    ids = list(shingles)
-    if len(ids) <= _EXACT_UP_TO:  # few documents: compare every pair, no index needed
-        candidates = {(a, b) for i, a in enumerate(ids) for b in ids[i + 1:]}
-    else:
-        candidates = _lsh_candidates(shingles, threshold=threshold)
-    found = []
-    for first, second in sorted(candidates):
-        a, b = shingles[first], shingles[second]
-        similarity = len(a & b) / len(a | b)
-        if similarity >= threshold:
-            found.append(NearDuplicate(second, first, round(similarity, 4)))
-    return found
+        if len(grams) < 5:
+            return
+        self._shingles[document.id] = grams
+        if self._signatures or len(self._shingles) > _EXACT_UP_TO:
+            if not self._signatures:  # the corpus just outgrew comparing every pair
+                for doc_id, earlier in self._shingles.items():
+                    self._signatures[doc_id] = self._signature(earlier)
+            else:
+                self._signatures[document.id] = self._signature(grams)
 
+    def _signature(self, grams: set[str]):
+        if self._template is None:
+            # Imported here: datasketch pulls in scipy (a third of a second), which small runs never need.
+            from datasketch import MinHash
 
-def _lsh_candidates(shingles: dict[str, set[str]], *, threshold: float) -> set[tuple[str, str]]:
-    """Pairs of document ids (sorted) whose MinHash signatures collide in an LSH index tuned
-    below ``threshold``, so that pairs at the threshold are very rarely missed."""
-    # Imported here: datasketch pulls in scipy (a third of a second), which small runs never need.
-    from datasketch import MinHash, MinHashLSH
+            self._template = MinHash(num_perm=_NUM_PERM, seed=1)
+        signature = self._template.copy()  # shares the permutations instead of drawing them anew
+        signature.update_batch([g.encode("utf-8") for g in grams])
+        return signature
 
-    # One signature per document; MinHash.bulk shares the permutations instead of drawing them anew.
-    signatures = dict(zip(shingles, MinHash.bulk(
-        ([g.encode("utf-8") for g in grams] for grams in shingles.values()), num_perm=_NUM_PERM, seed=1,
-    )))
-    lsh = MinHashLSH(threshold=max(0.05, threshold * 0.6), num_perm=_NUM_PERM)
-    for doc_id, signature in signatures.items():
-        lsh.insert(doc_id, signature)
-    pairs: set[tuple[str, str]] = set()
-    for doc_id, signature in signatures.items():
-        for other in lsh.query(signature):
-            if other != doc_id:
-                pairs.add((min(doc_id, other), max(doc_id, other)))
-    return pairs
+    def pairs(self) -> list[NearDuplicate]:
+        ids = sorted(self._shingles)
+        if len(ids) < 2:
+            return []
+        if len(ids) <= _EXACT_UP_TO:  # few documents: compare every pair, no index needed
+            candidates = {(a, b) for i, a in enumerate(ids) for b in ids[i + 1:]}
+        else:
+            candidates = self._lsh_candidates(ids)
+        found = []
+        for first, second in sorted(candidates):
+            a, b = self._shingles[first], self._shingles[second]
+            similarity = len(a & b) / len(a | b)
+            if similarity >= self.threshold:
+                found.append(NearDuplicate(second, first, round(similarity, 4)))
+        return found
+
+    def _lsh_candidates(self, ids: list[str]) -> set[tuple[str, str]]:
+        """Pairs of document ids (sorted) whose signatures collide in an LSH index tuned below
+        the threshold, so that pairs at the threshold are very rarely missed."""
+        from datasketch import MinHashLSH
+
+        lsh = MinHashLSH(threshold=max(0.05, self.threshold * 0.6), num_perm=_NUM_PERM)
+        for doc_id in ids:
+            lsh.insert(doc_id, self._signatures[doc_id])
+        pairs: set[tuple[str, str]] = set()
+        for doc_id in ids:
+            for other in lsh.query(self._signatures[doc_id]):
+                if other != doc_id:
+                    pairs.add((min(doc_id, other), max(doc_id, other)))
+        return pairs
 
 
 def relation_edge_id(subject: str, relation_type: str, obj: str) -> str:
@@ -139,9 +172,11 @@ def build_graph(
     *,
     known: Sequence[KnownEntity] = (),
     near_duplicate_threshold: float = 0.2,
+    near: Sequence[NearDuplicate] | None = None,
 ) -> tuple[nx.MultiDiGraph, list[Extraction]]:
     """Reduce extractions into the merged graph. Returns the graph and the extractions with
-    corpus-wide entity ids (what ``kg extract`` writes)."""
+    corpus-wide entity ids (what ``kg extract`` writes). ``near``: the near-duplicate pairs of
+    these documents when already found (``NearDuplicateFinder``), else they are found here."""
     ordered = sorted(extractions, key=lambda x: x.document.id)
     resolution = resolve_across([(x.document.id, x.entities) for x in ordered], known=known)
     by_id = {e.id: e for e in resolution.entities}
@@ -171,7 +206,9 @@ def build_graph(
                 type=MENTIONS, label="mentions", count=len(entity.mentions),
             )
     _add_relations(graph, local)
-    for pair in near_duplicates([x.document for x in local], threshold=near_duplicate_threshold):
+    if near is None:
+        near = near_duplicates([x.document for x in local], threshold=near_duplicate_threshold)
+    for pair in near:
         graph.add_edge(
             pair.source, pair.target, key=f"{pair.source}-[{NEAR_DUPLICATE_OF}]->{pair.target}",
             type=NEAR_DUPLICATE_OF, label="near duplicate of", similarity=pair.similarity,

@@ -20,7 +20,7 @@ import networkx as nx
 from .errors import UsageError
 from .extract.resolve import KnownEntity, known_entities, resolve_document
 from .extract.schema import Schema, load_schema
-from .graph import build_graph
+from .graph import NearDuplicateFinder, build_graph
 from .ingest import read_documents
 from .nlp import Chunk, analysed_text, load_model, memory_zone, model_name, model_version, parse
 from .types import Document, Evidence, Extraction, Mention, Skipped
@@ -266,15 +266,17 @@ def build(
             yield item
 
     extractions = []
+    near = NearDuplicateFinder()  # fed as documents arrive: work done while parsing goes on elsewhere
     for extraction in extract(readable(), options=options, schema=schema, known=known):
         extractions.append(extraction)
         document = extraction.document
+        near.add(document)
         summary.documents += 1
         summary.boilerplate_chars += extraction.stats.get("boilerplate_chars", 0)  # counted once, by the map
         summary.body_chars += sum(e - s for s, e in document.body_spans())
         if on_document:
             on_document(document)
-    graph, local = build_graph(extractions, known=known)
+    graph, local = build_graph(extractions, known=known, near=near.pairs())
     for _, data in graph.nodes(data=True):
         if data.get("kind") == "entity":
             summary.entities_by_type[data["type"]] += 1

@@ -12,6 +12,7 @@ from kg.extract.resolve import GlobalResolution
 from kg.graph import (
     MENTIONS,
     NEAR_DUPLICATE_OF,
+    NearDuplicateFinder,
     build_graph,
     localise,
     near_duplicates,
@@ -422,6 +423,11 @@ def test_a_large_corpus_finds_the_pairs_that_comparing_every_pair_finds():
                   for p in near_duplicates([first, second])}
     assert found == every_pair
     assert {("rn005", "n005"), ("rn040", "n040"), ("rn071", "n071"), ("n010", "copy")} <= found
+    # Fed one at a time in another order (as a build feeds it), the same pairs come out.
+    finder = NearDuplicateFinder()
+    for document in reversed(documents):
+        finder.add(document)
+    assert finder.pairs() == near_duplicates(documents)
 
 
 def test_near_duplicates_only_compares_the_body():
