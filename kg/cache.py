@@ -93,9 +93,20 @@ def code_fingerprint() -> str:
 def cache_context(*, model: str, model_version: str, schema: object, known: object) -> str:
     """The digest of what, besides the document, an extraction depends on."""
     return content_digest({
-        "kg": code_fingerprint(), "spacy": metadata.version("spacy"), "model": model,
+        "kg": code_fingerprint(), "spacy": _spacy_version(), "model": model,
         "model_version": model_version, "schema": content_digest(schema), "known": content_digest(known),
     })
+
+
+def _spacy_version() -> str:
+    """spaCy's version from its package metadata (no import); from the module when spaCy runs
+    from a checkout without metadata."""
+    try:
+        return metadata.version("spacy")
+    except metadata.PackageNotFoundError:
+        import spacy
+
+        return spacy.__version__
 
 
 # -- values ------------------------------------------------------------------------------------

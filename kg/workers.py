@@ -1,10 +1,12 @@
 """Running the map step: batches of documents go to a runner (this process, a pool of worker
 processes, or a Dask cluster), and their Extractions come back in input order.
 
-Every runner runs the same function, ``kg.pipeline.extract_batch``, on the same batches (the
-batches are cut from the input stream the same way whatever runs them), so the output does not
-depend on the number of workers. Only a bounded number of batches is in flight at once: documents
-are read as results are consumed, never all at once.
+Every runner runs the same function, ``kg.pipeline.extract_batch``, and each document's
+extraction depends on that document alone (not on the others in its batch), so the output does not
+depend on the number of workers. Without a cache the batches are also cut the same way whatever
+runs them; with one, a rebuild's few changed documents are sent as soon as the runner is idle.
+Only a bounded number of batches is in flight at once: documents are read as results are
+consumed, never all at once.
 """
 from __future__ import annotations
 
@@ -138,7 +140,11 @@ class BackgroundRunner:
     """One worker process, started at once, for rebuilds: while this process reads the documents
     and answers most of them from the cache, the worker imports spaCy and loads the model (about a
     second), so the few documents that changed do not wait for that after the cache is read. If
-    nothing needs parsing, closing stops the worker wherever it is."""
+    nothing needs parsing, closing stops the worker wherever it is.
+
+    At most one batch is in the pipe at a time: a batch and a reply (which carries the documents'
+    texts) can each be larger than the pipe's buffer, and two sides both blocked on sending would
+    wait for ever. Later batches wait here and go as soon as the reply before them is read."""
 
     parallelism = 1
 
@@ -147,40 +153,56 @@ class BackgroundRunner:
             raise UsageError(f"process start method {start_method!r} is not available here")
         context = multiprocessing.get_context(start_method)
         self._connection, child_end = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child_end, settings), name="kg-extract", daemon=True)
+        # The worker gets this process's end too, to close it: a forked worker would otherwise keep
+        # it open and never see the pipe close if this process is killed.
+        self._process = context.Process(target=_serve, args=(child_end, self._connection, settings),
+                                        name="kg-extract", daemon=True)
         self._process.start()
         child_end.close()
-        self._pending: deque[_PipeFuture] = deque()
+        self._pending: deque[_PipeFuture] = deque()  # submitted, reply not read yet, oldest first
+        self._unsent: deque[list[Document]] = deque()  # batches waiting for the pipe
+        self._in_pipe = False
         self._failure: BaseException | None = None
 
     def submit(self, documents: list[Document]) -> _PipeFuture:
         future = _PipeFuture(self)
-        try:
-            self._connection.send(documents)
-        except OSError as error:  # the worker is gone; say so when the result is asked for
-            self._failure = self._failure or self._stopped(error)
         self._pending.append(future)
+        self._unsent.append(documents)
+        self._send_next()
         return future
 
+    def _send_next(self) -> None:
+        if self._in_pipe or not self._unsent or self._failure is not None:
+            return
+        try:
+            self._connection.send(self._unsent.popleft())
+        except (OSError, ValueError) as error:  # the worker is gone; said when a result is asked for
+            self._fail(error)
+            return
+        self._in_pipe = True
+
     def _receive(self, *, block: bool) -> None:
-        """Hand the next message to the oldest waiting future (the worker answers in order)."""
+        """Hand the next reply to the oldest waiting future (the worker answers in order)."""
         if self._failure is None:
             try:
                 if not block and not self._connection.poll():
                     return
                 status, value = self._connection.recv()
-            except (EOFError, OSError) as error:
-                self._failure = self._stopped(error)
+            except Exception as error:  # EOF, a broken pipe, a reply that does not unpickle
+                self._fail(error)
             else:
+                self._in_pipe = False
                 self._pending.popleft()._settle(status, value)
+                self._send_next()
                 return
         while self._pending:
             self._pending.popleft()._settle("error", self._failure)
 
-    def _stopped(self, cause: BaseException) -> KgError:
+    def _fail(self, cause: BaseException) -> None:
         self._process.join(timeout=1)
         code = self._process.exitcode
-        return KgError(f"the extraction worker stopped unexpectedly (exit code {code}): {str(cause) or 'no reply'}")
+        self._failure = KgError(
+            f"the extraction worker stopped unexpectedly (exit code {code}): {str(cause) or type(cause).__name__}")
 
     def close(self) -> None:
         # Stopped, not asked to finish: by now it is either idle or still loading a model that
@@ -218,8 +240,9 @@ class _PipeFuture:
         return self._value
 
 
-def _serve(connection, settings: ExtractionSettings) -> None:
+def _serve(connection, parent_end, settings: ExtractionSettings) -> None:
     """The background worker: load the model, then extract each batch received, in order."""
+    parent_end.close()
     try:
         _start_worker(settings)
     except BaseException as error:  # e.g. a model that does not load: every batch gets the error
@@ -230,7 +253,7 @@ def _serve(connection, settings: ExtractionSettings) -> None:
         try:
             documents = connection.recv()
         except (EOFError, OSError):
-            return
+            return  # the main process is gone or done
         if documents is None:
             return
         try:
@@ -241,8 +264,13 @@ def _serve(connection, settings: ExtractionSettings) -> None:
             reply = ("error", error)
         try:
             connection.send(reply)
+        except OSError:
+            return
         except Exception as error:  # an exception that does not pickle: its text does
-            connection.send(("error", RuntimeError(f"{type(reply[1]).__name__}: {reply[1]} ({error})")))
+            try:
+                connection.send(("error", RuntimeError(f"{type(reply[1]).__name__}: {reply[1]} ({error})")))
+            except OSError:
+                return
 
 
 @contextmanager

@@ -408,24 +408,34 @@ def test_failed_graph_json_write_keeps_the_previous_graph(graph, tmp_path):
 
 
 def test_the_next_write_removes_only_temporary_files_whose_writer_is_gone(tmp_path):
-    import os
+    import fcntl
     import subprocess
     import sys
 
-    from kg.sinks.files import _owner
+    from kg.sinks.files import _host
 
-    host = _owner().rsplit("-", 1)[0]
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    dead_pid = int(gone.stdout)
     target = tmp_path / "graph.json"
-    abandoned = tmp_path / f".graph.json.{host}-{dead_pid}.abc123.part"
-    running = tmp_path / f".graph.json.{host}-{os.getppid()}.def456.part"  # a live process
-    elsewhere = tmp_path / f".graph.json.otherhost-{dead_pid}.ghi789.part"  # another machine's
-    other_output = tmp_path / f".other.json.{host}-{dead_pid}.jkl012.part"
-    for path in (abandoned, running, elsewhere, other_output):
+    abandoned = tmp_path / f".graph.json.{_host()}.abc123.part"
+    elsewhere = tmp_path / ".graph.json.otherhost.ghi789.part"  # another machine's
+    other_output = tmp_path / f".other.json.{_host()}.jkl012.part"
+    live = tmp_path / f".graph.json.{_host()}.def456.part"
+    for path in (abandoned, elsewhere, other_output, live):
         path.write_text("half")
-    with atomic_writer(target) as stream:
-        stream.write("{}")
+    # A live writer: another process holding the lock on its temporary file.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, sys; f = open(sys.argv[1], 'rb'); "
+         "fcntl.flock(f.fileno(), fcntl.LOCK_EX); print('held', flush=True); sys.stdin.read()", str(live)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with atomic_writer(target) as stream:
+            stream.write("{}")
+            [own] = [p for p in tmp_path.iterdir() if p.name.startswith(".graph.json.") and p.name not in
+                     {abandoned.name, elsewhere.name, live.name}]
+            with open(own, "rb") as probe, pytest.raises(BlockingIOError):  # the writer holds its own
+                fcntl.flock(probe.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        holder.communicate("")
     assert target.read_text() == "{}"
     assert not abandoned.exists()
-    assert running.exists() and elsewhere.exists() and other_output.exists()
+    assert live.exists() and elsewhere.exists() and other_output.exists()

@@ -105,6 +105,15 @@ def test_values_become_neo4j_property_values():
     assert props["meta"] == '{"k": 1}' and props["mixed"] == '[1, "a"]'
 
 
+def test_relation_ids_and_labels_are_sent_as_text_and_the_loader_marker_is_not_taken_from_a_file():
+    graph = make_sample_graph()
+    founded = next(e for e in graph["edges"] if e["type"] == "FOUNDED")
+    founded.update(id=7, label=3.5, kg_merging=True)
+    row = plan_load(graph).relations["FOUNDED"][0]
+    assert (row["id"], row["label"]) == ("7", "3.5")
+    assert "kg_merging" not in row["props"]
+
+
 # ---------------------------------------------------------------- real server
 
 

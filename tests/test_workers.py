@@ -312,6 +312,29 @@ def test_a_background_worker_that_dies_is_an_error_not_a_hang():
         runner.close()
 
 
+def test_batches_and_replies_larger_than_the_pipe_do_not_deadlock_the_background_worker(monkeypatch):
+    """Two batches in flight, each (and each reply) far larger than a pipe's buffer: the worker
+    blocked sending its reply while this process blocks sending the next batch would hang."""
+    import kg.workers as workers
+
+    monkeypatch.setattr(workers, "_start_worker", lambda settings: None)
+    monkeypatch.setattr(workers, "_run_in_worker", lambda documents: [_fake_extraction(d) for d in documents])
+    runner = BackgroundRunner(ExtractionSettings(model="m", schema=None), start_method="fork")  # type: ignore[arg-type]
+    documents = [Document(f"d{i:03d}", "x" * 40_000) for i in range(96)]
+    outcome: dict[str, object] = {}
+
+    def consume() -> None:
+        outcome["ids"] = [x.document.id for x in ordered_extractions(iter(documents), runner=runner, batch_documents=16)]
+
+    reader = threading.Thread(target=consume, daemon=True)
+    reader.start()
+    reader.join(60)
+    hung = reader.is_alive()
+    runner.close()
+    assert not hung, "the background worker and this process both waited to send"
+    assert outcome["ids"] == [d.id for d in documents]
+
+
 @pytest.mark.model
 def test_the_background_worker_extracts_what_this_process_would(nlp):
     from kg.pipeline import extract_batch

@@ -10,6 +10,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
 __all__ = ["atomic_writer"]
 
 
@@ -22,7 +27,8 @@ def atomic_writer(path: str | Path, *, mode: str = "w", encoding: str | None = "
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned(target)
-    handle, temporary = tempfile.mkstemp(prefix=f"{_prefix(target)}{_owner()}.", suffix=".part", dir=target.parent)
+    handle, temporary = tempfile.mkstemp(prefix=f"{_prefix(target)}{_host()}.", suffix=".part", dir=target.parent)
+    _hold(handle)
     # mkstemp makes 0600 files; give the output the permissions an ordinary new file would get.
     umask = os.umask(0)
     os.umask(umask)
@@ -44,32 +50,31 @@ def _prefix(target: Path) -> str:
     return f".{target.name}."
 
 
-def _owner() -> str:
-    """Who writes a temporary file: host and process id, so a later run can tell an abandoned
-    one (its process is gone) from one being written right now, here or on another machine
-    sharing the folder."""
-    host = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:40] or "host"
-    return f"{host}-{os.getpid()}"
+def _host() -> str:
+    """The machine writing a temporary file, in its name: a folder shared between machines may
+    hold files whose writers this machine cannot see."""
+    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:40] or "host"
+
+
+def _hold(handle: int) -> None:
+    """Lock the temporary file for as long as its writer lives (the system lets go when the
+    process ends, however it ends): a lock that can be taken means an abandoned file."""
+    if fcntl is not None:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def _remove_abandoned(target: Path) -> None:
-    host = _owner().rsplit("-", 1)[0]
-    pattern = re.compile(re.escape(_prefix(target)) + re.escape(host) + r"-(\d+)\.[^/]*\.part")
+    if fcntl is None:  # no advisory locks here: never guess whether a writer is alive
+        return
+    pattern = re.compile(re.escape(_prefix(target)) + re.escape(_host()) + r"\.[^/]*\.part")
     try:
-        candidates = [p for p in target.parent.iterdir() if p.name.startswith(_prefix(target))]
+        candidates = [p for p in target.parent.iterdir() if pattern.fullmatch(p.name)]
     except OSError:
         return
     for candidate in candidates:
-        match = pattern.fullmatch(candidate.name)
-        if match and not _alive(int(match.group(1))):
-            candidate.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True  # someone else's process, or a number no process has: leave it be
-    return True
+        try:
+            with open(candidate, "rb") as stream:
+                fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while its writer lives
+                candidate.unlink()
+        except OSError:  # held by a live writer, gone already, or not ours to remove
+            continue

@@ -63,7 +63,9 @@ _DEADLOCK_RETRY_DELAY = 0.05  # seconds before a batch that lost a deadlock runs
 
 _DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
 _AUTH_RATE_LIMIT = "Neo.ClientError.Security.AuthenticationRateLimit"
-_RELATION_FIELDS = {"id", "source", "target", "type", "label", "weight", "documents", "confidence", "evidence"}
+# kg_merging is the loader's own marker (merge_relations.cypher), never taken from a graph file.
+_RELATION_FIELDS = {"id", "source", "target", "type", "label", "weight", "documents", "confidence", "evidence",
+                    "kg_merging"}
 _ENTITY_FIELDS = {"id", "kind", "aliases", "mentions", "documents"}
 _DOCUMENT_FIELDS = {"id", "kind"}
 _STRUCTURAL_TYPES = {"MENTIONS", "NEAR_DUPLICATE_OF"}
@@ -419,10 +421,10 @@ def _relation_row(edge: Mapping[str, Any], source: str, target: str) -> dict:
     docs, sentences, starts, ends = _unique_evidence(edge.get("evidence") or [])
     confidence = edge.get("confidence")
     row = {
-        "id": edge.get("id") or f"{source}|{edge['type']}|{target}",
+        "id": str(edge.get("id") or f"{source}|{edge['type']}|{target}"),
         "source": source,
         "target": target,
-        "label": edge.get("label") or edge["type"].lower().replace("_", " "),
+        "label": str(edge.get("label") or edge["type"].lower().replace("_", " ")),
         "weight": max(int(edge.get("weight") or 0), len(docs)),
         "documents": max(int(edge.get("documents") or 0), len(set(docs))),
         "confidence": float(confidence) if confidence is not None else None,
