@@ -107,24 +107,29 @@ def _run_in_worker(documents: list[Document]) -> list[Extraction]:
     return extract_batch(documents, _SETTINGS)
 
 
+def _process_context(start_method: str):
+    """The multiprocessing context for ``start_method``, or a UsageError where there is none."""
+    if start_method not in multiprocessing.get_all_start_methods():
+        raise UsageError(f"process start method {start_method!r} is not available here")
+    return multiprocessing.get_context(start_method)
+
+
 class ProcessRunner:
     """A pool of ``workers`` processes, each loading the model once. The pool starts on the first
     batch, so a run served entirely from the cache starts no process."""
 
     def __init__(self, settings: ExtractionSettings, *, workers: int, start_method: str = START_METHOD) -> None:
-        if start_method not in multiprocessing.get_all_start_methods():
-            raise UsageError(f"process start method {start_method!r} is not available here")
+        self._context = _process_context(start_method)
         self.settings = settings
         self.workers = workers
         self.parallelism = workers
-        self.start_method = start_method
         self._pool: ProcessPoolExecutor | None = None
 
     def submit(self, documents: list[Document]) -> Future:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
-                mp_context=multiprocessing.get_context(self.start_method),
+                mp_context=self._context,
                 initializer=_start_worker,
                 initargs=(self.settings,),
             )
@@ -149,9 +154,7 @@ class BackgroundRunner:
     parallelism = 1
 
     def __init__(self, settings: ExtractionSettings, *, start_method: str = START_METHOD) -> None:
-        if start_method not in multiprocessing.get_all_start_methods():
-            raise UsageError(f"process start method {start_method!r} is not available here")
-        context = multiprocessing.get_context(start_method)
+        context = _process_context(start_method)
         self._connection, child_end = context.Pipe()
         # The worker gets this process's end too, to close it: a forked worker would otherwise keep
         # it open and never see the pipe close if this process is killed.

@@ -387,8 +387,7 @@ def _check_sendable(value: Any) -> None:
         elif kind is list or kind is tuple:
             stack.extend(item)
         elif kind is int:
-            if not _INT64[0] <= item <= _INT64[1]:
-                raise ValueError(f"integer {item} does not fit in 64 bits")
+            _check_ints(item)
         elif kind is float or kind is bool or item is None:
             continue
         elif isinstance(item, str):
@@ -399,9 +398,7 @@ def _check_sendable(value: Any) -> None:
             stack.extend(item)
         elif isinstance(item, int) and not isinstance(item, bool):
             stack.append(int(item))
-    joined = "".join(texts)
-    if not joined.isascii():
-        joined.encode("utf-8")  # UnicodeEncodeError is a ValueError
+    _check_texts(*texts)
 
 
 def _check_key(key: Any) -> None:
@@ -469,7 +466,7 @@ def _check_texts(*texts: str) -> None:
     """Raise ValueError (UnicodeEncodeError) if any text has no UTF-8 form (a lone surrogate)."""
     joined = "".join(texts)
     if not joined.isascii():
-        joined.encode("utf-8")
+        joined.encode("utf-8")  # UnicodeEncodeError is a ValueError
 
 
 def _check_ints(*values: int) -> None:
@@ -491,7 +488,7 @@ def _required_str(item: Any, key: str, what: str, *about: Any) -> str:
     """``item[key]``, a non-empty string, else an InputError naming ``what.format(*about)``
     (formatted only then: this runs for every node and edge)."""
     value = item.get(key) if type(item) is dict or isinstance(item, Mapping) else None
-    if type(value) is not str and not isinstance(value, str) or not value:
+    if not isinstance(value, str) or not value:
         raise InputError(f"{what.format(*about)} without a {key!r}: {_preview(item)}")
     return value
 
