@@ -20,7 +20,7 @@ from .errors import UsageError
 from .types import Document, Extraction
 
 if TYPE_CHECKING:
-    from .pipeline import ExtractionSettings
+    from .extraction import ExtractionSettings
 
 __all__ = ["DaskRunner", "extract_on_worker"]
 
@@ -31,7 +31,7 @@ _MODEL_LOCK = threading.Lock()
 
 def extract_on_worker(documents: list[Document], settings: ExtractionSettings) -> list[Extraction]:
     """The Dask task: the same map as every other runner."""
-    from .pipeline import extract_batch
+    from .extraction import extract_batch
 
     with _MODEL_LOCK:
         return extract_batch(documents, settings)

@@ -25,7 +25,7 @@ from .types import Document, Extraction
 
 if TYPE_CHECKING:
     from .cache import ExtractionCache
-    from .pipeline import ExtractionSettings
+    from .extraction import ExtractionSettings
 
 __all__ = [
     "FutureLike",
@@ -72,7 +72,7 @@ class InlineRunner:
         self.settings = settings
 
     def submit(self, documents: list[Document]) -> Future:
-        from .pipeline import extract_batch
+        from .extraction import extract_batch
 
         future: Future = Future()
         try:
@@ -101,7 +101,7 @@ def _start_worker(settings: ExtractionSettings) -> None:
 
 
 def _run_in_worker(documents: list[Document]) -> list[Extraction]:
-    from .pipeline import extract_batch
+    from .extraction import extract_batch
 
     assert _SETTINGS is not None, "worker started without settings"
     return extract_batch(documents, _SETTINGS)

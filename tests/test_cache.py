@@ -12,7 +12,7 @@ from dataclasses import replace
 import pytest
 from typer.testing import CliRunner
 
-import kg.pipeline
+import kg.extraction
 from kg.cache import (
     CACHE_FILE,
     ExtractionCache,
@@ -164,14 +164,14 @@ def parsed(monkeypatch, tmp_path):
     """Records the ids of the documents that reach parsing, in this process or in a worker
     process it forks (a rebuild parses in one), through a file both can append to."""
     log = _ParsedLog(tmp_path / "parsed.log")
-    real = kg.pipeline.extract_batch
+    real = kg.extraction.extract_batch
 
     def recording(documents, settings):
         with open(log.path, "a", encoding="utf-8") as stream:
             stream.write("".join(f"{d.id}\n" for d in documents))
         return real(documents, settings)
 
-    monkeypatch.setattr(kg.pipeline, "extract_batch", recording)
+    monkeypatch.setattr(kg.extraction, "extract_batch", recording)
     return log
 
 

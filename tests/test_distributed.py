@@ -51,7 +51,7 @@ def test_both_workers_took_batches_and_loaded_the_model_once(nlp, cluster):
     from kg.distributed import DaskRunner
     from kg.extract.schema import load_schema
     from kg.nlp import model_name
-    from kg.pipeline import ExtractionSettings
+    from kg.extraction import ExtractionSettings
 
     settings = ExtractionSettings(model=model_name(None), schema=load_schema(), batch_size=1)
     runner = DaskRunner(settings, scheduler=cluster.scheduler_address)

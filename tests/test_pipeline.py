@@ -120,7 +120,7 @@ def test_seed_gold_passes_per_document_and_on_the_merged_graph():
 
 
 def test_a_pronoun_prefers_the_topic_over_a_name_given_as_an_example(nlp):
-    from kg.pipeline import extract_document
+    from kg.extraction import extract_document
     from kg.extract.schema import load_schema
     from kg.nlp import parse
     from kg.types import Document

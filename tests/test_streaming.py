@@ -7,7 +7,8 @@ import pytest
 
 from kg.extract.schema import load_schema
 from kg.nlp import analysed_text, model_name, split_text
-from kg.pipeline import BuildOptions, ExtractionSettings, build, extract, extract_batch
+from kg.extraction import ExtractionSettings, extract_batch
+from kg.pipeline import BuildOptions, build, extract
 from kg.types import Document
 
 pytestmark = pytest.mark.model

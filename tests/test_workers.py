@@ -11,7 +11,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pytest
 
 from kg.errors import KgError, UsageError
-from kg.pipeline import BuildOptions, ExtractionSettings, build
+from kg.extraction import ExtractionSettings
+from kg.pipeline import BuildOptions, build
 from kg.sinks.json import extraction_record, graph_to_json
 from kg.types import Document, Entity, Extraction
 from kg.workers import BackgroundRunner, InlineRunner, ProcessRunner, open_runner, ordered_extractions
@@ -199,12 +200,12 @@ def test_a_failing_batch_raises_from_the_stream():
 
 
 def test_inline_runner_hands_errors_to_the_future(monkeypatch):
-    import kg.pipeline
+    import kg.extraction
 
     def broken(documents, settings):
         raise ValueError("no model")
 
-    monkeypatch.setattr(kg.pipeline, "extract_batch", broken)
+    monkeypatch.setattr(kg.extraction, "extract_batch", broken)
     future = InlineRunner(ExtractionSettings(model="m", schema=None)).submit([Document("a", "b")])  # type: ignore[arg-type]
     assert future.done()
     with pytest.raises(ValueError, match="no model"):
@@ -337,7 +338,7 @@ def test_batches_and_replies_larger_than_the_pipe_do_not_deadlock_the_background
 
 @pytest.mark.model
 def test_the_background_worker_extracts_what_this_process_would(nlp):
-    from kg.pipeline import extract_batch
+    from kg.extraction import extract_batch
 
     settings = ExtractionSettings(model=_model_name(), schema=_schema(), batch_size=2)
     runner = BackgroundRunner(settings)

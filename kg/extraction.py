@@ -1,0 +1,127 @@
+"""One document's stages, in order: parsed chunks -> mentions -> entities (resolve) -> relations.
+
+This is kg's map step: a pure function of the document, the model, the schema, the known
+entities and the relation model, run in this process, in worker processes (kg.workers) or on a
+cluster (kg.distributed). It imports nothing that imports it.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from .extract.resolve import KnownEntity, resolve_document
+from .extract.schema import Schema
+from .nlp import Chunk, analysed_text, load_model, memory_zone, parse
+from .types import Document, Evidence, Extraction, Mention
+
+__all__ = ["ExtractionSettings", "extract_document", "extract_batch"]
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractionSettings:
+    """Everything the map step needs besides the documents: shipped once to each worker process
+    or cluster node, which loads the model itself (once per process)."""
+
+    model: str
+    schema: Schema
+    known: tuple[KnownEntity, ...] = ()
+    batch_size: int = 32
+
+
+def extract_document(
+    document: Document,
+    chunks: Sequence[Chunk],
+    *,
+    schema: Schema,
+    known: Sequence[KnownEntity] = (),
+) -> Extraction:
+    """The map step: one parsed document -> its entities and relations."""
+    # Here, not at the top: these read spaCy's Docs and import spaCy, which a run answered from
+    # the cache never needs.
+    from .extract.mentions import find_mentions
+    from .extract.relations import find_relations
+
+    names, refs = find_mentions(chunks)
+    subjects, examples = _mention_roles(chunks, names)
+    sentence_starts = sorted(sent.start_char + c.offset for c in chunks for sent in c.doc.sents)
+    analysed = analysed_text(document)
+    entities = resolve_document(
+        document.id, analysed, names, refs,
+        known=known, subjects=subjects, sentence_starts=sentence_starts, examples=examples,
+    )
+    mentions = sorted((m for e in entities for m in e.mentions), key=lambda m: (m.start, m.end))
+    relations = []
+    for chunk in chunks:
+        inside = _outermost([m for m in mentions if chunk.offset <= m.start and m.end <= chunk.end])
+        relations.extend(find_relations(chunk.doc, inside, schema, doc_id=document.id, offset=chunk.offset))
+    stats = {"boilerplate_chars": document.boilerplate_chars}
+    relations = [replace(r, evidence=_trimmed(r.evidence, document.text, analysed)) for r in relations]
+    return Extraction(document, entities, tuple(relations), stats)
+
+
+def _trimmed(evidence: Evidence, text: str, analysed: str) -> Evidence:
+    """Evidence offsets without the blanked furniture or spaces a parsed sentence may start or
+    end with, so ``text[start:end]`` is the sentence."""
+    piece = analysed[evidence.start:evidence.end]
+    start = evidence.start + len(piece) - len(piece.lstrip())
+    end = evidence.end - (len(piece) - len(piece.rstrip()))
+    if end <= start:
+        return evidence
+    sentence = text[start:end] if text[start:end] == analysed[start:end] else analysed[start:end]
+    return replace(evidence, sentence=sentence, start=start, end=end)
+
+
+def _outermost(mentions: Sequence[Mention]) -> list[Mention]:
+    """Mentions not nested inside another (a place inside an institution's name is a mention of
+    the place, but relations are read between whole names)."""
+    kept: list[Mention] = []
+    reach = -1
+    for mention in sorted(mentions, key=lambda m: (m.start, -m.end)):
+        if mention.end <= reach and kept and (kept[-1].start, kept[-1].end) != (mention.start, mention.end):
+            continue
+        kept.append(mention)
+        reach = max(reach, mention.end)
+    return sorted(kept, key=lambda m: (m.start, m.end))
+
+
+def _mention_roles(chunks: Sequence[Chunk], mentions: Iterable[Mention]) -> tuple[frozenset[int], frozenset[int]]:
+    """Start offsets of the mentions that are grammatical subjects, and of those given as
+    examples ("retailers such as X", "firms like X", "including X"): both matter to salience."""
+    subjects, examples = set(), set()
+    for mention in mentions:
+        chunk = next((c for c in chunks if c.offset <= mention.start < c.end), None)
+        if chunk is None:
+            continue
+        span = chunk.doc.char_span(mention.start - chunk.offset, mention.end - chunk.offset, alignment_mode="expand")
+        if span is None or not len(span):
+            continue
+        if _given_as_example(span.root):
+            examples.add(mention.start)
+        elif span.root.dep_ in {"nsubj", "nsubjpass"}:
+            subjects.add(mention.start)
+    return frozenset(subjects), frozenset(examples)
+
+
+def _given_as_example(token) -> bool:
+    while token.dep_ == "conj" and token.head is not token:  # "such as X and Y": Y too
+        token = token.head
+    if token.dep_ == "nsubj" and token.head.dep_ == "pcomp":  # "such as X dropping ..."
+        token = token.head
+    if token.dep_ not in {"pobj", "pcomp"}:
+        return False
+    prep = token.head
+    word = prep.lower_
+    return (word == "as" and any(c.lower_ == "such" for c in prep.children)) or (
+        word == "like" and prep.head.pos_ in {"NOUN", "PROPN"}) or word == "including"
+
+
+def extract_batch(documents: Sequence[Document], settings: ExtractionSettings) -> list[Extraction]:
+    """The map over a batch of documents, in one process: parse, then extract each document.
+    Parsed Docs exist only inside this call, in a spaCy memory zone, so the vocabulary of a long
+    run does not keep every word it ever met; only the plain Extractions leave."""
+    nlp = load_model(settings.model)
+    with memory_zone(nlp):
+        return [
+            extract_document(document, chunks, schema=settings.schema, known=settings.known)
+            for document, chunks in parse(nlp, documents, batch_size=settings.batch_size)
+        ]
