@@ -173,11 +173,93 @@ def test_across_documents_acronym_alias_links_entities_and_is_order_independent(
     assert dict(mapping)[("b", "organization:oft")] == "organization:office-of-fair-trade"
 
 
-def test_lone_short_form_in_another_document_merges_only_if_unique():
+def test_a_lone_short_form_in_another_document_stays_that_documents_own():
+    # Across documents only a shared full name merges: "Quorin" alone may be another Quorin,
+    # and the second article's entities must not change with the articles beside it.
     first = _doc_entities("a", "Quorin Labs released a chip.", [("Quorin Labs", "Organization")])
     second = _doc_entities("b", "Quorin shares rose.", [("Quorin", "Organization")])
     resolution = resolve_across([first, second])
-    assert resolution.local_to_global[("b", "organization:quorin")] == "organization:quorin-labs"
+    assert resolution.local_to_global[("b", "organization:quorin")] == "organization:quorin"
+    # A short form that joined its full name in its own document goes with that full name.
+    third = _doc_entities("c", "Quorin Labs hired staff. Quorin said more.",
+                          [("Quorin Labs", "Organization"), ("Quorin", "Organization")])
+    resolution = resolve_across([first, second, third])
+    assert resolution.local_to_global[("c", "organization:quorin-labs")] == "organization:quorin-labs"
+    assert resolution.local_to_global[("b", "organization:quorin")] == "organization:quorin"
+
+
+def test_a_person_never_joins_a_place_of_another_document_named_like_his_surname():
+    first = _doc_entities("a", "Mayor Ellis Tarnow spoke. Tarnow left.", [("Ellis Tarnow", "Person"), ("Tarnow", "Person")])
+    second = _doc_entities("b", "Floods hit Tarnow on Monday.", [("Tarnow", "Location")])
+    resolution = resolve_across([first, second])
+    assert resolution.local_to_global[("b", "location:tarnow")] == "location:tarnow"
+    assert resolution.local_to_global[("a", "person:ellis-tarnow")] == "person:ellis-tarnow"
+
+
+def test_a_wire_credit_after_a_dateline_defines_no_acronym():
+    text = "PORT VELLA, Ruritania (AP) _ Officials said the port reopened."
+    names = mentions_in(text, ("PORT VELLA", "Location"), ("Ruritania", "Location"), ("AP", "Organization"))
+    entities = by_name(resolve_document("d1", text, names))
+    assert set(entities) == {"PORT VELLA", "Ruritania", "AP"}
+    assert entities["AP"].type == "Organization"
+    text = "Marlow Heights (AP) _ Schools closed."
+    names = mentions_in(text, ("Marlow Heights", "Location"), ("AP", "Organization"))
+    assert len(resolve_document("d2", text, names)) == 2
+
+
+def test_no_chain_through_a_shared_acronym_across_documents():
+    first = _doc_entities("a", "Northgate Partners (NP) bought a mill. NP said so.",
+                          [("Northgate Partners", "Organization"), ("NP", "Organization"), ("NP", "Organization")])
+    second = _doc_entities("b", "Newport Press (NP) printed it. NP said so.",
+                           [("Newport Press", "Organization"), ("NP", "Organization"), ("NP", "Organization")])
+    third = _doc_entities("c", "NP declined to comment.", [("NP", "Organization")])
+    resolution = resolve_across([first, second, third])
+    names = sorted(e.name for e in resolution.entities)
+    assert "Northgate Partners" in names and "Newport Press" in names
+    mapping = resolution.local_to_global
+    assert mapping[("a", "organization:northgate-partners")] != mapping[("b", "organization:newport-press")]
+
+
+def test_a_shared_surname_goes_to_the_nearest_person_and_never_chains_two_people():
+    text = "Tom Brenner spoke first. Brenner left early. Later his son Alex Brenner arrived. Brenner smiled."
+    names = [Mention(text.index(s), text.index(s) + len(s.split()[0]) if s.startswith("Brenner") else text.index(s) + len(s),
+                     s.split()[0] if s.startswith("Brenner") else s, "Person", "name")
+             for s in ("Tom Brenner", "Brenner left", "Alex Brenner", "Brenner smiled")]
+    entities = by_name(resolve_document("d1", text, names))
+    assert set(entities) == {"Tom Brenner", "Alex Brenner"}
+    tom = [m.start for m in entities["Tom Brenner"].mentions]
+    alex = [m.start for m in entities["Alex Brenner"].mentions]
+    assert tom == [0, text.index("Brenner left")]
+    assert alex == [text.index("Alex Brenner"), text.index("Brenner smiled")]
+
+
+def test_a_given_name_and_a_surname_both_join_the_full_name():
+    text = "Gloria Vance won. Gloria thanked fans. Vance said she would return."
+    names = [Mention(0, 12, "Gloria Vance", "Person", "name"), Mention(18, 24, "Gloria", "Person", "name"),
+             Mention(39, 44, "Vance", "Person", "name")]
+    (entity,) = resolve_document("d1", text, names)
+    assert entity.name == "Gloria Vance"
+
+
+def test_a_surname_the_tagger_typed_as_an_organisation_joins_its_person():
+    text = "Kira Holm chairs the board. Holm said profits rose. Holm added that costs fell."
+    names = [Mention(0, 9, "Kira Holm", "Person", "name")] + [
+        Mention(i, i + 4, "Holm", "Organization", "name") for i in (28, 52)]
+    (entity,) = resolve_document("d1", text, names)
+    assert (entity.name, entity.type) == ("Kira Holm", "Person")
+
+
+def test_a_name_does_not_join_what_is_named_after_it():
+    text = "Acme sponsored the Acme Science Fair. Acme said entries doubled."
+    names = mentions_in(text, ("Acme", "Organization"), ("Acme Science Fair", "Organization"), ("Acme", "Organization"))
+    assert sorted(e.name for e in resolve_document("d1", text, names)) == ["Acme", "Acme Science Fair"]
+    text = "Students of the University of Carvell met in Carvell. Carvell was cold."
+    names = mentions_in(text, ("University of Carvell", "Organization"), ("Carvell", "Organization"), ("Carvell", "Organization"))
+    assert sorted(e.name for e in resolve_document("d2", text, names)) == ["Carvell", "University of Carvell"]
+    text = "The Department of Harbour Safety (DHS) met. Harbour Safety officials left."
+    names = mentions_in(text, ("Department of Harbour Safety", "Organization"), ("DHS", "Organization"), ("Harbour Safety", "Organization"))
+    (entity,) = resolve_document("d3", text, names)
+    assert set(entity.aliases) == {"DHS", "Harbour Safety"}
 
 
 def test_load_aliases_formats_and_errors(tmp_path):
@@ -240,3 +322,11 @@ def test_a_short_form_of_a_multi_word_place_without_a_designator_still_merges():
     found = resolve_document("d1", text, mentions_in(text, ("Port Calden", "Location"), ("Calden", "Location")))
     assert [(e.name, tuple(m.reason for m in e.merged_from)) for e in found] == [
         ("Port Calden", ("short form of Port Calden",))]
+
+
+def test_the_state_of_a_place_is_the_place_and_a_gulf_of_it_is_not():
+    text = "The State of Varnia sued. Varnia lost. The Gulf of Varnia froze."
+    names = [Mention(4, 19, "State of Varnia", "Location", "name"), Mention(26, 32, "Varnia", "Location", "name"),
+             Mention(43, 58, "Gulf of Varnia", "Location", "name")]
+    assert sorted((e.name, e.aliases) for e in resolve_document("d1", text, names)) == [
+        ("Gulf of Varnia", ()), ("State of Varnia", ("Varnia",))]

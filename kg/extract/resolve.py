@@ -10,8 +10,10 @@ a wrong merge can be undone with an ``--aliases`` entry. The rules, in order:
 4. known entities from an aliases file;
 5. pronouns and definite descriptions ("it", "the company") to the salient compatible entity.
 
-Across documents, entities merge on a shared full name or alias of compatible type; a bare short
-form merges only when exactly one entity in the corpus can own it.
+Across documents, entities merge on a shared full name or alias of compatible type, never on a
+short form alone (a document that only says "Smith" or "Acme" keeps its own entity, so what kg
+says about one article does not depend on the others in the run), and never when some other
+name of the two would not fit (no chains through a shared acronym or alias).
 """
 from __future__ import annotations
 
@@ -166,8 +168,15 @@ def _person_side(entity_type: str) -> bool:
 
 
 class _UnionFind:
-    def __init__(self, size: int) -> None:
+    """Union-find whose unions can be vetoed: ``labels`` gives each item the names it stands for,
+    and two groups join only when every name of one fits every name of the other (``fits``).
+    So a merge never chains through a third name: "AP" joined to one city cannot bring in
+    another city, nor "Smith" a second Smith of another given name."""
+
+    def __init__(self, size: int, labels: Sequence[frozenset] | None = None, fits=None) -> None:
         self.parent = list(range(size))
+        self.labels: list[frozenset] | None = list(labels) if labels is not None else None
+        self.fits = fits
 
     def find(self, item: int) -> int:
         while self.parent[item] != item:
@@ -175,13 +184,21 @@ class _UnionFind:
             item = self.parent[item]
         return item
 
+    def can_join(self, a: int, b: int) -> bool:
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a == root_b or self.labels is None or self.fits is None:
+            return True
+        return self.fits(self.labels[root_a], self.labels[root_b])
+
     def union(self, a: int, b: int) -> bool:
         root_a, root_b = self.find(a), self.find(b)
-        if root_a == root_b:
+        if root_a == root_b or not self.can_join(root_a, root_b):
             return False
         # The earlier mention stays the root, so results do not depend on the order of unions.
         low, high = sorted((root_a, root_b))
         self.parent[high] = low
+        if self.labels is not None:
+            self.labels[low] = self.labels[low] | self.labels[high]
         return True
 
     def groups(self) -> dict[int, list[int]]:
@@ -189,6 +206,144 @@ class _UnionFind:
         for item in range(len(self.parent)):
             found[self.find(item)].append(item)
         return found
+
+
+# Words after a surname that are not part of a given name or surname ("John Smith Jr.").
+_NAME_SUFFIXES = frozenset("jr sr ii iii iv".split())
+# Heads of names that are named after something else: "X Science Fair" is an event named after
+# X, "X Foundation" another body, "X Prize" an award; X is no short form of them.
+_NAMED_AFTER_HEADS = frozenset(
+    "fair festival expo exhibition show conference summit forum congress convention championship "
+    "championships cup games olympics tournament league award awards prize trophy medal lecture "
+    "program programme project foundation fund scholarship collection series day week "
+    "center centre complex museum stadium arena airport station hall library gallery park "
+    "street road avenue square bridge building tower theatre theater school academy".split()
+)
+# "University of X", "Bank of X", "Gulf of X": X is a place or person the name is about, not a
+# short form. Government bodies are the exception: "Homeland Security" for its department.
+_OF_HEADS_KEEPING_SHORT_FORMS = frozenset(
+    "department ministry office bureau agency directorate secretariat commission "
+    # "the State of X", "the Republic of X": the place itself
+    "state republic kingdom commonwealth principality emirate sultanate duchy".split()
+)
+
+
+def _person_words(words: Sequence[str]) -> list[str]:
+    words = list(words)
+    while len(words) > 1 and words[-1] in _NAME_SUFFIXES:
+        words.pop()
+    return words
+
+
+def _given_names_fit(a: str, b: str) -> bool:
+    """"John" and "J" fit; "John" and "Mary" do not."""
+    return a == b or (len(a) == 1 and b.startswith(a)) or (len(b) == 1 and a.startswith(b))
+
+
+def _person_names_fit(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Two person names can be one person: one is a part of the other ("Smith", "John Smith",
+    "John F. Smith"), or they share the surname and fitting given names ("J. Smith")."""
+    a, b = _person_words(a), _person_words(b)
+    if len(a) > len(b):
+        a, b = b, a
+    if len(a) == 1:
+        return a[0] in b
+    if a[-1] != b[-1]:
+        return False
+    if not _given_names_fit(a[0], b[0]):
+        return False
+    middle_a, middle_b = a[1:-1], b[1:-1]
+    return not middle_a or not middle_b or all(
+        any(_given_names_fit(x, y) for y in middle_b) for x in middle_a)
+
+
+def _is_part(short: Sequence[str], long: Sequence[str]) -> bool:
+    """Is ``short`` a run of consecutive words of ``long``?"""
+    size = len(short)
+    return 0 < size < len(long) and any(tuple(long[i:i + size]) == tuple(short) for i in range(len(long) - size + 1))
+
+
+def _subsequence(needle: str, haystack: str) -> bool:
+    rest = iter(haystack)
+    return all(ch in rest for ch in needle)
+
+
+def _acronym_fits(acronym: str, name: str) -> bool:
+    """Can ``acronym`` stand for ``name``? Its letters hold the initials of the name's main
+    words in order ("DHS" and "Homeland Security"), or the initials of all its words hold the
+    acronym's letters ("DoD", "Department of Defense"); a one-word name is spelt by no acronym
+    (but an acronym that is one of the name's words is part of it: "NSW" in "University of NSW")."""
+    letters = _acronym_letters(acronym)
+    words = [w for w in re.split(r"[\s\-/]+", name) if w and w[0].isalnum()]
+    if match_key(acronym) in match_key(name).split():
+        return True
+    if len(words) < 2 or not letters:
+        return False
+    main = "".join(w[0].upper() for w in words if w.lower() not in _MINOR_WORDS and w[0].isalpha())
+    every = "".join(w[0].upper() for w in words if w[0].isalpha())
+    return (len(main) >= 2 and _subsequence(main, letters)) or _subsequence(letters, every)
+
+
+def _acronym_defines(acronym: str, name: str) -> bool:
+    """"World Trade Body (WTB)": an acronym in parentheses names what precedes it only when its
+    letters fit that name and start where it starts. "SAN FRANCISCO (AP)", "Houston (AP)":
+    a wire credit after a dateline defines nothing."""
+    letters = _acronym_letters(acronym)
+    words = [w for w in re.split(r"[\s\-/]+", name) if w and w[0].isalpha() and w.lower() != "the"]
+    return bool(letters) and len(words) >= 2 and words[0][0].upper() == letters[0] and _acronym_fits(acronym, name)
+
+
+@lru_cache(maxsize=1 << 16)
+def _names_fit(a: str, a_type: str, b: str, b_type: str) -> bool:
+    """Can two names (with their mentions' types) be one entity? Not whether they are: this
+    only rules merges out. Same key fits; an acronym fits the names it can spell; a person fits
+    a person whose name holds it or shares surname and given name, and a single word that is
+    its surname (a surname the tagger mistyped); other names fit when one is part of the other."""
+    key_a, key_b = match_key(a), match_key(b)
+    if not key_a or not key_b or key_a == key_b:
+        return True
+    acronym_a, acronym_b = _is_acronym(a), _is_acronym(b)
+    if acronym_a and acronym_b:
+        return _acronym_letters(a) == _acronym_letters(b)
+    if acronym_a or acronym_b:
+        acronym, other, other_type = (a, b, b_type) if acronym_a else (b, a, a_type)
+        return other_type != "Person" and _acronym_fits(acronym, other)
+    words_a, words_b = key_a.split(), key_b.split()
+    person_a, person_b = a_type == "Person", b_type == "Person"
+    if person_a and person_b:
+        return _person_names_fit(words_a, words_b)
+    if person_a or person_b:
+        person, other = (words_a, words_b) if person_a else (words_b, words_a)
+        return len(other) == 1 and other[0] == _person_words(person)[-1] and len(person) > 1
+    return _is_part(words_a, words_b) or _is_part(words_b, words_a)
+
+
+def _covers(full: tuple[str, str], part: tuple[str, str]) -> bool:
+    """Is ``part`` a short form or acronym of ``full``?"""
+    if full == part:
+        return True
+    if _is_acronym(part[0]):
+        return not _is_acronym(full[0]) and _names_fit(*full, *part)
+    long, short = match_key(full[0]).split(), match_key(part[0]).split()
+    return (long == short or _is_part(short, long)) and _names_fit(*full, *part)
+
+
+def _labels_fit(first: frozenset, second: frozenset, known: Mapping[str, KnownEntity] | None = None) -> bool:
+    """Can two groups of (name, type) labels be one entity? Each name of one must fit each name
+    of the other, be names of one known entity ("Norway", "Norwegian"), or both be parts of one
+    name of the two ("Gloria" and "Smith" of "Gloria Smith")."""
+    every = first | second
+    for x in first:
+        for y in second:
+            if x == y or _names_fit(*x, *y):
+                continue
+            if known:
+                entry = known.get(match_key(x[0]))
+                if entry is not None and entry is known.get(match_key(y[0])):
+                    continue
+            if not any(_covers(z, x) and _covers(z, y) for z in every):
+                return False
+    return True
 
 
 def canonical_name(names: Iterable[str]) -> str:
@@ -321,7 +476,11 @@ def resolve_document(
     mentions = sorted([*mentions, *_propagated(mentions, text, sentence_starts)], key=lambda m: (m.start, m.end))
     if not mentions:
         return ()
-    groups = _UnionFind(len(mentions))
+    known_table = _known_by_key(tuple(known)) if known else {}
+    groups = _UnionFind(
+        len(mentions), labels=[frozenset({(m.text, m.type)}) for m in mentions],
+        fits=lambda a, b: _labels_fit(a, b, known_table),
+    )
     reasons: dict[int, str] = {}
     _merge_same_names(mentions, groups, reasons)
     _merge_acronyms(mentions, text, groups, reasons)
@@ -347,16 +506,37 @@ def _entities(doc_id, mentions, clusters, reasons, attached) -> tuple[Entity, ..
 
 
 def _merge_same_names(mentions: list[Mention], groups: _UnionFind, reasons: dict[int, str]) -> None:
+    """Mentions with one name key are one entity, except a bare surname or given name shared by
+    two people of the document ("Smith" after "John Smith" and "Mary Smith"): each of those is
+    left to find its own person (the nearest before it)."""
+    ambiguous = _ambiguous_person_words(mentions)
     first_by_key: dict[str, int] = {}
     for index, mention in enumerate(mentions):
         key = match_key(mention.text)
-        if not key:
+        if not key or key in ambiguous:
             continue
         if key in first_by_key:
             if groups.union(first_by_key[key], index):
                 reasons.setdefault(index, "same name")
         else:
             first_by_key[key] = index
+
+
+def _ambiguous_person_words(mentions: Sequence[Mention]) -> set[str]:
+    """Single words that are the surname (or the given name) of two person names of the
+    document that cannot be one person."""
+    full: dict[tuple[str, int], set[str]] = defaultdict(set)  # (word, first or last) -> names
+    for m in mentions:
+        words = _person_words(match_key(m.text).split())
+        if m.type == "Person" and len(words) > 1:
+            full[(words[0], 0)].add(m.text)
+            full[(words[-1], -1)].add(m.text)
+    ambiguous = set()
+    for (word, _), names in full.items():
+        names = sorted(names)
+        if any(not _names_fit(a, "Person", b, "Person") for i, a in enumerate(names) for b in names[i + 1:]):
+            ambiguous.add(word)
+    return ambiguous
 
 
 def _merge_acronyms(mentions: list[Mention], text: str, groups: _UnionFind, reasons: dict[int, str]) -> None:
@@ -374,6 +554,8 @@ def _merge_acronyms(mentions: list[Mention], text: str, groups: _UnionFind, reas
         if opening and text[mention.end:mention.end + 3].lstrip().startswith(")"):
             before = text[:mention.start - (len(opening.group(0)))].rstrip()
             defined = ending_at.get(len(before))
+            if defined is not None and not _acronym_defines(mention.text, mentions[defined].text):
+                defined = None
         if defined is not None:
             if groups.union(defined, index):
                 reasons[index] = f"acronym defined in text for {mentions[defined].text}"
@@ -440,16 +622,27 @@ def _holds_another_place(short: list[str], long: list[str]) -> bool:
 
 def _short_form_fits(short_type: str, long_type: str, short: list[str], long: list[str]) -> bool:
     """Can a name of ``short_type`` be a short form of one of ``long_type``? Persons stay apart
-    from organisations; a surname the tagger mistook for a place or product still joins its person;
-    a city does not join the arena named after it, nor a place the larger or smaller place
-    whose name holds it ("Mexico" and "Mexico City", "York" and "New York")."""
+    from organisations; a surname the tagger mistook for a place, product or organisation still
+    joins its person; a city does not join the arena named after it, nor a place the larger or
+    smaller place whose name holds it ("Mexico" and "Mexico City", "York" and "New York"), nor
+    a name the event, prize or body named after it ("Acme" and "Acme Science Fair"), nor what
+    an "of" names ("Indiana" and "University of Indiana")."""
+    if long_type == "Person":
+        if short_type == "Person":
+            return True
+        return len(short) == 1 and len(long) > 1 and _person_words(long)[-1] == short[0]
+    if short_type == "Person":
+        return False
     if short_type == long_type == "Location" and _holds_another_place(short, long):
         return False
-    if short_type == long_type:
-        return True
-    if {short_type, long_type} <= {"Organization", "Facility"}:
-        return True
-    return long_type == "Person" and short_type not in {"Organization", "Person"} and len(short) == 1 and long[-1] == short[0]
+    if not (short_type == long_type or {short_type, long_type} <= {"Organization", "Facility"}):
+        return False
+    if long[:len(short)] == short and long[-1] in _NAMED_AFTER_HEADS:
+        return False
+    before = len(long) - len(short) - 1
+    if long[len(long) - len(short):] == short and before >= 1 and long[before] == "of":
+        return long[before - 1] in _OF_HEADS_KEEPING_SHORT_FORMS
+    return True
 
 
 @lru_cache(maxsize=8)
@@ -496,11 +689,15 @@ def _clusters(mentions: list[Mention], groups: _UnionFind, known: Sequence[Known
 
 
 def _voted_type(mentions: Sequence[Mention], members: Sequence[int]) -> str:
+    """The type the mentions of the entity's fullest name vote for ("Kira Holm" is a person
+    however often the tagger typed "Holm" an organisation); ties go to all mentions' votes,
+    then to the longest mention."""
+    full = match_key(canonical_name([mentions[i].text for i in members]))
+    own = Counter(mentions[i].type for i in members if match_key(mentions[i].text) == full)
     votes = Counter(mentions[i].type for i in members)
     longest = max(members, key=lambda i: (len(mentions[i].text.split()), -i))
-    top = max(votes.values())
-    tied = [t for t, n in votes.items() if n == top]
-    return mentions[longest].type if mentions[longest].type in tied else sorted(tied)[0]
+    ranked = sorted(votes, key=lambda t: (-own[t], -votes[t], t != mentions[longest].type, t))
+    return ranked[0]
 
 
 def _sentence_index(starts: Sequence[int], offset: int) -> int:
@@ -632,13 +829,24 @@ def _full_names(entity: Entity) -> set[str]:
     return {match_key(n) for n in (entity.name, *entity.aliases) if n not in short and match_key(n)}
 
 
+def _full_labels(entity: Entity) -> frozenset[tuple[str, str]]:
+    """The (name, type) labels a corpus-wide merge must keep consistent: the full names."""
+    short = {m.name for m in entity.merged_from if m.reason.startswith("short form")}
+    return frozenset((n, entity.type) for n in (entity.name, *entity.aliases) if n not in short and match_key(n))
+
+
 def resolve_across(per_document: Sequence[tuple[str, Sequence[Entity]]], *, known: Sequence[KnownEntity] = ()) -> GlobalResolution:
-    """Merge the entities of several documents. The result does not depend on document order."""
+    """Merge the entities of several documents on shared full names. The result does not depend
+    on document order."""
     items = sorted(
         ((doc_id, entity) for doc_id, entities in per_document for entity in entities),
         key=lambda pair: (pair[1].id, pair[0]),
     )
-    groups = _UnionFind(len(items))
+    known_by_key = _known_by_key(tuple(known))
+    groups = _UnionFind(
+        len(items), labels=[_full_labels(entity) for _, entity in items],
+        fits=lambda a, b: _labels_fit(a, b, known_by_key),
+    )
     reasons: dict[int, str] = {}
     owner_by_key: dict[tuple[bool, str], int] = {}
     full_names = [_full_names(entity) for _, entity in items]
@@ -650,7 +858,6 @@ def resolve_across(per_document: Sequence[tuple[str, Sequence[Entity]]], *, know
                     reasons.setdefault(index, "same name in another document")
             else:
                 owner_by_key[slot] = index
-    known_by_key = _known_by_key(tuple(known))
     by_entry: dict[str, list[int]] = defaultdict(list)
     for index, (_, entity) in enumerate(items):
         claimed = {known_by_key[key].name for key in full_names[index]
@@ -661,7 +868,6 @@ def resolve_across(per_document: Sequence[tuple[str, Sequence[Entity]]], *, know
         for index in members[1:]:
             if groups.union(members[0], index):
                 reasons.setdefault(index, f"known alias of {name}")
-    _merge_lone_short_forms(items, groups, reasons)
 
     entities: list[Entity] = []
     local_to_global: dict[tuple[str, str], str] = {}
@@ -675,32 +881,6 @@ def resolve_across(per_document: Sequence[tuple[str, Sequence[Entity]]], *, know
     for entity in entities:
         by_id[entity.id] = _combine(by_id[entity.id], entity, reason="same name") if entity.id in by_id else entity
     return GlobalResolution(tuple(sorted(by_id.values(), key=lambda e: e.id)), local_to_global)
-
-
-def _merge_lone_short_forms(items, groups: _UnionFind, reasons: dict[int, str]) -> None:
-    """A document that only says "Acme" joins the one "Acme ..." entity of the corpus."""
-    by_edge_word: dict[tuple[bool, str], set[int]] = defaultdict(set)
-    for other, (_, candidate) in enumerate(items):
-        long = match_key(candidate.name).split()
-        if len(long) > 1:
-            side = _person_side(candidate.type)
-            by_edge_word[(side, long[0])].add(other)
-            by_edge_word[(side, long[-1])].add(other)
-    for index, (_, entity) in enumerate(items):
-        words = match_key(entity.name).split()
-        if len(words) != 1 or _is_acronym(entity.name) or words[0] in ORG_DESIGNATORS:
-            continue
-        doc_id = items[index][0]
-        owners = {
-            groups.find(other) for other in by_edge_word.get((_person_side(entity.type), words[0]), ())
-            # Inside its own document the name was already weighed against this one.
-            if items[other][0] != doc_id and _short_form_fits(
-                entity.type, items[other][1].type, words, match_key(items[other][1].name).split())
-        }
-        if len(owners) == 1 and groups.find(index) not in owners:
-            root = owners.pop()
-            groups.union(root, index)
-            reasons[index] = f"short form of {items[root][1].name} (another document)"
 
 
 def _merge_group(members: list[tuple[str, Entity]], reasons: list[str | None], known_by_key) -> Entity:
