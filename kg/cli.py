@@ -150,8 +150,8 @@ def extract(
 
 @app.command("eval")
 def evaluate(
-    gold: Annotated[str, typer.Argument(help="Gold file: kg's gold JSON lines, or a DocRED-format JSON file.")],
-    inputs: Annotated[Optional[list[str]], typer.Argument(help="Inputs [default: the gold file's own sources].", show_default=False)] = None,
+    gold: Annotated[str, typer.Argument(help="Gold file: kg's gold JSON lines, CoNLL04-style JSON lines, the Wikinews relation file, or a DocRED-format JSON file (told apart by their content).")],
+    inputs: Annotated[Optional[list[str]], typer.Argument(help="Inputs [default: the gold file's own texts or sources; for the Wikinews relation file, the JSON lines file of its articles beside it].", show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     mapping: Annotated[Optional[str], typer.Option("--mapping", help="DocRED relation mapping file.")] = None,
     schema: SchemaOpt = None,
@@ -160,7 +160,8 @@ def evaluate(
     workers: WorkersOpt = 1,
     keep_boilerplate: BoilerOpt = False,
 ) -> None:
-    """Score extraction against gold: P/R/F1 per entity type and relation type."""
+    """Score extraction against gold: P/R/F1 per entity type and relation type, and how well
+    relation confidences are calibrated. Exits 1 when kg gold with `must` relations fails."""
     from . import eval as scoring
     from .pipeline import run_documents
 
@@ -176,6 +177,8 @@ def evaluate(
         typer.echo(json.dumps(scoring.report_to_json(report), indent=1, ensure_ascii=False))
     else:
         typer.echo(scoring.format_report(report))
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
 
 
 @app.command("schema")

@@ -1,14 +1,23 @@
 """Scoring kg's output against gold: pure functions over predictions in the contract's shapes.
 
-Three kinds of gold are understood:
+These kinds of gold are understood (:func:`gold_kind` tells them apart):
 
 * contract gold (JSON lines, see CONTRACT.md "Gold files"): entities, relations with ``must`` /
   ``should`` levels, absent entities and relations, document properties. Scored per document
   against ``kg extract`` records and once more on the merged graph JSON.
 * the same format with ``mentions`` on gold entities (GUM news): mention grouping is scored with
   B-cubed over gold mentions, a predicted mention matching a gold one when it covers the gold
-  mention's head word.
+  mention's head word, and so is the type of the entity matched name mentions fall in.
+* CoNLL04-style JSON lines (sentences with typed entity spans, five relation types): entities by
+  span, relations strict on names with kg's finer types read as CoNLL04's.
+* the Wikinews relation file (relations between named entities with must/should levels and
+  negated statements, the texts in a separate file): recall over must lines, precision over
+  must and should lines.
 * DocRED JSON (Re-DocRED dev) with a mapping from Wikidata relation ids to kg relation types.
+
+Every relation-scoring kind also yields :class:`RelationScores`: per-type scores and each scored
+prediction's confidence and correctness, for calibration tables and threshold picking
+(:func:`relation_scores` scores given records against a gold file without running anything).
 
 Names match after :func:`kg.ids.name_key` (case folding, possessive 's, leading "the",
 punctuation, extra spaces). Predicted and gold items are paired one-to-one (maximum matching), so a
@@ -35,6 +44,14 @@ from .types import ENTITY_TYPES, Document, Skipped
 __all__ = [
     "Score",
     "BCubed",
+    "RelationScore",
+    "ScoredPrediction",
+    "CalibrationBand",
+    "RelationScores",
+    "TypeAccuracy",
+    "MentionTypeScores",
+    "calibration_bands",
+    "calibration_error",
     "TypeMismatch",
     "MissingRelation",
     "Violation",
@@ -45,11 +62,26 @@ __all__ = [
     "Report",
     "micro",
     "read_gold",
+    "read_conll04",
+    "read_wikinews",
     "gold_kind",
+    "GOLD_KINDS",
+    "CONLL04_RELATIONS",
+    "TITLES",
+    "title_offset",
+    "MENTION_TYPES",
     "score_document",
     "score_documents",
     "score_graph",
     "score_gold",
+    "score_gold_relations",
+    "score_conll04",
+    "score_conll04_relations",
+    "score_conll04_entities",
+    "score_wikinews",
+    "score_wikinews_relations",
+    "score_mention_types",
+    "relation_scores",
     "gold_heads",
     "bcubed",
     "mention_clusters",
@@ -64,6 +96,7 @@ __all__ = [
     "docred_documents",
     "docred_gold_records",
     "score_docred",
+    "score_docred_relations",
     "majority_relation_table",
     "adjacent_type_baseline",
     "format_report",
@@ -168,6 +201,138 @@ def _sum_scores(cells: Iterable[Mapping[str, Score]]) -> dict[str, Score]:
 
 def micro(scores: Mapping[str, Score]) -> Score:
     return sum(scores.values(), Score())
+
+
+@dataclass(frozen=True, slots=True)
+class RelationScore:
+    """One relation type's cell when precision and recall count different things: ``right`` and
+    ``wrong`` count scored predictions, ``found`` and ``missed`` the gold relations of the recall
+    base. Where predictions pair one-to-one with gold relations (kg gold, CoNLL04, DocRED),
+    right == found; in the Wikinews file a prediction is right when it matches a `must` or a
+    `should` line, while recall counts `must` lines only."""
+
+    right: int = 0
+    wrong: int = 0
+    found: int = 0
+    missed: int = 0
+
+    def __add__(self, other: RelationScore) -> RelationScore:
+        return RelationScore(self.right + other.right, self.wrong + other.wrong,
+                             self.found + other.found, self.missed + other.missed)
+
+    @classmethod
+    def from_score(cls, score: Score) -> RelationScore:
+        return cls(right=score.tp, wrong=score.fp, found=score.tp, missed=score.fn)
+
+    @property
+    def precision(self) -> float:
+        return self.right / (self.right + self.wrong) if self.right + self.wrong else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.found / (self.found + self.missed) if self.found + self.missed else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredPrediction:
+    """One scored predicted relation: where it is (document, the record's entity ids), its kg
+    type, the type it is scored under (a CoNLL04 type for CoNLL04, else its own or, when it
+    pairs with gold of another compatible type, that type), its confidence and whether it is
+    right."""
+
+    doc: str
+    subject: str
+    type: str
+    object: str
+    confidence: float
+    correct: bool
+    scored_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class CalibrationBand:
+    """Predictions with confidence in [low, high) (the last band includes 1.0)."""
+
+    low: float
+    high: float
+    count: int = 0
+    right: int = 0
+    confidence_sum: float = 0.0
+
+    @property
+    def share_right(self) -> float:
+        return self.right / self.count if self.count else 0.0
+
+    @property
+    def mean_confidence(self) -> float:
+        return self.confidence_sum / self.count if self.count else 0.0
+
+
+def calibration_bands(pairs: Iterable[tuple[float, bool]], bands: int = 10) -> tuple[CalibrationBand, ...]:
+    """(confidence, correct) pairs counted in ``bands`` equal confidence bands over [0, 1]
+    (confidences outside [0, 1] are clamped): how many, how many right, their mean confidence."""
+    if bands < 1:
+        raise UsageError("calibration needs at least one band")
+    counts = [0] * bands
+    rights = [0] * bands
+    sums = [0.0] * bands
+    for confidence, correct in pairs:
+        value = min(max(float(confidence), 0.0), 1.0)
+        index = min(int(round(value * bands, 9)), bands - 1)
+        counts[index] += 1
+        rights[index] += bool(correct)
+        sums[index] += value
+    return tuple(
+        CalibrationBand(i / bands, (i + 1) / bands, counts[i], rights[i], sums[i]) for i in range(bands)
+    )
+
+
+def calibration_error(bands: Sequence[CalibrationBand]) -> float:
+    """Expected calibration error: the count-weighted mean |share right - mean confidence|."""
+    total = sum(b.count for b in bands)
+    if not total:
+        return 0.0
+    return sum(b.count * abs(b.share_right - b.mean_confidence) for b in bands) / total
+
+
+@dataclass(frozen=True)
+class RelationScores:
+    """Relation scores of one run against one gold file: per type (see :class:`RelationScore`)
+    and every scored prediction, for thresholds and calibration. ``kind``: gold, conll04,
+    wikinews or docred."""
+
+    kind: str
+    types: dict[str, RelationScore] = field(default_factory=dict)
+    predictions: tuple[ScoredPrediction, ...] = ()
+
+    @property
+    def micro(self) -> RelationScore:
+        return sum(self.types.values(), RelationScore())
+
+    @property
+    def pairs(self) -> list[tuple[float, bool]]:
+        """(confidence, correct) of every scored prediction."""
+        return [(p.confidence, p.correct) for p in self.predictions]
+
+    def calibration(self, bands: int = 10) -> tuple[CalibrationBand, ...]:
+        return calibration_bands(self.pairs, bands)
+
+
+def _relation_score_cells(cells: Mapping[str, Score]) -> dict[str, RelationScore]:
+    return {t: RelationScore.from_score(s) for t, s in sorted(cells.items())}
+
+
+def _sum_relation_cells(cells: Iterable[Mapping[str, RelationScore]]) -> dict[str, RelationScore]:
+    total: dict[str, RelationScore] = {}
+    for cell in cells:
+        for key, score in cell.items():
+            total[key] = total.get(key, RelationScore()) + score
+    return dict(sorted(total.items()))
 
 
 def _match(candidates: Iterable[tuple[Any, Any, int]]) -> dict[Any, Any]:
@@ -316,6 +481,7 @@ class _Edge:
     type: str
     object: _Entity
     docs: frozenset[str] = frozenset()
+    confidence: float = 1.0  # the highest confidence among the relations it stands for
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,24 +513,34 @@ def _gold_relations(gold: Mapping[str, Any], entities: Sequence[_Entity]) -> lis
     return relations
 
 
-def _record_edges(record: Record, entities: Mapping[str, _Entity]) -> list[_Edge]:
-    """Positive relations of an extract record, one per (subject, type, object)."""
+def _confidence(relation: Mapping[str, Any]) -> float:
+    value = relation.get("confidence")
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 1.0
+
+
+def _record_edges(record: Record, entities: Mapping[str, _Entity], *, keep_past: bool = False) -> list[_Edge]:
+    """Positive relations of an extract record, one per (subject, type, object), with the highest
+    confidence among them. Relations marked ``past`` (stated as ended) are not the current fact
+    and are left out unless ``keep_past``."""
     edges: dict[tuple[str, str, str], _Edge] = {}
     for relation in record.get("relations", []):
-        if relation.get("negated"):
+        if relation.get("negated") or (relation.get("past") and not keep_past):
             continue
         subject, obj = entities.get(relation["subject"]), entities.get(relation["object"])
         if subject is None or obj is None:
             continue
         key = (subject.id, relation["type"], obj.id)
-        edges.setdefault(key, _Edge(subject, relation["type"], obj, frozenset({record["id"]})))
+        confidence = _confidence(relation)
+        seen = edges.get(key)
+        if seen is None or confidence > seen.confidence:
+            edges[key] = _Edge(subject, relation["type"], obj, frozenset({record["id"]}), confidence)
     return list(edges.values())
 
 
 def _graph_edges(graph: Graph, entities: Mapping[str, _Entity]) -> list[_Edge]:
     edges = []
     for edge in graph.get("edges", []):
-        if edge.get("type") in _GRAPH_ONLY_EDGES or edge.get("negated"):
+        if edge.get("type") in _GRAPH_ONLY_EDGES or edge.get("negated") or edge.get("past"):
             continue
         subject, obj = entities.get(edge.get("source")), entities.get(edge.get("target"))
         if subject is None or obj is None:
@@ -384,19 +560,7 @@ def _score_relations(
 ) -> tuple[dict[str, Score], dict[str, Score], list[_GoldRelation]]:
     """P/R/F1 per relation type (one-to-one pairing, `must` preferred), recall per level, and the
     gold relations no edge supports (``supported`` adds conditions, e.g. document coverage)."""
-    pairs = _match(
-        (gi, ei, 2 if g.level == "must" else 1)
-        for gi, g in enumerate(gold)
-        for ei, e in enumerate(edges)
-        if _relation_holds(g, e)
-    )
-    cells: dict[str, Score] = defaultdict(Score)
-    for gi, g in enumerate(gold):
-        cells[g.type] += Score(tp=1) if gi in pairs else Score(fn=1)
-    paired = set(pairs.values())
-    for ei, e in enumerate(edges):
-        if ei not in paired:
-            cells[e.type] += Score(fp=1)
+    cells = _relation_cells(gold, edges, _pair_relations(gold, edges))
     levels: dict[str, Score] = {level: Score() for level in LEVELS}
     missing = []
     for g in gold:
@@ -405,6 +569,27 @@ def _score_relations(
         if not held:
             missing.append(g)
     return dict(sorted(cells.items())), levels, missing
+
+
+def _pair_relations(gold: Sequence[_GoldRelation], edges: Sequence[_Edge]) -> dict[int, int]:
+    """Gold index -> edge index: one-to-one, as many pairs as possible, `must` preferred."""
+    return _match(
+        (gi, ei, 2 if g.level == "must" else 1)
+        for gi, g in enumerate(gold)
+        for ei, e in enumerate(edges)
+        if _relation_holds(g, e)
+    )
+
+
+def _relation_cells(gold: Sequence[_GoldRelation], edges: Sequence[_Edge], pairs: Mapping[int, int]) -> dict[str, Score]:
+    cells: dict[str, Score] = defaultdict(Score)
+    for gi, g in enumerate(gold):
+        cells[g.type] += Score(tp=1) if gi in pairs else Score(fn=1)
+    paired = set(pairs.values())
+    for ei, e in enumerate(edges):
+        if ei not in paired:
+            cells[e.type] += Score(fp=1)
+    return dict(sorted(cells.items()))
 
 
 def _absent_entity_violations(doc: str, absent: Iterable[str], predicted: Iterable[_Entity]) -> list[Violation]:
@@ -477,34 +662,64 @@ def _check_properties(doc: str, expected: Mapping[str, Any], actual: Mapping[str
 # Gold files
 
 
+GOLD_KINDS = ("gold", "conll04", "wikinews", "docred")
+
+
 def gold_kind(path: str | Path) -> str:
-    """``"docred"`` for a JSON array (DocRED), ``"gold"`` for contract JSON lines."""
+    """Which gold format a file holds: ``"docred"`` for a JSON array (DocRED); for JSON lines,
+    ``"wikinews"`` when the lines carry no text or source but relations with aliases or
+    `negated` lists (the Wikinews relation file), ``"conll04"`` when every line has a text and
+    every entity character offsets of its own (CoNLL04-style sentences), else ``"gold"`` (contract
+    gold, checked by :func:`read_gold`)."""
     try:
         with open(path, encoding="utf-8") as handle:
             head = handle.read(4096).lstrip()
     except OSError as exc:
         raise EvalError(f"cannot read gold file {path}: {exc.strerror}") from exc
-    return "docred" if head.startswith("[") else "gold"
+    except UnicodeDecodeError as exc:
+        raise EvalError(f"gold file {path} is not UTF-8") from exc
+    if head.startswith("["):
+        return "docred"
+    try:
+        lines = [d for _, d in _json_lines(path)]
+    except EvalError:
+        return "gold"  # read_gold says what is wrong
+    if not lines or not all(isinstance(d, dict) for d in lines):
+        return "gold"
+    relations = [r for d in lines if isinstance(d.get("relations"), list) for r in d["relations"]]
+    if all("text" not in d and "source" not in d for d in lines) and (
+        any("negated" in d for d in lines)
+        or any(isinstance(r, dict) and ("subject_aliases" in r or "object_aliases" in r) for r in relations)
+    ):
+        return "wikinews"
+    entities = [e for d in lines if isinstance(d.get("entities"), list) for e in d["entities"]]
+    if (entities and all(isinstance(d.get("text"), str) for d in lines)
+            and all(isinstance(e, dict) and isinstance(e.get("start"), int) and isinstance(e.get("end"), int)
+                    and "mentions" not in e for e in entities)):
+        return "conll04"
+    return "gold"
 
 
-def read_gold(path: str | Path) -> list[dict]:
-    """The documents of a contract gold file, checked."""
+def _json_lines(path: str | Path) -> list[tuple[int, Any]]:
+    """(line number, parsed value) of the non-blank lines of a JSON lines file."""
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise EvalError(f"cannot read gold file {path}: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:
         raise EvalError(f"gold file {path} is not UTF-8") from exc
-    documents = []
+    values = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            document = json.loads(line)
+            values.append((number, json.loads(line)))
         except json.JSONDecodeError as exc:
             raise EvalError(f"{path}:{number}: not JSON ({exc.msg})") from exc
-        _check_gold(document, f"{path}:{number}")
-        documents.append(document)
+    return values
+
+
+def _unique(documents: list[dict], path: str | Path) -> list[dict]:
     ids = Counter(d["id"] for d in documents)
     repeated = [i for i, n in ids.items() if n > 1]
     if repeated:
@@ -512,6 +727,15 @@ def read_gold(path: str | Path) -> list[dict]:
     if not documents:
         raise EvalError(f"{path}: no gold documents")
     return documents
+
+
+def read_gold(path: str | Path) -> list[dict]:
+    """The documents of a contract gold file, checked."""
+    documents = []
+    for number, document in _json_lines(path):
+        _check_gold(document, f"{path}:{number}")
+        documents.append(document)
+    return _unique(documents, path)
 
 
 def _check_gold(document: Any, where: str) -> None:
@@ -605,6 +829,29 @@ def score_documents(golds: Sequence[Mapping[str, Any]], records: Iterable[Record
     sections = [score_document(g, by_id.get(g["id"])) for g in golds]
     missing = tuple(g["id"] for g in golds if g["id"] not in by_id)
     return sum(sections, Section()), missing
+
+
+def _scored(doc: str, edge: _Edge, correct: bool, scored_type: str) -> ScoredPrediction:
+    return ScoredPrediction(doc, edge.subject.id, edge.type, edge.object.id, edge.confidence, correct, scored_type)
+
+
+def score_gold_relations(golds: Sequence[Mapping[str, Any]], records: Iterable[Record]) -> RelationScores:
+    """The per-document relation scores of contract gold (as in :func:`score_document`: every
+    predicted edge is scored, paired one-to-one with gold relations, `must` preferred) with each
+    scored prediction, right when it pairs with a gold relation."""
+    by_id = {r["id"]: r for r in records}
+    cells = []
+    predictions: list[ScoredPrediction] = []
+    for gold in golds:
+        record = by_id.get(gold["id"]) or {"id": gold["id"], "entities": [], "relations": []}
+        gold_entities = _gold_entities(gold)
+        edges = _record_edges(record, _predicted_entities(record.get("entities", [])))
+        relations = _gold_relations(gold, gold_entities)
+        pairs = _pair_relations(relations, edges)
+        cells.append(_relation_cells(relations, edges, pairs))
+        paired = set(pairs.values())
+        predictions += [_scored(gold["id"], e, ei in paired, e.type) for ei, e in enumerate(edges)]
+    return RelationScores("gold", _relation_score_cells(_sum_scores(cells)), tuple(predictions))
 
 
 def _merge_gold_entities(golds: Sequence[Mapping[str, Any]]) -> list[_Entity]:
@@ -816,23 +1063,28 @@ class CorefScores:
 
 
 def score_coreference(
-    golds: Sequence[Mapping[str, Any]], records: Iterable[Record], *, nlp: Callable[[str], Any] | None = None
+    golds: Sequence[Mapping[str, Any]],
+    records: Iterable[Record],
+    *,
+    nlp: Callable[[str], Any] | None = None,
+    heads: Mapping[str, Mapping[Span, Span]] | None = None,
 ) -> CorefScores:
     """Pooled B-cubed over every gold mention of documents with mentions (names alone, all kinds),
-    for the records and for :func:`identical_name_baseline` of the same records."""
+    for the records and for :func:`identical_name_baseline` of the same records. ``heads``: gold
+    id -> precomputed :func:`gold_heads`."""
     by_id = {r["id"]: r for r in records}
     totals = [BCubed(), BCubed(), BCubed(), BCubed()]
     for gold in golds:
         if not any(e.get("mentions") for e in gold.get("entities", [])):
             continue
-        heads = gold_heads(gold, nlp=nlp)
+        doc_heads = heads[gold["id"]] if heads is not None and gold["id"] in heads else gold_heads(gold, nlp=nlp)
         record = by_id.get(gold["id"]) or {"id": gold["id"], "entities": []}
         baseline = identical_name_baseline(record)
         scores = (
-            score_mentions(gold, record, heads, kinds=("name",)),
-            score_mentions(gold, record, heads, kinds=ALL_KINDS),
-            score_mentions(gold, baseline, heads, kinds=("name",)),
-            score_mentions(gold, baseline, heads, kinds=ALL_KINDS),
+            score_mentions(gold, record, doc_heads, kinds=("name",)),
+            score_mentions(gold, record, doc_heads, kinds=ALL_KINDS),
+            score_mentions(gold, baseline, doc_heads, kinds=("name",)),
+            score_mentions(gold, baseline, doc_heads, kinds=ALL_KINDS),
         )
         totals = [t + s for t, s in zip(totals, scores)]
     return CorefScores(*totals)
@@ -849,14 +1101,493 @@ def score_gold(
     mention grouping when the gold has mentions."""
     documents, missing = score_documents(golds, records)
     with_mentions = any(e.get("mentions") for g in golds for e in g.get("entities", []))
+    with_relations = any(g.get("relations") for g in golds)
+    heads = {g["id"]: gold_heads(g, nlp=nlp) for g in golds
+             if any(e.get("mentions") for e in g.get("entities", []))}
     return Report(
         kind="gold",
         documents=tuple(g["id"] for g in golds),
         missing_documents=missing,
         per_document=documents,
         graph=score_graph(golds, graph) if graph is not None else None,
-        coreference=score_coreference(golds, records, nlp=nlp) if with_mentions else None,
+        coreference=score_coreference(golds, records, nlp=nlp, heads=heads) if with_mentions else None,
+        relations=score_gold_relations(golds, records) if with_relations else None,
+        mention_types=score_mention_types(golds, records, heads=heads) if with_mentions else None,
     )
+
+
+def score_conll04(golds: Sequence[Mapping[str, Any]], records: Sequence[Record]) -> Report:
+    """The report for CoNLL04-style gold: entity spans and relations (see
+    :func:`score_conll04_entities`, :func:`score_conll04_relations`)."""
+    answered = {r["id"] for r in records}
+    return Report(
+        kind="conll04",
+        documents=tuple(g["id"] for g in golds),
+        missing_documents=tuple(g["id"] for g in golds if g["id"] not in answered),
+        relations=score_conll04_relations(golds, records),
+        entity_spans=score_conll04_entities(golds, records),
+    )
+
+
+def score_wikinews(golds: Sequence[Mapping[str, Any]], records: Sequence[Record]) -> Report:
+    """The report for the Wikinews relation file (see :func:`score_wikinews_relations`)."""
+    answered = {r["id"] for r in records}
+    return Report(
+        kind="wikinews",
+        documents=tuple(g["id"] for g in golds),
+        missing_documents=tuple(g["id"] for g in golds if g["id"] not in answered),
+        relations=score_wikinews_relations(golds, records),
+    )
+
+
+def relation_scores(
+    gold_path: str | Path, records: Iterable[Record], *, mapping: str | Path | None = None
+) -> RelationScores:
+    """The relation scores of one run's extract records (the dicts ``kg extract`` writes, ids as
+    ``kg eval`` gives them) against a gold file of any kind, with every scored prediction's
+    (confidence, correct): what threshold picking and calibration need. No pipeline runs."""
+    kind = gold_kind(gold_path)
+    records = list(records)
+    if kind == "docred":
+        relation_mapping = read_mapping(mapping or Path(gold_path).with_name("redocred_mapping.json"))
+        return score_docred_relations(read_docred(gold_path), relation_mapping, {r["id"]: r for r in records})
+    if kind == "conll04":
+        return score_conll04_relations(read_conll04(gold_path), records)
+    if kind == "wikinews":
+        return score_wikinews_relations(read_wikinews(gold_path), records)
+    return score_gold_relations(read_gold(gold_path), records)
+
+
+# --------------------------------------------------------------------------------------------
+# CoNLL04-style JSON lines: sentences with typed entity spans and five relation types
+
+CONLL04_ENTITY_TYPES = ("Person", "Organization", "Location")
+CONLL04_OTHER = "Other"  # a gold entity type kg does not extract: not scored
+# CoNLL04 relation types (renamed to kg's) -> the kg types scored as them. LOCATED_IN counts as
+# BASED_IN only when its subject is an organisation or a facility.
+CONLL04_RELATIONS: dict[str, tuple[str, ...]] = {
+    "LIVES_IN": ("LIVES_IN", "CITIZEN_OF", "BORN_IN"),
+    "WORKS_FOR": ("WORKS_FOR", "LEADS"),
+    "BASED_IN": ("BASED_IN", "LOCATED_IN"),
+    "LOCATED_IN": ("LOCATED_IN",),
+    "KILLED": ("KILLED",),
+}
+_ORGANISATION_LIKE = frozenset({"Organization", "Facility"})
+# English titles and honorifics that may open a person's span ("President Lincoln", "Sen. X");
+# compared case-folded, without a final period; longest first.
+TITLES: frozenset[tuple[str, ...]] = frozenset(tuple(t.split()) for t in (
+    "mr", "mrs", "ms", "miss", "mister", "madam", "dr", "doctor", "prof", "professor", "sir", "dame",
+    "lord", "lady", "president", "vice president", "vice-president", "president-elect",
+    "prime minister", "deputy prime minister", "premier", "chancellor", "minister",
+    "foreign minister", "defense minister", "defence minister", "finance minister", "secretary",
+    "secretary of state", "secretary-general", "secretary general", "senator", "sen", "sens",
+    "representative", "rep", "reps", "congressman", "congresswoman", "governor", "gov", "lt gov",
+    "mayor", "judge", "justice", "chief justice", "attorney general", "ambassador", "general", "gen",
+    "lt", "lieutenant", "col", "colonel", "lt col", "maj", "major", "capt", "captain", "cmdr",
+    "commander", "adm", "admiral", "sgt", "sergeant", "cpl", "corporal", "pvt", "marshal",
+    "field marshal", "brig", "brigadier", "king", "queen", "prince", "princess", "crown prince",
+    "emperor", "empress", "czar", "tsar", "sultan", "sheik", "sheikh", "emir", "ayatollah", "imam",
+    "rabbi", "pope", "cardinal", "archbishop", "bishop", "rev", "reverend", "msgr", "chairman",
+    "chairwoman", "chairperson", "commissioner", "speaker", "superintendent", "detective", "officer",
+))
+_LONGEST_TITLE = max(len(t) for t in TITLES)
+_DETERMINERS = frozenset({"the", "a", "an"})
+
+
+def title_offset(text: str) -> int:
+    """Where a name proper starts in ``text``: after leading determiners and titles ("the Rev.
+    Dr. Ann Lee" -> the offset of "Ann"); 0 when nothing would remain."""
+    words = list(re.finditer(r"\S+", text))
+    index = 0
+    while index < len(words) - 1:
+        word = words[index].group(0).casefold()
+        if word in _DETERMINERS:
+            index += 1
+            continue
+        for size in range(min(_LONGEST_TITLE, len(words) - 1 - index), 0, -1):
+            phrase = tuple(w.group(0).casefold().rstrip(".") for w in words[index:index + size])
+            if phrase in TITLES:
+                index += size
+                break
+        else:
+            break
+    return words[index].start() if words and index < len(words) else 0
+
+
+def _untitled_keys(names: Iterable[str | None]) -> frozenset[str]:
+    """Name keys of the names, each also without its leading titles."""
+    names = [n for n in names if n]
+    return _name_keys([*names, *(n[title_offset(n):] for n in names)])
+
+
+def read_conll04(path: str | Path) -> list[dict]:
+    """The sentences of a CoNLL04-style file (``id``, ``text``, ``entities`` with name, type,
+    start, end; ``relations`` with subject, type, object), checked."""
+    documents = []
+    for number, document in _json_lines(path):
+        where = f"{path}:{number}"
+        if not isinstance(document, dict) or not isinstance(document.get("id"), str):
+            raise EvalError(f"{where}: each line must be an object with a string `id`")
+        if not isinstance(document.get("text"), str):
+            raise EvalError(f"{where}: sentence {document['id']!r} needs a `text`")
+        for entity in document.get("entities", []):
+            if not (isinstance(entity, dict) and isinstance(entity.get("name"), str)
+                    and isinstance(entity.get("start"), int) and isinstance(entity.get("end"), int)):
+                raise EvalError(f"{where}: every entity needs a `name` and integer `start`/`end`")
+            if entity.get("type") not in (*CONLL04_ENTITY_TYPES, CONLL04_OTHER):
+                raise EvalError(f"{where}: entity {entity['name']!r} has type {entity.get('type')!r}, not one "
+                                f"of {', '.join((*CONLL04_ENTITY_TYPES, CONLL04_OTHER))}")
+        for relation in document.get("relations", []):
+            if not all(isinstance(relation.get(k), str) for k in ("subject", "type", "object")):
+                raise EvalError(f"{where}: every relation needs `subject`, `type` and `object`")
+        documents.append(document)
+    return _unique(documents, path)
+
+
+_KG_AS_CONLL04 = {kg: conll for conll, kinds in CONLL04_RELATIONS.items() for kg in kinds if kg != "LOCATED_IN"}
+
+
+def _conll04_candidates(kg_type: str, subject_type: str) -> tuple[str, ...]:
+    """The CoNLL04 types a kg relation may stand for, the one it is counted under first; ()
+    for a type CoNLL04 does not annotate."""
+    if kg_type == "LOCATED_IN":
+        if subject_type == "Organization":
+            return ("BASED_IN", "LOCATED_IN")
+        return ("LOCATED_IN", "BASED_IN") if subject_type in _ORGANISATION_LIKE else ("LOCATED_IN",)
+    return (_KG_AS_CONLL04[kg_type],) if kg_type in _KG_AS_CONLL04 else ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Fact:
+    """Predicted relations of one entity pair that stand for one CoNLL04 fact."""
+
+    edge: _Edge  # the most confident of them
+    scored_type: str
+    candidates: frozenset[str]
+
+
+def _conll04_facts(record: Record) -> list[_Fact]:
+    entities = {
+        e["id"]: _Entity(e["id"], e.get("name", ""), e.get("type", ""),
+                         _untitled_keys([e.get("name"), *e.get("aliases", [])]))
+        for e in record.get("entities", [])
+    }
+    facts: dict[tuple[str, str, str], _Fact] = {}
+    for edge in _record_edges(record, entities):
+        candidates = _conll04_candidates(edge.type, edge.subject.type)
+        if not candidates:
+            continue  # a type CoNLL04 does not annotate: not a prediction of it
+        key = (edge.subject.id, candidates[0], edge.object.id)
+        seen = facts.get(key)
+        if seen is None:
+            facts[key] = _Fact(edge, candidates[0], frozenset(candidates))
+        else:
+            best = edge if edge.confidence > seen.edge.confidence else seen.edge
+            facts[key] = _Fact(best, seen.scored_type, seen.candidates | frozenset(candidates))
+    return list(facts.values())
+
+
+def score_conll04_relations(golds: Sequence[Mapping[str, Any]], records: Iterable[Record]) -> RelationScores:
+    """Relation P/R/F1 per CoNLL04 type, strict on names: a prediction is right when the names or
+    aliases of its subject and object equal the gold entity names (by name key, titles such as
+    "President" stripped on both sides) and its kg type counts as the gold type
+    (:data:`CONLL04_RELATIONS`). kg relations of other types are not predictions; several kg
+    relations of one entity pair that stand for one CoNLL04 type are one prediction (the highest
+    confidence); predictions pair one-to-one with the distinct gold relations of the sentence."""
+    by_id = {r["id"]: r for r in records}
+    cells: list[dict[str, RelationScore]] = []
+    predictions: list[ScoredPrediction] = []
+    for gold in golds:
+        doc = gold["id"]
+        distinct = {}
+        for relation in gold.get("relations", []):
+            key = (name_key(relation["subject"]), relation["type"], name_key(relation["object"]))
+            distinct.setdefault(key, (_untitled_keys([relation["subject"]]), relation["type"],
+                                      _untitled_keys([relation["object"]])))
+        facts_gold = list(distinct.values())
+        facts = _conll04_facts(by_id.get(doc) or {"id": doc})
+        pairs = _match(
+            (gi, fi, 1)
+            for gi, (subject, gold_type, obj) in enumerate(facts_gold)
+            for fi, f in enumerate(facts)
+            if gold_type in f.candidates and f.edge.subject.keys & subject and f.edge.object.keys & obj
+        )
+        cell: dict[str, RelationScore] = defaultdict(RelationScore)
+        for gi, (_, gold_type, _) in enumerate(facts_gold):
+            cell[gold_type] += RelationScore(found=1) if gi in pairs else RelationScore(missed=1)
+        paired = {fi: facts_gold[gi][1] for gi, fi in pairs.items()}
+        for fi, f in enumerate(facts):
+            scored_type = paired.get(fi, f.scored_type)
+            cell[scored_type] += RelationScore(right=1) if fi in paired else RelationScore(wrong=1)
+            predictions.append(_scored(doc, f.edge, fi in paired, scored_type))
+        cells.append(cell)
+    return RelationScores("conll04", _sum_relation_cells(cells), tuple(predictions))
+
+
+def _core_span(text: str, start: int, end: int) -> Span:
+    """A span without leading determiners and titles and without trailing sentence punctuation
+    (CoNLL04's tokens keep a sentence's final period: "... in Kosovo.")."""
+    start += title_offset(text[start:end])
+    while end - start > 1 and text[end - 1] in ".,;:":
+        end -= 1
+    return start, end
+
+
+def score_conll04_entities(golds: Sequence[Mapping[str, Any]], records: Iterable[Record]) -> dict[str, Score]:
+    """Entity P/R/F1 per type over Person, Organization and Location, type strict, by span: a
+    predicted name mention (from the record's mention offsets) matches a gold entity when their
+    spans are equal once leading determiners and titles and trailing sentence punctuation are
+    dropped from both. Gold `Other`
+    entities are not scored, and neither are predictions on their spans or of other kg types."""
+    by_id = {r["id"]: r for r in records}
+    cells: list[dict[str, Score]] = []
+    for gold in golds:
+        text = gold["text"]
+        gold_spans: set[tuple[int, int, str]] = set()
+        other: set[Span] = set()
+        for entity in gold.get("entities", []):
+            core = _core_span(text, entity["start"], entity["end"])
+            if entity["type"] in CONLL04_ENTITY_TYPES:
+                gold_spans.add((*core, entity["type"]))
+            else:
+                other.add(core)
+        predicted: set[tuple[int, int, str]] = set()
+        for entity in (by_id.get(gold["id"]) or {}).get("entities", []):
+            if entity.get("type") not in CONLL04_ENTITY_TYPES:
+                continue
+            for mention in entity.get("mentions", []):
+                if mention.get("kind", "name") != "name":
+                    continue
+                core = _core_span(text, mention["start"], mention["end"])
+                if core not in other or (*core, entity["type"]) in gold_spans:
+                    predicted.add((*core, entity["type"]))
+        cell: dict[str, Score] = defaultdict(Score)
+        for start, end, kind in gold_spans:
+            cell[kind] += Score(tp=1) if (start, end, kind) in predicted else Score(fn=1)
+        for start, end, kind in predicted - gold_spans:
+            cell[kind] += Score(fp=1)
+        cells.append(cell)
+    return _sum_scores(cells)
+
+
+# --------------------------------------------------------------------------------------------
+# The Wikinews relation file: per article, relations between named entities with levels, and
+# negated (hypothetical, past, future) statements
+
+SYMMETRIC_RELATIONS = frozenset({"SPOUSE_OF", "PARTNERED_WITH"})
+
+
+def read_wikinews(path: str | Path) -> list[dict]:
+    """The articles of a Wikinews relation file (``id``, ``relations`` with subject,
+    subject_aliases, type, object, object_aliases, level; ``negated``), checked."""
+    documents = []
+    for number, document in _json_lines(path):
+        where = f"{path}:{number}"
+        if not isinstance(document, dict) or not isinstance(document.get("id"), str):
+            raise EvalError(f"{where}: each line must be an object with a string `id`")
+        for key in ("relations", "negated"):
+            if not isinstance(document.get(key, []), list):
+                raise EvalError(f"{where}: `{key}` must be a list")
+            for relation in document.get(key, []):
+                if not isinstance(relation, dict) or not all(
+                        isinstance(relation.get(k), str) for k in ("subject", "type", "object")):
+                    raise EvalError(f"{where}: every {key} line needs `subject`, `type` and `object`")
+                for aliases in ("subject_aliases", "object_aliases"):
+                    if not all(isinstance(a, str) for a in relation.get(aliases, [])):
+                        raise EvalError(f"{where}: `{aliases}` must list strings")
+                if key == "relations" and relation.get("level") not in LEVELS:
+                    raise EvalError(f"{where}: relation level must be `must` or `should`, not "
+                                    f"{relation.get('level')!r}")
+        documents.append(document)
+    return _unique(documents, path)
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    type: str
+    level: str  # must, should or negated
+    subject_keys: frozenset[str]
+    object_keys: frozenset[str]
+
+
+def _wikinews_lines(gold: Mapping[str, Any]) -> list[_Line]:
+    lines = [
+        _Line(r["type"], r["level"], _name_keys([r["subject"], *r.get("subject_aliases", [])]),
+              _name_keys([r["object"], *r.get("object_aliases", [])]))
+        for r in gold.get("relations", [])
+    ]
+    lines += [
+        _Line(r["type"], "negated", _name_keys([r["subject"], *r.get("subject_aliases", [])]),
+              _name_keys([r["object"], *r.get("object_aliases", [])]))
+        for r in gold.get("negated", [])
+    ]
+    return lines
+
+
+def _wikinews_type_counts(predicted: str, subject_type: str, gold: str) -> bool:
+    if predicted == gold:
+        return True
+    if predicted == "LEADS" and gold == "WORKS_FOR":  # a head of an organisation works for it
+        return True
+    return {predicted, gold} == {"BASED_IN", "LOCATED_IN"} and subject_type in _ORGANISATION_LIKE
+
+
+def _wikinews_matches(edge: _Edge, line: _Line) -> bool:
+    if not _wikinews_type_counts(edge.type, edge.subject.type, line.type):
+        return False
+    forward = bool(edge.subject.keys & line.subject_keys) and bool(edge.object.keys & line.object_keys)
+    backward = bool(edge.subject.keys & line.object_keys) and bool(edge.object.keys & line.subject_keys)
+    return forward or (line.type in SYMMETRIC_RELATIONS and backward)
+
+
+def _wikinews_edges(record: Record) -> list[_Edge]:
+    """The record's current positive relations, one per fact: BASED_IN and LOCATED_IN of an
+    organisation or facility are one, and so are both directions of a symmetric type."""
+    edges: dict[tuple, _Edge] = {}
+    for edge in _record_edges(record, _predicted_entities(record.get("entities", []))):
+        kind = edge.type
+        if kind in ("BASED_IN", "LOCATED_IN") and edge.subject.type in _ORGANISATION_LIKE:
+            kind = "BASED_IN"
+        ends = (edge.subject.id, edge.object.id)
+        key = (kind, tuple(sorted(ends)) if kind in SYMMETRIC_RELATIONS else ends)
+        seen = edges.get(key)
+        if seen is None or edge.confidence > seen.confidence:
+            edges[key] = edge
+    return list(edges.values())
+
+
+def score_wikinews_relations(golds: Sequence[Mapping[str, Any]], records: Iterable[Record]) -> RelationScores:
+    """Relation P/R/F1 per type against the Wikinews relation file. A prediction is right when
+    it matches a `must` or `should` line (a name or alias on both ends; SPOUSE_OF and
+    PARTNERED_WITH either way; BASED_IN and LOCATED_IN as one for an organisation or facility
+    subject, by kg's type; a LEADS prediction also matches a WORKS_FOR line) and no `negated`
+    line; recall counts the `must` lines some right prediction matches. Negated and ``past``
+    predictions are left out. Precision is per predicted type, recall per gold type."""
+    by_id = {r["id"]: r for r in records}
+    cells: list[dict[str, RelationScore]] = []
+    predictions: list[ScoredPrediction] = []
+    for gold in golds:
+        doc = gold["id"]
+        lines = _wikinews_lines(gold)
+        negated = [line for line in lines if line.level == "negated"]
+        stated = [line for line in lines if line.level != "negated"]
+        edges = _wikinews_edges(by_id.get(doc) or {"id": doc})
+        cell: dict[str, RelationScore] = defaultdict(RelationScore)
+        right = []
+        for edge in edges:
+            correct = (not any(_wikinews_matches(edge, line) for line in negated)
+                       and any(_wikinews_matches(edge, line) for line in stated))
+            cell[edge.type] += RelationScore(right=1) if correct else RelationScore(wrong=1)
+            predictions.append(_scored(doc, edge, correct, edge.type))
+            if correct:
+                right.append(edge)
+        for line in stated:
+            if line.level == "must":
+                found = any(_wikinews_matches(edge, line) for edge in right)
+                cell[line.type] += RelationScore(found=1) if found else RelationScore(missed=1)
+        cells.append(cell)
+    return RelationScores("wikinews", _sum_relation_cells(cells), tuple(predictions))
+
+
+def _wikinews_texts(gold_path: str | Path, ids: Sequence[str]) -> Path:
+    """A JSON lines file beside the gold file whose documents (``id`` and ``text``) cover every
+    gold id; one named like the gold file ("x.jsonl" for "x_relations.jsonl") preferred."""
+    gold_path = Path(gold_path)
+    stem = gold_path.stem
+    candidates = sorted(
+        (p for p in gold_path.parent.glob("*.jsonl") if p.resolve() != gold_path.resolve()),
+        key=lambda p: (not stem.startswith(p.stem), p.name),
+    )
+    wanted = set(ids)
+    for candidate in candidates:
+        try:
+            found = {d.get("id") for _, d in _json_lines(candidate) if isinstance(d, dict)
+                     and isinstance(d.get("text"), str)}
+        except EvalError:
+            continue
+        if wanted <= found:
+            return candidate
+    raise EvalError(f"{gold_path}: relation gold without texts, and no JSON lines file beside it has "
+                    "documents with its ids: give the articles as INPUT")
+
+
+def _text_documents(path: Path) -> list[Document]:
+    return [Document(id=d["id"], text=d["text"], title=d.get("title") if isinstance(d.get("title"), str) else None)
+            for _, d in _json_lines(path) if isinstance(d, dict) and isinstance(d.get("text"), str)]
+
+
+# --------------------------------------------------------------------------------------------
+# Entity types of gold name mentions (GUM)
+
+# GUM's types -> the one kg type counted right for a name mention's entity.
+MENTION_TYPES: dict[str, str] = {"person": "Person", "place": "Location", "organization": "Organization"}
+
+
+@dataclass(frozen=True, slots=True)
+class TypeAccuracy:
+    """Gold name mentions of one gold type: how many a predicted mention covers by the head
+    word (``matched``), how many of those belong to an entity of the right kg type."""
+
+    right: int = 0
+    matched: int = 0
+    unmatched: int = 0
+
+    def __add__(self, other: TypeAccuracy) -> TypeAccuracy:
+        return TypeAccuracy(self.right + other.right, self.matched + other.matched,
+                            self.unmatched + other.unmatched)
+
+    @property
+    def accuracy(self) -> float:
+        return self.right / self.matched if self.matched else 0.0
+
+
+@dataclass(frozen=True)
+class MentionTypeScores:
+    """Type accuracy of matched gold name mentions per gold type, and what they were typed as."""
+
+    types: dict[str, TypeAccuracy] = field(default_factory=dict)
+    confusion: dict[str, dict[str, int]] = field(default_factory=dict)  # gold type -> kg type -> count
+
+    @property
+    def overall(self) -> TypeAccuracy:
+        return sum(self.types.values(), TypeAccuracy())
+
+
+def score_mention_types(
+    golds: Sequence[Mapping[str, Any]],
+    records: Iterable[Record],
+    *,
+    nlp: Callable[[str], Any] | None = None,
+    heads: Mapping[str, Mapping[Span, Span]] | None = None,
+) -> MentionTypeScores:
+    """For every gold name mention of a person, place or organization: the entity of the
+    shortest predicted mention covering its head word (as in :func:`mention_clusters`), right
+    when its type is the kg type of :data:`MENTION_TYPES`. ``heads``: gold id -> precomputed
+    :func:`gold_heads`."""
+    by_id = {r["id"]: r for r in records}
+    cells: dict[str, TypeAccuracy] = defaultdict(TypeAccuracy)
+    confusion: dict[str, Counter] = defaultdict(Counter)
+    for gold in golds:
+        entities = [e for e in gold.get("entities", []) if e.get("type") in MENTION_TYPES and e.get("mentions")]
+        if not entities:
+            continue
+        doc_heads = heads[gold["id"]] if heads is not None and gold["id"] in heads else gold_heads(gold, nlp=nlp)
+        record = by_id.get(gold["id"]) or {}
+        types = {e["id"]: e.get("type", "") for e in record.get("entities", [])}
+        predicted = [(m["start"], m["end"], e["id"]) for e in record.get("entities", []) for m in e.get("mentions", [])]
+        for entity in entities:
+            for mention in entity["mentions"]:
+                if mention.get("kind", "name") != "name":
+                    continue
+                found = _covering_entity(doc_heads[(mention["start"], mention["end"])], predicted)
+                if found is None:
+                    cells[entity["type"]] += TypeAccuracy(unmatched=1)
+                    continue
+                right = types.get(found) == MENTION_TYPES[entity["type"]]
+                cells[entity["type"]] += TypeAccuracy(right=int(right), matched=1)
+                confusion[entity["type"]][types.get(found, "")] += 1
+    return MentionTypeScores(dict(sorted(cells.items())),
+                             {t: dict(sorted(c.items())) for t, c in sorted(confusion.items())})
 
 
 # --------------------------------------------------------------------------------------------
@@ -988,14 +1719,25 @@ def score_docred(
     a name or alias of its subject and of its object equal (by name key) mention names of the
     gold head and tail entities. Only types the mapping produces are scored; negated relations
     never count; predictions pair one-to-one with gold triples."""
+    scores = score_docred_relations(data, mapping, predicted)
+    return {t: Score(c.right, c.wrong, c.missed) for t, c in scores.types.items()}
+
+
+def score_docred_relations(
+    data: Sequence[Mapping[str, Any]], mapping: Mapping[str, Any], predicted: Mapping[str, Record]
+) -> RelationScores:
+    """:func:`score_docred` with every scored prediction (its confidence, right or not).
+    DocRED's facts are timeless ("member of" covers former members): ``past`` relations count."""
     mapping = _relation_mapping(mapping)
     scored_types = {e["type"] for e in mapping.values()}
     symmetric = {e["type"] for e in mapping.values() if e["symmetric"]}
     cells: list[dict[str, Score]] = []
+    predictions: list[ScoredPrediction] = []
     for index, doc in enumerate(data):
+        doc_id = docred_doc_id(index)
         vertices = [_name_keys(m["name"] for m in vertex) for vertex in doc["vertexSet"]]
         gold = sorted(_docred_triples(doc, mapping))
-        record = predicted.get(docred_doc_id(index)) or {"id": docred_doc_id(index), "entities": [], "relations": []}
+        record = predicted.get(doc_id) or {"id": doc_id, "entities": [], "relations": []}
         edges = _docred_edges(record, scored_types, symmetric)
         pairs = _match(
             (gi, ei, 1)
@@ -1010,19 +1752,22 @@ def score_docred(
         for ei, e in enumerate(edges):
             if ei not in paired:
                 cell[e.type] += Score(fp=1)
+            predictions.append(_scored(doc_id, e, ei in paired, e.type))
         cells.append(cell)
-    return _sum_scores(cells)
+    return RelationScores("docred", _relation_score_cells(_sum_scores(cells)), tuple(predictions))
 
 
 def _docred_edges(record: Record, types: set[str], symmetric: set[str]) -> list[_Edge]:
     entities = _predicted_entities(record.get("entities", []))
-    edges = {}
-    for e in _record_edges(record, entities):
+    edges: dict[tuple, _Edge] = {}
+    for e in _record_edges(record, entities, keep_past=True):
         if e.type not in types:
             continue
         ends = (e.subject.id, e.object.id)
         key = (e.type, tuple(sorted(ends)) if e.type in symmetric else ends)
-        edges.setdefault(key, e)
+        seen = edges.get(key)
+        if seen is None or e.confidence > seen.confidence:
+            edges[key] = e
     return list(edges.values())
 
 
@@ -1088,13 +1833,16 @@ def adjacent_type_baseline(
 
 @dataclass(frozen=True)
 class Report:
-    kind: str  # "gold" (contract gold, maybe with mentions) or "docred"
+    kind: str  # one of GOLD_KINDS: "gold" (contract gold, maybe with mentions), "conll04", "wikinews", "docred"
     documents: tuple[str, ...]
     missing_documents: tuple[str, ...] = ()  # gold documents the pipeline returned nothing for
     per_document: Section | None = None
     graph: Section | None = None
     coreference: CorefScores | None = None
     docred: DocredScores | None = None
+    relations: RelationScores | None = None  # with every scored prediction, for calibration
+    entity_spans: dict[str, Score] | None = None  # CoNLL04: entities by span, per type
+    mention_types: MentionTypeScores | None = None  # gold with mentions: types of name mentions
 
     @property
     def passed(self) -> bool:
@@ -1102,6 +1850,13 @@ class Report:
         merged graph), no absent entity or relation present, document properties right."""
         sections = [s for s in (self.per_document, self.graph) if s is not None]
         return not self.missing_documents and all(s.passed for s in sections)
+
+    @property
+    def exit_code(self) -> int:
+        """1 when contract gold with `must` relations fails (see :attr:`passed`), else 0: the
+        benchmarks' scores are figures, not a verdict."""
+        must = self.per_document.levels.get("must", Score()) if self.per_document is not None else Score()
+        return 1 if self.kind == "gold" and must.tp + must.fn and not self.passed else 0
 
 
 def _score_json(score: Score) -> dict:
@@ -1136,6 +1891,36 @@ def _plain(item: Any) -> dict:
             for name, value in ((f, getattr(item, f)) for f in item.__dataclass_fields__)}
 
 
+def _relation_score_json(score: RelationScore) -> dict:
+    return {"right": score.right, "wrong": score.wrong, "found": score.found, "missed": score.missed,
+            "precision": round(score.precision, 4), "recall": round(score.recall, 4), "f1": round(score.f1, 4)}
+
+
+def _relations_json(scores: RelationScores) -> dict:
+    return {"types": {t: _relation_score_json(c) for t, c in scores.types.items()},
+            "overall": _relation_score_json(scores.micro)}
+
+
+def _calibration_json(scores: RelationScores) -> dict:
+    bands = scores.calibration()
+    return {
+        "predictions": len(scores.predictions),
+        "expected_calibration_error": round(calibration_error(bands), 4),
+        "bands": [{"low": b.low, "high": b.high, "count": b.count, "right": b.right,
+                   "share_right": round(b.share_right, 4), "mean_confidence": round(b.mean_confidence, 4)}
+                  for b in bands],
+    }
+
+
+def _mention_types_json(scores: MentionTypeScores) -> dict:
+    def cell(score: TypeAccuracy) -> dict:
+        return {"right": score.right, "matched": score.matched, "unmatched": score.unmatched,
+                "accuracy": round(score.accuracy, 4)}
+
+    return {"types": {t: cell(c) for t, c in scores.types.items()}, "overall": cell(scores.overall),
+            "confusion": scores.confusion}
+
+
 def report_to_json(report: Report) -> dict:
     """The report as plain JSON-ready data."""
     out: dict[str, Any] = {
@@ -1144,6 +1929,14 @@ def report_to_json(report: Report) -> dict:
         "documents": list(report.documents),
         "missing_documents": list(report.missing_documents),
     }
+    if report.entity_spans is not None:
+        out["entities"] = _typed_json(report.entity_spans)
+    if report.relations is not None and report.kind in ("conll04", "wikinews"):
+        out["relations"] = _relations_json(report.relations)
+    if report.relations is not None:
+        out["calibration"] = _calibration_json(report.relations)
+    if report.mention_types is not None:
+        out["mention_types"] = _mention_types_json(report.mention_types)
     if report.per_document is not None:
         out["per_document"] = _section_json(report.per_document)
     if report.graph is not None:
@@ -1198,13 +1991,63 @@ def _bcubed_row(name: str, score: BCubed) -> str:
     return f"  {name:<26}{score.precision:>7.3f}{score.recall:>7.3f}{score.f1:>7.3f}{score.mentions:>6}"
 
 
+_RELATION_HEADER = f"{'':<28}{'P':>7}{'R':>7}{'F1':>7}{'right':>7}{'wrong':>7}{'found':>7}{'missed':>7}"
+
+
+def _relation_row(name: str, score: RelationScore) -> str:
+    return (f"  {name:<26}{score.precision:>7.3f}{score.recall:>7.3f}{score.f1:>7.3f}"
+            f"{score.right:>7}{score.wrong:>7}{score.found:>7}{score.missed:>7}")
+
+
+def _relation_table(title: str, scores: RelationScores) -> list[str]:
+    lines = [f"{title:<28}{_RELATION_HEADER[28:]}"]
+    lines += [_relation_row(t, c) for t, c in scores.types.items()]
+    lines.append(_relation_row("all", scores.micro))
+    return lines
+
+
+def _calibration_text(scores: RelationScores) -> list[str]:
+    bands = scores.calibration()
+    lines = [f"{'Calibration (confidence)':<28}{'n':>7}{'right':>7}{'conf':>7}"]
+    for b in bands:
+        share, mean = (f"{b.share_right:>7.3f}", f"{b.mean_confidence:>7.3f}") if b.count else (f"{'-':>7}",) * 2
+        lines.append(f"  {f'{b.low:.1f}-{b.high:.1f}':<26}{b.count:>7}{share}{mean}")
+    lines.append(f"  {len(scores.predictions)} scored predictions, expected calibration error "
+                 f"{calibration_error(bands):.3f}")
+    return lines
+
+
+def _mention_types_text(scores: MentionTypeScores) -> list[str]:
+    lines = ["== Types of gold name mentions matched by head word (person Person, place Location, "
+             "organization Organization)",
+             f"{'':<28}{'acc':>7}{'right':>7}{'matched':>9}{'unmatched':>10}"]
+    for name, cell in [*scores.types.items(), ("all", scores.overall)]:
+        lines.append(f"  {name:<26}{cell.accuracy:>7.3f}{cell.right:>7}{cell.matched:>9}{cell.unmatched:>10}")
+    for name, counts in scores.confusion.items():
+        lines.append(f"  {name} typed as: " + ", ".join(f"{t or '?'} {n}" for t, n in counts.items()))
+    return lines
+
+
 def format_report(report: Report) -> str:
     """Plain-text tables: P/R/F1 with counts per type, then what is missing or wrong."""
-    lines = [f"kg eval: {len(report.documents)} documents, {'PASS' if report.passed else 'FAIL'}"]
+    if report.kind in ("conll04", "wikinews"):
+        lines = [f"kg eval ({report.kind}): {len(report.documents)} documents"]
+    else:
+        lines = [f"kg eval: {len(report.documents)} documents, {'PASS' if report.passed else 'FAIL'}"]
     if report.missing_documents:
         lines.append(f"  no output for: {', '.join(report.missing_documents)}")
+    if report.entity_spans is not None:
+        lines.append("== CoNLL04 entities (spans, type strict; leading titles, determiners aside)")
+        lines += _table("Entities", report.entity_spans)
+    if report.relations is not None and report.kind in ("conll04", "wikinews"):
+        lines.append("== CoNLL04 relations (strict on names, per CoNLL04 type)" if report.kind == "conll04"
+                     else "== Wikinews relations (precision per predicted type, recall over must lines)")
+        lines += _relation_table("Relations", report.relations)
+        lines += _calibration_text(report.relations)
     if report.per_document is not None:
         lines += _section_text("Per document", report.per_document)
+        if report.relations is not None:
+            lines += _calibration_text(report.relations)
     if report.graph is not None:
         lines += _section_text("Merged graph", report.graph)
     if report.coreference is not None:
@@ -1214,10 +2057,14 @@ def format_report(report: Report) -> str:
         lines += [_bcubed_row("kg, names", c.names), _bcubed_row("kg, all kinds", c.all_kinds),
                   _bcubed_row("identical names, names", c.baseline_names),
                   _bcubed_row("identical names, all kinds", c.baseline_all_kinds)]
+    if report.mention_types is not None:
+        lines += _mention_types_text(report.mention_types)
     if report.docred is not None:
         lines.append("== DocRED relations (strict, mapped types)")
         lines += _table("kg", report.docred.relations)
         lines += _table("adjacent-types baseline", report.docred.baseline)
+        if report.relations is not None:
+            lines += _calibration_text(report.relations)
     return "\n".join(lines)
 
 
@@ -1242,14 +2089,32 @@ def evaluate(
     documents given by ``source`` and for ``inputs`` (which then replace the gold's own
     documents; records pair with gold by id).
     DocRED gold carries its own texts; ``mapping`` defaults to redocred_mapping.json beside it.
+    CoNLL04-style gold carries its texts too (``inputs`` may replace them). The Wikinews relation
+    file has none: ``inputs`` give the articles, else a JSON lines file beside it whose
+    documents' ids cover the gold's (see :func:`gold_kind` for how the format is told).
     ``nlp`` parses gold texts when a mention's head word must be found (loaded when needed)."""
-    if gold_kind(gold_path) == "docred":
+    kind = gold_kind(gold_path)
+    if kind == "docred":
         if inputs:
             raise UsageError("DocRED gold carries its own documents: give no INPUT")
         return _evaluate_docred(gold_path, run=run, mapping=mapping)
-    golds = read_gold(gold_path)
     if inputs and read is None:
         raise UsageError("reading INPUT files needs kg's reader (read=)")
+    if kind == "conll04":
+        golds = read_conll04(gold_path)
+        documents = _documents(read(list(inputs))) if inputs else _gold_documents(golds, read=read)
+        records, _ = run(documents)
+        return score_conll04(golds, records)
+    if kind == "wikinews":
+        golds = read_wikinews(gold_path)
+        if inputs:
+            documents = _documents(read(list(inputs)))
+        else:
+            texts = _wikinews_texts(gold_path, [g["id"] for g in golds])
+            documents = _documents(read([str(texts)])) if read is not None else _text_documents(texts)
+        records, _ = run(documents)
+        return score_wikinews(golds, records)
+    golds = read_gold(gold_path)
     documents = _documents(read(list(inputs))) if inputs else _gold_documents(golds, read=read)
     records, graph = run(documents)
     if nlp is None and _needs_parse(golds):
@@ -1303,12 +2168,14 @@ def _evaluate_docred(path: str, *, run: RunPipeline, mapping: str | None) -> Rep
     predicted = {r["id"]: r for r in records}
     table = majority_relation_table(data, relation_mapping)
     baseline = adjacent_type_baseline(data, predicted, table=table)
+    scores = score_docred_relations(data, relation_mapping, predicted)
     return Report(
         kind="docred",
         documents=tuple(d.id for d in documents),
         missing_documents=tuple(d.id for d in documents if d.id not in predicted),
         docred=DocredScores(
-            score_docred(data, relation_mapping, predicted),
+            {t: Score(c.right, c.wrong, c.missed) for t, c in scores.types.items()},
             score_docred(data, relation_mapping, baseline),
         ),
+        relations=scores,
     )
