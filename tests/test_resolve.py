@@ -330,3 +330,22 @@ def test_the_state_of_a_place_is_the_place_and_a_gulf_of_it_is_not():
              Mention(43, 58, "Gulf of Varnia", "Location", "name")]
     assert sorted((e.name, e.aliases) for e in resolve_document("d1", text, names)) == [
         ("Gulf of Varnia", ()), ("State of Varnia", ("Varnia",))]
+
+
+def _pronoun(text, word, nth=0, feature="male"):
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(f" {word} ", start + 1) + 1
+    types = ("Person",) if feature in {"male", "female"} else ("Organization", "Group", "Person")
+    return Reference(start, start + len(word), word, "pronoun", types, feature, 0)
+
+
+def test_a_pronoun_agrees_in_gender_with_the_first_name_and_they_is_no_single_person():
+    text = "Thomas Vance met his niece Maria Lund on Monday. Vance said she would stay. They left."
+    names = [Mention(0, 12, "Thomas Vance", "Person", "name"), Mention(27, 37, "Maria Lund", "Person", "name"),
+             Mention(49, 54, "Vance", "Person", "name")]
+    refs = [_pronoun(text, "she", feature="female"),
+            Reference(76, 80, "They", "pronoun", ("Organization", "Group", "Person"), "plural", 76)]
+    entities = by_name(resolve_document("d1", text, names, refs, sentence_starts=[0, 49, 76]))
+    assert [m.text for m in entities["Maria Lund"].mentions] == ["Maria Lund", "she"]
+    assert [m.text for m in entities["Thomas Vance"].mentions] == ["Thomas Vance", "Vance"]

@@ -31,7 +31,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..ids import entity_id, name_key
 from ..types import ENTITY_TYPES, Entity, Merge, Mention, Reference
-from .names import LEGAL_SUFFIXES, ORG_DESIGNATORS
+from .names import HONORIFIC_GENDERS, LEGAL_SUFFIXES, ORG_DESIGNATORS, given_name_gender
 
 __all__ = [
     "KnownEntity",
@@ -488,7 +488,7 @@ def resolve_document(
     _merge_known(mentions, known, groups, reasons)
     clusters = _clusters(mentions, groups, known)
     cluster_of = {index: cid for cid, cluster in enumerate(clusters) for index in cluster.members}
-    attached = _attach_references(mentions, clusters, cluster_of, refs, subjects, sentence_starts, examples)
+    attached = _attach_references(mentions, clusters, cluster_of, refs, subjects, sentence_starts, examples, text=text)
     return _entities(doc_id, mentions, clusters, reasons, attached)
 
 
@@ -719,9 +719,20 @@ def _attach_references(
     subjects: frozenset[int],
     sentence_starts: Sequence[int],
     examples: frozenset[int] = frozenset(),
+    *,
+    text: str = "",
 ) -> dict[int, list[Mention]]:
-    """Attach each reference to the most salient compatible entity before it."""
+    """Attach each reference to the most salient compatible entity before it. A pronoun agrees
+    in gender with a person whose gender is known (from an honorific, the first name, or a
+    pronoun already attached: "she" is not "Thomas Vance"), and "they" refers to a person only
+    when named as a family ("the Vances")."""
     starts = list(sentence_starts) or sorted({r.sentence_start for r in refs})
+    genders = _cluster_genders(mentions, clusters, text)
+    plural_people = {
+        cid for cid, cluster in enumerate(clusters) if cluster.type == "Person" and any(
+            re.search(r"\bthe\s+$", text[max(0, mentions[i].start - 5):mentions[i].start], re.IGNORECASE)
+            and match_key(mentions[i].text).endswith("s") for i in cluster.members)
+    }
     # (offset, cluster id, weight) for everything that can be an antecedent, in text order.
     history: list[tuple[int, int, float]] = sorted(
         (m.start, cluster_of[i], _mention_weight(m.start, subjects, examples)) for i, m in enumerate(mentions)
@@ -747,6 +758,11 @@ def _attach_references(
                 break
             if clusters[cid].type not in ref.compatible:
                 continue
+            if ref.kind == "pronoun" and clusters[cid].type == "Person":
+                if ref.feature in {"male", "female"} and genders.get(cid, ref.feature) != ref.feature:
+                    continue
+                if ref.feature == "plural" and cid not in plural_people:
+                    continue
             named_by_head = ref.kind == "nominal" and ref.feature in name_words[cid]
             if distance > window and not named_by_head:
                 continue
@@ -763,8 +779,37 @@ def _attach_references(
         cid = max(salience, key=lambda c: (c in by_head, round(salience[c], 6), frequency[c], latest[c]))
         mention = Mention(ref.start, ref.end, ref.text, clusters[cid].type, ref.kind)  # type: ignore[arg-type]
         attached[cid].append(mention)
+        if ref.kind == "pronoun" and ref.feature in {"male", "female"} and clusters[cid].type == "Person":
+            genders.setdefault(cid, ref.feature)
         bisect.insort(history, (ref.start, cid, 1.0))
     return attached
+
+
+def _cluster_genders(mentions: Sequence[Mention], clusters: Sequence[_Cluster], text: str) -> dict[int, str]:
+    """The gender of each person entity that says it: an honorific before one of its names
+    ("Ms Varga"), else the first name of its fullest name when that is mostly one gender."""
+    genders: dict[int, str] = {}
+    for cid, cluster in enumerate(clusters):
+        if cluster.type != "Person":
+            continue
+        said = set()
+        for i in cluster.members:
+            mention = mentions[i]
+            before = re.search(r"(\w+)\.?\s+$", text[max(0, mention.start - 12):mention.start])
+            words = mention.text.split()
+            for word in ([before.group(1)] if before else []) + words[:1]:
+                gender = HONORIFIC_GENDERS.get(word.lower().rstrip("."))
+                if gender:
+                    said.add(gender)
+        if not said:
+            words = [w for w in cluster.name.split() if w.lower().rstrip(".") not in HONORIFIC_GENDERS]
+            if len(words) > 1:
+                gender = given_name_gender(words[0])
+                if gender:
+                    said.add(gender)
+        if len(said) == 1:
+            genders[cid] = said.pop()
+    return genders
 
 
 def _mention_weight(start: int, subjects: frozenset[int], examples: frozenset[int]) -> float:
