@@ -1462,7 +1462,8 @@ def score_wikinews_relations(golds: Sequence[Mapping[str, Any]], records: Iterab
     PARTNERED_WITH either way; BASED_IN and LOCATED_IN as one for an organisation or facility
     subject, by kg's type; a LEADS prediction also matches a WORKS_FOR line) and no `negated`
     line; recall counts the `must` lines some right prediction matches. Negated and ``past``
-    predictions are left out. Precision is per predicted type, recall per gold type."""
+    predictions are left out. A right prediction is counted under the type of the line it
+    matches (its own type when it can), a wrong one under its own type."""
     by_id = {r["id"]: r for r in records}
     cells: list[dict[str, RelationScore]] = []
     predictions: list[ScoredPrediction] = []
@@ -1475,10 +1476,13 @@ def score_wikinews_relations(golds: Sequence[Mapping[str, Any]], records: Iterab
         cell: dict[str, RelationScore] = defaultdict(RelationScore)
         right = []
         for edge in edges:
-            correct = (not any(_wikinews_matches(edge, line) for line in negated)
-                       and any(_wikinews_matches(edge, line) for line in stated))
-            cell[edge.type] += RelationScore(right=1) if correct else RelationScore(wrong=1)
-            predictions.append(_scored(doc, edge, correct, edge.type))
+            matched = [line for line in stated if _wikinews_matches(edge, line)]
+            correct = bool(matched) and not any(_wikinews_matches(edge, line) for line in negated)
+            # scored under the type of the line it matches (its own when it can, a `must` line first)
+            scored_type = min(matched, key=lambda line: (line.type != edge.type, line.level != "must")).type \
+                if correct else edge.type
+            cell[scored_type] += RelationScore(right=1) if correct else RelationScore(wrong=1)
+            predictions.append(_scored(doc, edge, correct, scored_type))
             if correct:
                 right.append(edge)
         for line in stated:
@@ -2041,7 +2045,7 @@ def format_report(report: Report) -> str:
         lines += _table("Entities", report.entity_spans)
     if report.relations is not None and report.kind in ("conll04", "wikinews"):
         lines.append("== CoNLL04 relations (strict on names, per CoNLL04 type)" if report.kind == "conll04"
-                     else "== Wikinews relations (precision per predicted type, recall over must lines)")
+                     else "== Wikinews relations (right: matches a must or should line; recall over must lines)")
         lines += _relation_table("Relations", report.relations)
         lines += _calibration_text(report.relations)
     if report.per_document is not None:

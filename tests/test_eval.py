@@ -186,6 +186,20 @@ def test_relations_levels_object_any_and_negation():
     assert not section.passed
 
 
+def test_gold_relation_scores_list_every_scored_prediction():
+    record = _relation_record(acquired_negated=False)
+    record["relations"][0] = {**record["relations"][0], "confidence": 0.4}
+    record["relations"].append({**record["relations"][0], "confidence": 0.7})  # the same edge, more sure
+    record["relations"].append({**relation("jr", "LEADS", "nw"), "past": True})  # ended: not scored
+    scores = ev.score_gold_relations([GOLD], [record])
+    section = ev.score_document(GOLD, record)
+    assert scores.types == {t: ev.RelationScore.from_score(s) for t, s in section.relations.items()}
+    assert "LEADS" not in section.relations
+    # ACQUIRED (once, at 0.7), WORKS_FOR and SUED pair with gold; BASED_IN does not
+    assert sorted(scores.pairs) == [(0.7, True), (0.9, False), (0.9, True), (0.9, True)]
+    assert [b.count for b in scores.calibration()] == [0, 0, 0, 0, 0, 0, 0, 1, 0, 3]
+
+
 def test_document_passes_when_every_must_relation_holds():
     section = ev.score_document(GOLD, _relation_record(acquired_negated=False))
     assert section.levels["must"] == ev.Score(tp=2)
@@ -377,6 +391,25 @@ def test_score_coreference_reports_kg_and_baseline():
     assert scores.baseline_names.f1 == approx(11 / 13)
 
 
+def test_mention_types_of_matched_gold_name_mentions():
+    record = _bank_record()
+    record["entities"][1]["type"] = "Facility"  # Maine
+    record["entities"][0]["mentions"] = [m for m in record["entities"][0]["mentions"] if m["text"] != "HB"]
+    scores = ev.score_mention_types([_bank_gold()], [record])
+    # organization: "The Harbor Bank of Maine" and "Harbor Bank's" found in the bank (right), "HB"
+    # unmatched; place: Maine matched, typed Facility (wrong); person: Ann Lee right. Pronouns aside.
+    assert scores.types == {"organization": ev.TypeAccuracy(right=2, matched=2, unmatched=1),
+                            "person": ev.TypeAccuracy(right=1, matched=1),
+                            "place": ev.TypeAccuracy(right=0, matched=1)}
+    assert scores.overall.accuracy == approx(3 / 4)
+    assert scores.confusion == {"organization": {"Organization": 2}, "person": {"Person": 1},
+                                "place": {"Facility": 1}}
+    report = ev.score_gold([_bank_gold()], [record])
+    assert report.mention_types == scores and report.relations is None  # no gold relations: no calibration
+    assert ev.report_to_json(report)["mention_types"]["overall"]["accuracy"] == 0.75
+    assert "place typed as: Facility 1" in ev.format_report(report)
+
+
 @pytest.mark.model
 def test_gold_heads_parse_when_the_head_word_is_ambiguous_or_absent(nlp):
     text = "The bank next to the old bank closed. A small bakery on Elm Street opened."
@@ -486,6 +519,22 @@ def test_score_docred_strict_with_inverse_symmetric_and_ignored_types():
     # overall tp 2, fp 2, fn 1: P 1/2, R 2/3, F1 = (2/3)/(7/6) = 4/7
     overall = ev.micro(scores)
     assert (overall.precision, overall.recall, overall.f1) == (approx(0.5), approx(2 / 3), approx(4 / 7))
+
+
+def test_docred_relation_scores_keep_confidences_and_count_past_relations():
+    record = {"id": ev.docred_doc_id(0), "entities": [
+        entity("a", "Ann Lee", "Person"), entity("s", "Springfield", "Location"), entity("b", "Bob Roe", "Person"),
+    ], "relations": [
+        {**relation("a", "BORN_IN", "s"), "confidence": 0.35},
+        {**relation("b", "SPOUSE_OF", "a"), "confidence": 0.55, "past": True},  # DocRED's facts are timeless
+        {**relation("a", "SPOUSE_OF", "b"), "confidence": 0.65},  # the same symmetric fact: one, at 0.65
+        {**relation("a", "WORKS_FOR", "s"), "confidence": 0.15},
+    ]}
+    scores = ev.score_docred_relations(_docred(), MAPPING, {record["id"]: record})
+    assert sorted(scores.pairs) == [(0.15, False), (0.35, True), (0.65, True)]
+    assert ev.score_docred(_docred(), MAPPING, {record["id"]: record}) == {
+        t: ev.Score(c.right, c.wrong, c.missed) for t, c in scores.types.items()}
+    assert scores.types["FOUNDED"] == ev.RelationScore(missed=1)
 
 
 def test_majority_relation_table_reads_docred_types_as_kg_types():
