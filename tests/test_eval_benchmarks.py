@@ -315,6 +315,15 @@ def test_evaluate_conll04_runs_the_sentences(tmp_path):
     assert "CoNLL04 relations" in ev.format_report(report)
 
 
+def test_relation_scores_of_given_records_for_any_gold_file(tmp_path):
+    conll = _write_jsonl(tmp_path / "dev.jsonl", [_conll_gold()])
+    assert ev.relation_scores(conll, [_conll_record()]) == ev.score_conll04_relations([_conll_gold()], [_conll_record()])
+    wiki = _write_jsonl(tmp_path / "w_relations.jsonl", [_wiki_gold()])
+    assert ev.relation_scores(wiki, iter([_wiki_record()])).micro == ev.RelationScore(right=5, wrong=3, found=4, missed=1)
+    gold = _write_jsonl(tmp_path / "gold.jsonl", [MUST_GOLD])
+    assert ev.relation_scores(gold, _must_run(True)([])[0]).pairs == [(0.7, True)]
+
+
 # ---------------------------------------------------------------------------------------------
 # Exit code
 
