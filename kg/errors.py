@@ -1,7 +1,7 @@
 """kg's errors. The CLI turns each into one line on stderr and an exit code."""
 from __future__ import annotations
 
-__all__ = ["KgError", "UsageError", "InputError", "SchemaError", "Neo4jError", "EvalError"]
+__all__ = ["KgError", "UsageError", "InputError", "DuplicateDocumentId", "SchemaError", "Neo4jError", "EvalError"]
 
 
 class KgError(Exception):
@@ -16,6 +16,11 @@ class UsageError(KgError):
 
 class InputError(KgError):
     """An input that cannot be read at all."""
+
+
+class DuplicateDocumentId(InputError):
+    """Two inputs state one document id (JSON lines' ``id``): neither may replace the other, and
+    no argument order decides which one is kept."""
 
 
 class SchemaError(KgError):

@@ -6,7 +6,19 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["name_key", "slug", "entity_id", "document_id"]
+__all__ = [
+    "name_key", "slug", "entity_id", "document_id", "namespaced_document_id", "in_entity_namespace",
+    "ENTITY_ID_PREFIXES", "DOCUMENT_PREFIX", "escape_controls", "has_controls",
+]
+
+# Every entity id starts with its type in lower case and a colon ("person:..."); quotations and
+# documents are reserved kinds. A document id never starts with one of these (see
+# ``namespaced_document_id``), so it can never equal an entity's (or a quotation's) id.
+ENTITY_ID_PREFIXES: frozenset[str] = frozenset(
+    {"person", "organization", "location", "facility", "product", "event", "law", "group",
+     "quote", "entity", "document"})
+DOCUMENT_PREFIX = "doc:"
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 _POSSESSIVE = re.compile(r"(?:['\u2019]s|s['\u2019])$")
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
@@ -48,7 +60,31 @@ def entity_id(entity_type: str, name: str) -> str:
 
 
 def document_id(source: str) -> str:
-    """A document id from a file name without its suffix (``seeds/004_x.txt`` -> ``004_x``)."""
+    """A document id from a file name without its suffix (``seeds/004_x.txt`` -> ``004_x``),
+    control characters escaped (``\\x0a``) and outside the entity id namespace
+    (``person:john-smith.txt`` -> ``doc:person:john-smith``)."""
     base = source.replace("\\", "/").rsplit("/", 1)[-1]
     stem = base.rsplit(".", 1)[0] if "." in base else base
-    return stem or "document"
+    return namespaced_document_id(escape_controls(stem) or "document")
+
+
+def in_entity_namespace(identifier: str) -> bool:
+    """Whether ``identifier`` has the form of an entity (or quotation) id: a type word, then ":"."""
+    prefix, colon, _ = identifier.partition(":")
+    return bool(colon) and prefix.strip().casefold() in ENTITY_ID_PREFIXES
+
+
+def namespaced_document_id(wanted: str) -> str:
+    """``wanted``, or ``doc:<wanted>`` when it has the form of an entity id. Ids starting with
+    ``doc:`` are kept, so no two wanted ids give one result."""
+    return f"{DOCUMENT_PREFIX}{wanted}" if in_entity_namespace(wanted) else wanted
+
+
+def has_controls(text: str) -> bool:
+    return _CONTROLS.search(text) is not None
+
+
+def escape_controls(text: str) -> str:
+    """Control characters (C0, DEL, C1) as ``\\xNN``, so a name holding them prints on one line
+    and stays distinct from one with a space in their place."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)

@@ -14,13 +14,13 @@ import os
 import stat
 import sys
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import replace
 from typing import TextIO
 
-from kg.errors import InputError
+from kg.errors import DuplicateDocumentId, InputError
 from kg.ids import document_id
-from kg.ingest.decode import decode_bytes
+from kg.ingest.decode import decode_bytes, shown_path
 from kg.ingest.formats import html_document, jsonl_documents, looks_like_jsonl, text_document
 from kg.ingest.sources import SUFFIXES, Candidate, StdinInput, expand_inputs, suffix_of
 from kg.types import Document, Skipped
@@ -43,23 +43,38 @@ def read_documents(
 ) -> Iterator[Document | Skipped]:
     """Documents of ``inputs`` in order, and a Skipped for every input that could not be read.
 
-    Ids: the file stem (``kg.ids.document_id``), or the ``id`` field of a JSON line, or
-    ``"stdin"``; when two files share a stem, each gets a short stable hash of its path, and any
-    other repeated id gets one too, so ids are unique within a run. With ``keep_boilerplate`` the
+    Ids are unique within a run and never have the form of an entity id (``kg.ids``): the file
+    stem (``kg.ids.document_id``); when two files share a stem, each gets a short stable hash
+    of its path. A JSON line's ``id`` is kept as given (``doc:`` in front when it looks like an
+    entity id); a JSON line without one gets ``<stem>-<line number>``. Standard input is
+    ``stdin-<hash of its text>``, so two runs fed different texts never share a document.
+    Two JSON lines giving one ``id`` raise DuplicateDocumentId (no order decides which one
+    wins); any other repeated id gets a hash of its source. With ``keep_boilerplate`` the
     whole text is the body (``body`` is None); metadata is still read from it.
     """
     if isinstance(inputs, str):  # one path given bare, not a string of one-letter paths
         inputs = [inputs]
     items = list(expand_inputs(inputs))
     shared_stems = _shared_stems(items)
-    used: set[str] = set()
+    used: dict[str, str] = {}  # id -> the source that holds it
+    given: dict[str, str] = {}  # id -> the JSON line that stated it
+    stated_by: set[str] = set()  # sources ("file:LINE") of documents whose JSON line stated the id
     for item in items:
         for result in _read_item(
-            item, keep_boilerplate=keep_boilerplate, stdin=stdin, shared_stems=shared_stems
+            item, keep_boilerplate=keep_boilerplate, stdin=stdin, shared_stems=shared_stems,
+            stated=stated_by,
         ):
             if isinstance(result, Document):
+                stated = result.source in stated_by
+                stated_by.discard(result.source)
+                if stated:
+                    if result.id in given:
+                        raise DuplicateDocumentId(
+                            f"document id {result.id!r} is given twice, by {given[result.id]} and "
+                            f"{result.source}: ids in JSON lines must be unique in a run")
+                    given[result.id] = result.source or ""
                 unique = unique_id(result.id, result.source or "", used)
-                used.add(unique)
+                used[unique] = result.source or ""
                 if unique != result.id:
                     result = replace(result, id=unique)
             yield result
@@ -69,7 +84,7 @@ def short_hash(text: str) -> str:
     return hashlib.sha1(text.replace(os.sep, "/").encode("utf-8")).hexdigest()[:8]
 
 
-def unique_id(wanted: str, source: str, used: set[str]) -> str:
+def unique_id(wanted: str, source: str, used: Container[str]) -> str:
     """``wanted``, or ``wanted-<hash of source>`` if taken (then a counter if still taken)."""
     if wanted not in used:
         return wanted
@@ -83,7 +98,7 @@ def unique_id(wanted: str, source: str, used: set[str]) -> str:
 
 def _shared_stems(items: list) -> frozenset[str]:
     stems = Counter(
-        document_id(item.source)
+        document_id(shown_path(item.path, escape=False))
         for item in items
         if isinstance(item, Candidate) and suffix_of(item.path) in SUFFIXES - {".jsonl"}
     )
@@ -96,24 +111,26 @@ def _read_item(
     keep_boilerplate: bool,
     stdin: TextIO | None,
     shared_stems: frozenset[str],
+    stated: set[str],
 ) -> Iterator[Document | Skipped]:
     if isinstance(item, Skipped):
         yield item
     elif isinstance(item, StdinInput):
         yield from _read_stdin(item.source, stdin if stdin is not None else sys.stdin,
-                               keep_boilerplate=keep_boilerplate)
+                               keep_boilerplate=keep_boilerplate, stated=stated)
     else:
-        yield from _read_file(item, keep_boilerplate=keep_boilerplate, shared_stems=shared_stems)
+        yield from _read_file(item, keep_boilerplate=keep_boilerplate, shared_stems=shared_stems,
+                              stated=stated)
 
 
 def _read_file(
-    item: Candidate, *, keep_boilerplate: bool, shared_stems: frozenset[str]
+    item: Candidate, *, keep_boilerplate: bool, shared_stems: frozenset[str], stated: set[str]
 ) -> Iterator[Document | Skipped]:
     suffix = suffix_of(item.path)
     if suffix not in SUFFIXES:
         if item.explicit:
             known = ", ".join(sorted(SUFFIXES))
-            yield Skipped(item.source, f"unsupported file type {suffix or '(no suffix)'}; "
+            yield Skipped(item.source, f"unsupported file type {shown_path(suffix) or '(no suffix)'}; "
                                        f"kg reads {known}")
         return
     try:
@@ -127,10 +144,10 @@ def _read_file(
     if not text.strip():
         yield Skipped(item.source, "no text (only whitespace)")
         return
-    stem = document_id(item.source)
+    stem = document_id(shown_path(item.path, escape=False))
     if suffix == ".jsonl":
         yield from jsonl_documents(text, stem=stem, source=item.source,
-                                   keep_boilerplate=keep_boilerplate)
+                                   keep_boilerplate=keep_boilerplate, stated=stated)
         return
     doc_id = f"{stem}-{short_hash(item.source)}" if stem in shared_stems else stem
     read = html_document if suffix in _HTML else text_document
@@ -161,7 +178,7 @@ def read_bytes(path: str) -> bytes:
 
 
 def _read_stdin(
-    source: str, stream: TextIO | None, *, keep_boilerplate: bool
+    source: str, stream: TextIO | None, *, keep_boilerplate: bool, stated: set[str]
 ) -> Iterator[Document | Skipped]:
     if stream is None:  # the process was started without standard input
         yield Skipped(source, "no standard input")
@@ -174,8 +191,11 @@ def _read_stdin(
         return
     if not text.strip():
         yield Skipped(source, "no text on standard input")
-    elif looks_like_jsonl(text):
-        yield from jsonl_documents(text, stem=STDIN_ID, source=source,
-                                   keep_boilerplate=keep_boilerplate)
+        return
+    # Named by its text: two runs fed different texts never share (and replace) one document.
+    stem = f"{STDIN_ID}-{hashlib.sha1(text.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
+    if looks_like_jsonl(text):
+        yield from jsonl_documents(text, stem=stem, source=source,
+                                   keep_boilerplate=keep_boilerplate, stated=stated)
     else:
-        yield text_document(text, doc_id=STDIN_ID, source=source, keep_boilerplate=keep_boilerplate)
+        yield text_document(text, doc_id=stem, source=source, keep_boilerplate=keep_boilerplate)

@@ -13,6 +13,7 @@ import codecs
 from charset_normalizer import from_bytes
 
 from kg.errors import InputError
+from kg.ids import escape_controls
 
 __all__ = ["decode_bytes", "replace_control_chars", "replace_surrogates", "shown_path", "strip_bom", "control_share"]
 
@@ -56,13 +57,16 @@ def replace_surrogates(text: str) -> str:
     return text.translate(_SURROGATE_TO_FFFD)
 
 
-def shown_path(path: str) -> str:
-    """A path as text that can be printed and written as UTF-8: bytes of a file name that are not
-    UTF-8 (held as surrogates by ``os.fsdecode``) become U+FFFD."""
+def shown_path(path: str, *, escape: bool = True) -> str:
+    """A path as text that can be printed on one line and written as UTF-8: bytes of a file name
+    that are not UTF-8 (held as surrogates by ``os.fsdecode``) become U+FFFD, control characters
+    (a newline in a file name) ``\\xNN``, so a name cannot forge a line of kg's report (unless
+    ``escape`` is false: ids escape them after taking the file name apart)."""
     try:
-        return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        text = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     except UnicodeEncodeError:  # a surrogate that is not an escaped byte
-        return replace_surrogates(path)
+        text = replace_surrogates(path)
+    return escape_controls(text) if escape else text
 
 
 def control_share(text: str) -> float:

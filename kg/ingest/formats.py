@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import trafilatura
 from lxml.etree import LxmlError
 
+from kg.ids import has_controls, namespaced_document_id
 from kg.ingest.dates import iso_date
 from kg.ingest.decode import replace_control_chars, replace_surrogates, strip_bom
 from kg.ingest.furniture import analyse
@@ -87,11 +88,14 @@ def looks_like_jsonl(text: str) -> bool:
 
 
 def jsonl_documents(
-    text: str, *, stem: str, source: str, keep_boilerplate: bool = False
+    text: str, *, stem: str, source: str, keep_boilerplate: bool = False,
+    stated: set[str] | None = None,
 ) -> Iterator[Document | Skipped]:
     """One Document per line holding {"id", "text", optional "title", "url", "published",
     "authors"}; a bad line is Skipped as "source:LINE" with the reason, the others are kept.
-    A line without an id gets "<stem>-<line number>"."""
+    A line without an id gets "<stem>-<line number>"; an id with the form of an entity id gets
+    ``doc:`` in front (``kg.ids.namespaced_document_id``). The sources of documents whose line
+    stated an id are added to ``stated``."""
     found_any = False
     for number, line in enumerate(strip_bom(text).split("\n"), start=1):
         if not line.strip():
@@ -102,11 +106,15 @@ def jsonl_documents(
         if isinstance(fields, str):
             yield Skipped(where, fields)
             continue
-        doc_id = fields.pop("id") or f"{stem}-{number}"
-        yield text_document(
+        given = fields.pop("id")
+        doc_id = namespaced_document_id(given) if given else f"{stem}-{number}"
+        document = text_document(
             fields.pop("text"), doc_id=doc_id, source=where, keep_boilerplate=keep_boilerplate,
             **fields,
         )
+        if given and stated is not None and isinstance(document, Document):
+            stated.add(where)
+        yield document
     if not found_any:
         yield Skipped(source, "no JSON lines in the file")
 
@@ -128,6 +136,8 @@ def _record_fields(line: str) -> dict | str:
     if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int, type(None))):
         return '"id" must be a string or a number'
     doc_id = replace_surrogates(str(raw_id).strip()) if raw_id is not None else ""
+    if has_controls(doc_id):  # "a\x01" and "a\x02" would become one id in GraphML or CSV
+        return '"id" holds control characters'
     fields: dict = {"id": doc_id, "text": text}
     for key in ("title", "url", "published"):
         value = record.get(key)
