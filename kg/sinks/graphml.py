@@ -32,17 +32,37 @@ def _scalar(value):
     return value
 
 
+def _id(value):
+    """An id as XML can hold it: characters XML 1.0 forbids and carriage returns become
+    ``\\xNN``/``\\uNNNN`` escapes, not U+FFFD, so ``a\\x01`` and ``a\\x02`` stay two nodes
+    (``to_graphml_graph`` refuses the rare graph where an escape meets an id spelt that way)."""
+    if not isinstance(value, str) or ("\r" not in value and not _XML_FORBIDDEN.search(value)):
+        return value
+    return _ID_ESCAPED.sub(_escape_char, value)
+
+
+_ID_ESCAPED = re.compile("[\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _escape_char(match: re.Match) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def to_graphml_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """A copy of ``graph`` with scalar attributes and labels, ready for GraphML."""
     out = nx.MultiDiGraph()
     for node_id, data in graph.nodes(data=True):
         attrs = {k: _scalar(v) for k, v in data.items()}
         attrs["label"] = _scalar(data.get("name") or data.get("title") or node_id)
-        out.add_node(_scalar(node_id), **attrs)
+        written = _id(node_id)
+        if written is not node_id and written in graph:
+            raise InputError(f"node ids {node_id!r} and {written!r} would be one GraphML node")
+        out.add_node(written, **attrs)
     for source, target, key, data in graph.edges(keys=True, data=True):
         attrs = {k: _scalar(v) for k, v in data.items()}
         attrs["label"] = _scalar(data.get("label") or data.get("type", ""))
-        out.add_edge(_scalar(source), _scalar(target), key=_scalar(key), **attrs)
+        out.add_edge(_id(source), _id(target), key=_id(key), **attrs)
     return out
 
 

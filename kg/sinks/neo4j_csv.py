@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from kg.errors import UsageError
+from kg.errors import InputError, UsageError
 from kg.sinks.cypher import statements
 from kg.sinks.neo4j import LoadPlan, plan_load
 
@@ -30,6 +30,7 @@ Table = tuple[list[str], list[list[Any]]]  # header, rows
 def neo4j_csv_tables(graph: Mapping[str, Any]) -> dict[str, Table]:
     """File name -> (header, rows) for each CSV file; pure."""
     plan = plan_load(graph)
+    _check_ids(plan)
     counts = _entity_counts(plan)
     documents = [{"id": row["id"], ":LABEL": [DOCUMENT_ID_SPACE], **row["props"]} for row in plan.documents]
     entities = []
@@ -73,6 +74,15 @@ def write_neo4j_csv(graph: Mapping[str, Any], folder: Path) -> list[Path]:
     script.write_text(_import_script(list(tables)), encoding="utf-8")
     script.chmod(0o755)
     return written + [schema, script]
+
+
+def _check_ids(plan: LoadPlan) -> None:
+    """Ids go into the CSV files exactly: one holding the array delimiter (which every other
+    string loses, as a space) would become another id ("b\\x1fc" and "b c")."""
+    rows = [*plan.documents, *(row for rows in plan.entities.values() for row in rows)]
+    for row in rows:
+        if ARRAY_DELIMITER in row["id"]:
+            raise InputError(f"node id {row['id']!r} holds U+001F, which neo4j-csv uses between array items")
 
 
 def _entity_counts(plan: LoadPlan) -> dict[str, dict[str, int]]:
