@@ -87,3 +87,50 @@ def test_what_in_governs_is_a_place_not_a_people(nlp):
     assert found.get("Kottayam") == "Location"
     assert found.get("Rajan Pillai") == "Person"
     assert dict(names(nlp, "Many here believed in Sikhs and Jains.")).get("Sikhs") != "Location"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # titles and ranks are not part of the name, and an organisation before a rank stays apart
+        ("Navy Capt. Orrin Falk said the ship had docked.", {("Navy", "Organization"), ("Orrin Falk", "Person")}),
+        ("Spokesperson Lena Ortiz declined to comment, and Sen. Dana Whitlock agreed.",
+         {("Lena Ortiz", "Person"), ("Dana Whitlock", "Person")}),
+        # a title before a name the tagger took for something else makes it a person's
+        ("Officer Brandt was shot by a gunman outside the bank.", {("Brandt", "Person")}),
+        ("Varnek, a retired navy officer, said the plan failed.", {("Varnek", "Person")}),
+        # a title inside a person's name is kept ("King" here is a surname)
+        ("Arlo King Jr. spoke in the city.", {("Arlo King Jr.", "Person")}),
+    ],
+)
+def test_titles_are_cut_off_and_say_a_name_is_a_persons(nlp, text, expected):
+    assert set(names(nlp, text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Smoke hung over Tacoma and Fargo on Tuesday.", {("Tacoma", "Location"), ("Fargo", "Location")}),
+        ("The plant is in Oakridge Falls, Texas, officials said.", {("Oakridge Falls", "Location"), ("Texas", "Location")}),
+        ("DELMONT, N.D. (AP) _ Flooding closed the road.",
+         {("DELMONT", "Location"), ("N.D.", "Location"), ("AP", "Organization")}),
+    ],
+)
+def test_a_name_the_text_places_is_a_place(nlp, text, expected):
+    assert set(names(nlp, text)) == expected
+
+
+def test_a_noun_before_a_country_makes_one_agency(nlp):
+    assert names(nlp, "Transport Finland said rail traffic fell.") == [("Transport Finland", "Organization")]
+
+
+def test_heads_and_context_give_organisations_and_products(nlp):
+    found = set(names(nlp, "Users of the Quibble browser and the Vinto app complained."))
+    assert found == {("Quibble", "Product"), ("Vinto", "Product")}
+    found = set(names(nlp, "Members of the Renewal Church and the Harbor Council met."))
+    assert found == {("Renewal Church", "Organization"), ("Harbor Council", "Organization")}
+
+
+def test_ideologies_time_zones_and_deities_are_no_entities(nlp):
+    assert names(nlp, "Communism spread, and the meeting began at 10:15 GMT.") == []
+    assert names(nlp, "He said God had spared the village.") == []

