@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import SchemaError
+from ..reserved import RESERVED_RELATION_TYPES, reserved_relation_type
 from ..types import ENTITY_TYPES
 
 __all__ = [
@@ -227,6 +228,8 @@ def _relation(item: Mapping, defaults: Mapping[str, tuple[str, ...]], where: str
     name = item.get("name")
     if not isinstance(name, str) or not _NAME.match(name):
         raise SchemaError(f"{where}: name must match ^[A-Z][A-Z0-9_]*$ (UPPER_SNAKE_CASE), got {name!r}")
+    if reserved_relation_type(name):
+        raise SchemaError(f"{where}: {name} is reserved for kg's own edges ({', '.join(RESERVED_RELATION_TYPES)})")
     where = f"{where} ({name})"
     label = item.get("label", name.lower().replace("_", " "))
     if not isinstance(label, str) or not label.strip():

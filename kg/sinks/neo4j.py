@@ -35,6 +35,7 @@ from neo4j import GraphDatabase
 from neo4j import exceptions as neo4j_exceptions
 
 from kg.errors import InputError, Neo4jError
+from kg.reserved import RESERVED_RELATION_TYPES, RESERVED_TYPES, reserved_relation_type, reserved_type
 from kg.sinks.cypher import checked_name, statement, statements
 
 __all__ = [
@@ -304,6 +305,9 @@ def plan_load(graph: Mapping[str, Any]) -> LoadPlan:
                 documents.append(row)
             elif kind == "entity":
                 label = checked_name(_required_str(node, "type", "entity {!r}", node_id), what="entity type")
+                if reserved_type(label):
+                    raise InputError(f"entity {node_id!r} has type {label!r}, which is reserved "
+                                      f"({', '.join(RESERVED_TYPES)} are kg's own labels)")
                 row = {
                     "id": node_id,
                     "aliases": _unique_strings(node.get("aliases") or []),
@@ -342,6 +346,9 @@ def plan_load(graph: Mapping[str, Any]) -> LoadPlan:
                 rows = near_duplicates
             else:
                 checked_name(edge_type, what="relation type")
+                if reserved_relation_type(edge_type):
+                    raise InputError(f"edge {source!r} -> {target!r} has type {edge_type}, which is reserved "
+                                      f"for kg's own edges ({', '.join(RESERVED_RELATION_TYPES)})")
                 _expect_kinds(edge_type, source, target, ("entity", "entity"), kinds)
                 relations[edge_type].append(_relation_row(edge, source, target))  # checked as it is built
                 continue
