@@ -23,6 +23,8 @@ _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _POSSESSIVE = re.compile(r"(?:['\u2019]s|s['\u2019])$")
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+_SYMBOL_AFTER_WORD = re.compile(r"(?<=[\w+#])[+#]")
+_SYMBOL_WORDS = {"+": " plus ", "#": " sharp "}
 
 
 @lru_cache(maxsize=1 << 16)  # pure, and the same names come back in every document
@@ -44,6 +46,9 @@ def _key_once(name: str) -> str:
         text = _POSSESSIVE.sub(lambda m: "s" if m.group(0).startswith("s") else "", text).strip()
         text = _LEADING_THE.sub("", text).strip()
     text = text.casefold().replace("_", " ")
+    # "+" and "#" after a letter are part of the name ("C++", "C#", "Disney+"): spelt as words,
+    # so C++ and C# stay two names (and "C Sharp" is C#).
+    text = _SYMBOL_AFTER_WORD.sub(lambda m: _SYMBOL_WORDS[m.group(0)], text)
     # Dots inside abbreviations go without a space ("U.S." -> "us"); other punctuation splits words.
     text = re.sub(r"(?<=\w)[.\u00b7](?=\w)", "", text)
     return " ".join(_NON_WORD.sub(" ", text).split())

@@ -118,6 +118,8 @@ def load_aliases(path: str | Path) -> tuple[KnownEntity, ...]:
         raw = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot read aliases file {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError:
+        raise UsageError(f"aliases file {path} is not UTF-8 text") from None
     rows: list[Mapping] = []
     try:
         if file.suffix == ".csv":
@@ -132,11 +134,20 @@ def load_aliases(path: str | Path) -> tuple[KnownEntity, ...]:
             rows = [json.loads(line) for line in raw.splitlines() if line.strip()]
     except (json.JSONDecodeError, csv.Error) as exc:
         raise UsageError(f"aliases file {path} is not valid JSON, JSON lines or CSV: {exc}") from exc
+    except RecursionError:
+        raise UsageError(f"aliases file {path} is not kg's aliases: JSON nested too deeply") from None
+    if not isinstance(rows, list):
+        raise UsageError(f"aliases file {path}: expected a list of entries")
     known = []
     for number, row in enumerate(rows, 1):
         if not isinstance(row, Mapping) or not row.get("name") or row.get("type") not in ENTITY_TYPES:
             raise UsageError(f"aliases file {path}, entry {number}: needs a name and a type from {', '.join(ENTITY_TYPES)}")
-        known.append(KnownEntity(str(row["name"]), str(row["type"]), tuple(str(a) for a in row.get("aliases") or ())))
+        aliases = row.get("aliases") or []
+        # "aliases": "DHS" would otherwise be the aliases D, H and S.
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            raise UsageError(f"aliases file {path}, entry {number}: aliases must be a list of strings, "
+                             f"not {json.dumps(aliases, ensure_ascii=False)[:60]}")
+        known.append(KnownEntity(str(row["name"]), str(row["type"]), tuple(aliases)))
     return tuple(known)
 
 
