@@ -349,3 +349,20 @@ def test_a_pronoun_agrees_in_gender_with_the_first_name_and_they_is_no_single_pe
     entities = by_name(resolve_document("d1", text, names, refs, sentence_starts=[0, 49, 76]))
     assert [m.text for m in entities["Maria Lund"].mentions] == ["Maria Lund", "she"]
     assert [m.text for m in entities["Thomas Vance"].mentions] == ["Thomas Vance", "Vance"]
+
+
+def test_a_surname_typed_as_an_organisation_goes_to_the_nearest_of_two_people():
+    text = "Ana Voss and Pia Voss spoke. Voss said more."
+    names = [Mention(0, 8, "Ana Voss", "Person", "name"), Mention(13, 21, "Pia Voss", "Person", "name"),
+             Mention(29, 33, "Voss", "Organization", "name")]
+    entities = by_name(resolve_document("d1", text, names))
+    assert set(entities) == {"Ana Voss", "Pia Voss"}
+    assert [m.text for m in entities["Pia Voss"].mentions] == ["Pia Voss", "Voss"]
+
+
+def test_a_persons_full_name_inside_a_longer_name_is_a_mention_of_the_person():
+    text = "Ada Rusk painted. The Ada Rusk Foundation sold prints."
+    names = [Mention(0, 8, "Ada Rusk", "Person", "name"), Mention(22, 41, "Ada Rusk Foundation", "Organization", "name")]
+    entities = by_name(resolve_document("d1", text, names, sentence_starts=[0, 18]))
+    assert [m.start for m in entities["Ada Rusk"].mentions] == [0, 22]
+    assert [m.text for m in entities["Ada Rusk Foundation"].mentions] == ["Ada Rusk Foundation"]

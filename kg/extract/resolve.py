@@ -443,8 +443,10 @@ def _propagation_allowed(start, end, form, entity_type, text, covered, covered_s
     last = bisect.bisect_left(covered_starts, end)
     overlapping = [covered[j] for j in range(max(0, last - 8), last) if covered[j][1] > start]
     # A place inside a longer name ("Museum of Flight of Ohio") is still a mention of the place,
+    # and a person's full name inside one ("the Ada Rusk Foundation") a mention of the person,
     # nested in the other; anything else overlapping a found name is left alone.
-    nested = entity_type == "Location" and all(s <= start and end <= e and (s, e) != (start, end) for s, e in overlapping)
+    nestable = entity_type == "Location" or (entity_type == "Person" and " " in form)
+    nested = nestable and all(s <= start and end <= e and (s, e) != (start, end) for s, e in overlapping)
     if overlapping and not nested:
         return False
     if " " not in form and (start in sentence_starts or (text[max(0, start - 2):start].strip() in {"", ".", '"'} and start - 2 in sentence_starts)):
@@ -597,7 +599,8 @@ def _merge_short_forms(mentions: list[Mention], groups: _UnionFind, reasons: dic
         same_side = {r: i for r, i in owners.items() if _person_side(mentions[i].type) == _person_side(mention.type)}
         owners = same_side or owners
         if len({groups.find(i) for i in owners.values()}) > 1:
-            if not _person_side(mention.type):
+            people = all(_person_side(mentions[i].type) for i in owners.values())
+            if not _person_side(mention.type) and not people:
                 continue  # "Korea" with both "North Korea" and "South Korea": leave it alone
             preceding = [i for i in owners.values() if i < index]
             if not preceding:
