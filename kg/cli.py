@@ -82,6 +82,14 @@ def _output_format(out: str, fmt: str | None) -> str:
     raise UsageError(f"cannot tell the format of {out!r} from its suffix: pass --format ({', '.join(_FORMATS)})")
 
 
+def _check_out(out: str, *, folder: bool = False) -> None:
+    """An --out that cannot be written fails now, in one line, not after the build."""
+    if out != "-":
+        from .sinks.files import check_output
+
+        check_output(out, folder=folder)
+
+
 @app.command()
 def build(
     inputs: Inputs,
@@ -103,6 +111,7 @@ def build(
     from .sinks.json import graph_to_json, write_graph_json
 
     output_format = _output_format(out, fmt)
+    _check_out(out, folder=output_format == "neo4j-csv")
     options = _options(model, schema, aliases, workers, keep_boilerplate, cache=cache, no_cache=no_cache, engine=engine, scheduler=scheduler)
     result = _run(inputs, options, quiet=quiet)
     if output_format == "graphml":
@@ -134,6 +143,7 @@ def extract(
     scheduler: SchedulerOpt = None,
 ) -> None:
     """One JSON line per document: its entities (with mentions) and relations, before merging."""
+    _check_out(out)
     from .sinks.files import atomic_writer
     from .sinks.json import write_extractions
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +16,76 @@ try:
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["atomic_writer"]
+from kg.errors import UsageError
+
+__all__ = ["atomic_writer", "check_output", "output_target"]
+
+_KINDS = {
+    stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device", stat.S_IFIFO: "a named pipe",
+    stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a folder",
+}
+
+
+def output_target(path: str | Path) -> Path:
+    """The file an output named ``path`` replaces: ``path`` itself, or, when it is a symbolic
+    link, the file the link points to (followed deliberately: the link stays and its target gets
+    the new content, as ``cp`` or a shell's ``>`` would do)."""
+    target = Path(path)
+    if target.is_symlink():
+        return Path(os.path.realpath(target))
+    return target
+
+
+def _read_only(path: Path, info: os.stat_result) -> bool:
+    # The write bits count even for root: a user who made an output read-only meant it.
+    return not os.access(path, os.W_OK) or not info.st_mode & 0o222
+
+
+def check_output(path: str | Path, *, folder: bool = False) -> Path:
+    """Check at once, before any work, that an output can be written at ``path``: a regular file
+    (or, with ``folder``, a folder) that is not read-only, or a new one in a folder that can be
+    created and written. Devices, pipes and sockets are never written. Returns the path that will
+    be replaced (``output_target``); raises UsageError with one line otherwise."""
+    shown = str(path)
+    target = output_target(path)
+    try:
+        info = os.stat(target)
+    except (FileNotFoundError, NotADirectoryError):  # new, or under a file (said below)
+        info = None
+    except OSError as error:
+        raise UsageError(f"cannot write --out {shown}: {error.strerror or error}") from None
+    if info is not None:
+        kind = stat.S_IFMT(info.st_mode)
+        if folder:
+            if kind != stat.S_IFDIR:
+                raise UsageError(f"--out {shown} is {_KINDS.get(kind, 'a file')}; this format writes a folder")
+            if _read_only(target, info):
+                raise UsageError(f"--out {shown} is a read-only folder")
+            return target
+        if kind != stat.S_IFREG:
+            raise UsageError(f"--out {shown} is {_KINDS.get(kind, 'a special file')}, not a regular file: "
+                             "kg writes only regular files")
+        if _read_only(target, info):
+            raise UsageError(f"--out {shown} is read-only")
+    # The folder that will hold the file (and its temporary file), or the nearest one that exists.
+    parent = target.parent if info is not None else _existing_ancestor(target)
+    try:
+        parent_info = os.stat(parent)
+    except OSError as error:
+        raise UsageError(f"cannot write --out {shown}: {parent}: {error.strerror or error}") from None
+    if not stat.S_ISDIR(parent_info.st_mode):
+        raise UsageError(f"cannot write --out {shown}: {parent} is not a folder")
+    if _read_only(parent, parent_info) or not os.access(parent, os.X_OK):
+        raise UsageError(f"cannot write --out {shown}: folder {parent} is read-only")
+    return target
+
+
+def _existing_ancestor(target: Path) -> Path:
+    """The nearest ancestor of ``target`` (not itself) that exists, as a file or a folder."""
+    current = target.parent if str(target.parent) else Path(".")
+    while not os.path.lexists(current) and current != current.parent:
+        current = current.parent
+    return current
 
 
 @contextmanager
@@ -23,8 +93,16 @@ def atomic_writer(path: str | Path, *, mode: str = "w", encoding: str | None = "
                   errors: str | None = None) -> Iterator[IO]:
     """Write to a temporary file beside ``path`` and rename it over ``path`` only on success.
     ``errors`` is the text mode's encoding error handler (default: strict). Temporary files that
-    a killed writer on this machine left for the same ``path`` are removed first."""
-    target = Path(path)
+    a killed writer on this machine left for the same ``path`` are removed first. A symbolic link
+    is followed (its target is replaced, the link stays); anything but a regular file is refused."""
+    target = output_target(path)
+    try:
+        info = os.stat(target)
+    except OSError:
+        info = None
+    if info is not None and not stat.S_ISREG(info.st_mode):  # never replace /dev/null or a pipe
+        kind = _KINDS.get(stat.S_IFMT(info.st_mode), "a special file")
+        raise UsageError(f"{path} is {kind}, not a regular file: kg writes only regular files")
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned(target)
     handle, temporary = tempfile.mkstemp(prefix=f"{_prefix(target)}{_host()}.", suffix=".part", dir=target.parent)
