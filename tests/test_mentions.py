@@ -134,3 +134,9 @@ def test_heads_and_context_give_organisations_and_products(nlp):
 def test_ideologies_time_zones_and_deities_are_no_entities(nlp):
     assert names(nlp, "Communism spread, and the meeting began at 10:15 GMT.") == []
     assert names(nlp, "He said God had spared the village.") == []
+
+
+def test_a_country_opening_or_closing_a_longer_name_is_a_nested_place(nlp):
+    found = names(nlp, "The Comic Guild of Canada met officials of the United States Coast Guard.")
+    assert ("Canada", "Location") in found and ("United States", "Location") in found
+    assert ("Comic Guild of", "Organization") not in found  # no name ends in a function word

@@ -124,6 +124,7 @@ def name_mentions(doc: Doc, *, offset: int = 0) -> list[Mention]:
             span, entity_type = _extend_institution(span, entity_type)
             span, entity_type = _extend_agency(span, entity_type)
             pieces = [(span, _corrected_type(span, entity_type))]
+        pieces += _nested_regions(pieces)
         for span, entity_type in pieces:
             if entity_type == "Person":
                 span = _without_honorific(span)
@@ -216,6 +217,31 @@ def _dateline_pieces(span: Span) -> list[tuple[Span, str]] | None:
             return [(place, "Location"), (rest, "Organization")]
         return None
     return None
+
+
+def _nested_regions(pieces: list[tuple[Span, str]]) -> list[tuple[Span, str]]:
+    """A country or state opening or closing a longer name ("the U.S. Air Force", "the
+    Comic Guild of Canada") is also a mention of that place, nested in the name."""
+    nested = []
+    for span, entity_type in pieces:
+        if entity_type not in {"Organization", "Facility", "Event"} or len(span) < 3:
+            continue
+        doc = span.doc
+        for size in (3, 2, 1):
+            if size >= len(span) - 1:
+                continue
+            tail = doc[span.end - size:span.end]
+            if doc[span.end - size - 1].lower_ == "of" and tail[0].is_title and is_region(tail.text):
+                nested.append((tail, "Location"))
+                break
+        for size in (3, 2, 1):
+            if size >= len(span) - 1:
+                continue
+            head = doc[span.start:span.start + size]
+            if (head[0].is_title or head[0].is_upper) and is_region(head.text):
+                nested.append((head, "Location"))
+                break
+    return nested
 
 
 def _agencies_joined(doc: Doc) -> list[tuple[Span, str]]:
@@ -313,6 +339,9 @@ def _trim(span: Span) -> Span | None:
     )):
         end -= 1
     if end > start and doc[end - 1].text == ")" and "(" not in doc[start:end].text:
+        end -= 1
+    # A name never ends in a function word: "Comic Guild of" is the tagger's fragment.
+    while end > start + 1 and doc[end - 1].lower_ in {"of", "and", "the", "for", "&", "in", "on", "at", "to"}:
         end -= 1
     return doc[start:end] if end > start else None
 
