@@ -5,6 +5,7 @@ reads the same files in the same order on every machine.
 """
 from __future__ import annotations
 
+import fnmatch
 import glob
 import os
 from collections.abc import Iterator, Sequence
@@ -81,11 +82,65 @@ def _or_report(
 
 
 def _expand_glob(pattern: str) -> Iterator[Candidate | Skipped]:
-    for match in sorted(glob.glob(pattern, recursive=True)):
+    matches = _recursive_glob(pattern) if "**" in pattern else glob.glob(pattern)
+    for match in sorted(matches):
         if os.path.isdir(match):
             yield from _walk_folder(match)
         elif suffix_of(match) in SUFFIXES:
             yield Candidate(match, shown_path(match), explicit=False)
+
+
+def _recursive_glob(pattern: str) -> list[str]:
+    """What ``glob.glob(pattern, recursive=True)`` matches, but each real folder is entered once:
+    glob follows symbolic links to folders, so a link to its own folder made it list
+    ``l/l/l/...`` until the path was too long (for ever, with two such links). Hidden names match
+    only a pattern part that starts with a dot, as in glob."""
+    parts = pattern.replace(os.sep, "/").split("/")
+    fixed = 0
+    while fixed < len(parts) and not _GLOB_CHARS & set(parts[fixed]):
+        fixed += 1
+    root = "/".join(parts[:fixed]) or ("/" if pattern.startswith("/") else "")
+    if parts[:fixed] == [""]:  # "/**/x": the root folder
+        root = "/"
+    wanted = parts[fixed:]
+    top = root or os.curdir
+    if not os.path.isdir(top):
+        return []
+    found: list[str] = []
+    visited: set[str] = set()
+    for folder, dirs, files in os.walk(top, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in visited:
+            dirs[:] = []
+            continue
+        visited.add(real)
+        relative = os.path.relpath(folder, top)
+        prefix = [] if relative == os.curdir else relative.replace(os.sep, "/").split("/")
+        dirs[:] = [d for d in dirs if os.path.realpath(os.path.join(folder, d)) not in visited]
+        for name in (*dirs, *files):
+            if _matches(wanted, [*prefix, name]):
+                found.append(os.path.join(root, *prefix, name) if root else os.path.join(*prefix, name))
+    return found
+
+
+def _matches(pattern: list[str], names: list[str]) -> bool:
+    """Whether path parts ``names`` match glob parts ``pattern`` ("**" is any number of folders)."""
+    def match(p: int, n: int) -> bool:
+        if p == len(pattern):
+            return n == len(names)
+        part = pattern[p]
+        if part == "**":
+            if match(p + 1, n):
+                return True
+            return n < len(names) and not names[n].startswith(".") and match(p, n + 1)
+        if n == len(names):
+            return False
+        name = names[n]
+        if name.startswith(".") and not part.startswith("."):
+            return False
+        return fnmatch.fnmatchcase(name, part) and match(p + 1, n + 1)
+
+    return match(0, 0)
 
 
 def _walk_folder(folder: str) -> Iterator[Candidate | Skipped]:
