@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -100,6 +103,46 @@ def _start_worker(settings: ExtractionSettings) -> None:
     load_model(settings.model)
 
 
+_PR_SET_PDEATHSIG = 1
+_WATCH_EVERY_S = 0.5
+
+
+def die_with_parent(expected: int | None = None) -> None:
+    """End this (worker) process when the process that started it ends, however it ends: a
+    killed ``kg build`` must not leave workers running for ever (a pool's workers share the
+    pipe they wait on, so none of them ever sees it close). On Linux the kernel sends SIGKILL
+    at once (PR_SET_PDEATHSIG); everywhere a watcher thread checks the parent twice a second.
+    ``expected``: the parent's pid as the parent saw it, to catch a parent that died before
+    this ran (None with the forkserver start method, whose server is the parent)."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl: the watcher alone
+            pass
+    if expected is not None and parent != expected:
+        os._exit(1)  # the parent is already gone
+
+    def watch() -> None:
+        while True:
+            time.sleep(_WATCH_EVERY_S)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="kg-parent-watch", daemon=True).start()
+
+
+def _start_pool_worker(settings: ExtractionSettings, parent: int | None) -> None:
+    die_with_parent(parent)
+    _start_worker(settings)
+
+
+def _parent_pid(start_method: str) -> int | None:
+    return None if start_method == "forkserver" else os.getpid()
+
+
 def _run_in_worker(documents: list[Document]) -> list[Extraction]:
     from .extraction import extract_batch
 
@@ -120,6 +163,7 @@ class ProcessRunner:
 
     def __init__(self, settings: ExtractionSettings, *, workers: int, start_method: str = START_METHOD) -> None:
         self._context = _process_context(start_method)
+        self._start_method = start_method
         self.settings = settings
         self.workers = workers
         self.parallelism = workers
@@ -130,8 +174,8 @@ class ProcessRunner:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=self._context,
-                initializer=_start_worker,
-                initargs=(self.settings,),
+                initializer=_start_pool_worker,
+                initargs=(self.settings, _parent_pid(self._start_method)),
             )
         return self._pool.submit(_run_in_worker, documents)
 
@@ -158,7 +202,8 @@ class BackgroundRunner:
         self._connection, child_end = context.Pipe()
         # The worker gets this process's end too, to close it: a forked worker would otherwise keep
         # it open and never see the pipe close if this process is killed.
-        self._process = context.Process(target=_serve, args=(child_end, self._connection, settings),
+        self._process = context.Process(target=_serve, args=(child_end, self._connection, settings,
+                                                             _parent_pid(start_method)),
                                         name="kg-extract", daemon=True)
         self._process.start()
         child_end.close()
@@ -243,9 +288,10 @@ class _PipeFuture:
         return self._value
 
 
-def _serve(connection, parent_end, settings: ExtractionSettings) -> None:
+def _serve(connection, parent_end, settings: ExtractionSettings, parent: int | None = None) -> None:
     """The background worker: load the model, then extract each batch received, in order."""
     parent_end.close()
+    die_with_parent(parent)
     try:
         _start_worker(settings)
     except BaseException as error:  # e.g. a model that does not load: every batch gets the error
