@@ -13,16 +13,16 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from types import MappingProxyType
 
 from . import types as kg_types
-from .errors import UsageError
 from .types import Document, Extraction
 
 __all__ = [
@@ -151,60 +151,170 @@ def decode_extraction(data: bytes) -> Extraction:
 # -- the store ---------------------------------------------------------------------------------
 
 class ExtractionCache:
-    """Extractions by key in one SQLite file under ``directory``. Writes are committed in groups
-    (and on close), so a run that stops half-way keeps what it committed."""
+    """Extractions by key in one SQLite file under ``directory``. New entries wait in memory and
+    are written in groups, each in one short write transaction (and on close), so a concurrent
+    build on the same cache waits at most a moment for the lock (``busy_timeout`` seconds), and a
+    run that stops half-way keeps what it wrote.
 
-    def __init__(self, directory: str | Path, *, context: str, commit_every: int = 64) -> None:
+    The cache is an optimisation, never a reason for a build to fail: any fault (a locked,
+    unreadable, damaged or foreign file, a full disk, an entry that does not decode) is one
+    warning line (``on_warning``; stderr by default), and the entry (or, for this run, the whole
+    cache) is ignored: the document is parsed again. A damaged file is set aside
+    (``extractions.sqlite.damaged``) and a new cache started, now or, if the damage shows only
+    while reading, on close."""
+
+    def __init__(self, directory: str | Path, *, context: str, commit_every: int = 64,
+                 busy_timeout: float = 10.0, on_warning: Callable[[str], None] | None = None) -> None:
         self.directory = Path(directory)
         self.context = context
         self.commit_every = commit_every
+        self.busy_timeout = busy_timeout
         self.hits = 0
         self.misses = 0
-        self._uncommitted = 0
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.directory / CACHE_FILE, timeout=60)
-            self._prepare()
-        except (OSError, sqlite3.Error) as exc:
-            raise UsageError(f"cannot use the cache in {self.directory}: {exc}") from exc
+        self.faults = 0
+        self._on_warning = on_warning or _warn_on_stderr
+        self._warned: set[str] = set()
+        self._pending: dict[str, tuple[str, bytes, float]] = {}  # key -> (document id, value, time)
+        self._damaged = False
+        self._db: sqlite3.Connection | None = None
+        self._writable = True
+        self._open()
+
+    # -- faults
+
+    def _fault(self, what: str, error: BaseException, *, consequence: str) -> None:
+        self.faults += 1
+        if isinstance(error, sqlite3.DatabaseError) and _is_damage(error):
+            self._damaged = True
+        if what not in self._warned:  # one line per kind of fault, however often it happens
+            self._warned.add(what)
+            reason = " ".join(str(error).split()) or type(error).__name__
+            self._on_warning(f"kg: warning: cache {self.directory}: {what} ({reason}); {consequence}")
+
+    def _open(self) -> None:
+        path = self.directory / CACHE_FILE
+        for attempt in (1, 2):
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(path, timeout=self.busy_timeout, isolation_level=None)
+                self._prepare()
+                return
+            except (OSError, sqlite3.Error) as error:
+                self._close_quietly()
+                damaged = isinstance(error, sqlite3.DatabaseError) and _is_damage(error)
+                if damaged and attempt == 1 and self._set_aside(path):
+                    self._fault("the cache file is damaged", error, consequence="started a new one")
+                    self._damaged = False  # set aside already
+                    continue
+                self._fault("cannot use the cache", error, consequence="building without it")
+                self._db = None
+                return
 
     def _prepare(self) -> None:
         db = self._db
-        db.execute("PRAGMA journal_mode=WAL")  # readers don't block the writer
+        assert db is not None
+        if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            db.execute("PRAGMA journal_mode=WAL")  # readers don't block the writer
         db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        if self._ready(db):  # nothing to create: no write lock needed (another build may hold it)
+            return
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            row = db.execute("SELECT value FROM meta WHERE name = 'format'").fetchone()
+            if row is None or row[0] != _FORMAT:
+                db.execute("DROP TABLE IF EXISTS extractions")
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (_FORMAT,))
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS extractions ("
+                " key TEXT PRIMARY KEY, document TEXT NOT NULL, value BLOB NOT NULL, stored REAL NOT NULL)"
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    @staticmethod
+    def _ready(db: sqlite3.Connection) -> bool:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"meta", "extractions"} <= tables:
+            return False
         row = db.execute("SELECT value FROM meta WHERE name = 'format'").fetchone()
-        if row is None or row[0] != _FORMAT:
-            db.execute("DROP TABLE IF EXISTS extractions")
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (_FORMAT,))
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS extractions ("
-            " key TEXT PRIMARY KEY, document TEXT NOT NULL, value BLOB NOT NULL, stored REAL NOT NULL)"
-        )
-        db.commit()
+        return row is not None and row[0] == _FORMAT
+
+    def _set_aside(self, path: Path) -> bool:
+        """Move a damaged cache file (and its WAL files) aside; False when that fails too."""
+        try:
+            for suffix in ("-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            if path.exists():
+                os.replace(path, path.with_name(path.name + ".damaged"))
+            return True
+        except OSError:
+            return False
+
+    def _close_quietly(self) -> None:
+        if self._db is not None:
+            try:
+                self._db.close()
+            except sqlite3.Error:
+                pass
+            self._db = None
+
+    # -- reading and writing
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the cache is in use at all (False after a fault that made it unusable)."""
+        return self._db is not None
 
     def has_entries(self) -> bool:
         """Whether anything is stored (under any context): this run is a rebuild."""
-        return self._db.execute("SELECT 1 FROM extractions LIMIT 1").fetchone() is not None
+        if self._db is None:
+            return False
+        try:
+            return self._db.execute("SELECT 1 FROM extractions LIMIT 1").fetchone() is not None
+        except sqlite3.Error as error:
+            self._fault("cannot read the cache", error, consequence="parsing those documents again")
+            return False
 
     def key(self, document: Document) -> str:
         return hashlib.sha256(f"{self.context}:{document_digest(document)}".encode()).hexdigest()
 
     def get(self, document: Document) -> Extraction | None:
-        row = self._db.execute("SELECT value FROM extractions WHERE key = ?", (self.key(document),)).fetchone()
+        key = self.key(document)
+        pending = self._pending.get(key)
+        row = (pending[1],) if pending is not None else None
+        if row is None and self._db is not None:
+            try:
+                row = self._db.execute("SELECT value FROM extractions WHERE key = ?", (key,)).fetchone()
+            except sqlite3.Error as error:
+                self._fault("cannot read the cache", error, consequence="parsing those documents again")
+                row = None
         if row is None:
             self.misses += 1
             return None
+        try:
+            extraction = decode_extraction(row[0])
+            if extraction.document != document:
+                raise ValueError("the entry holds another document")
+        except Exception as error:  # a damaged or foreign value: JSON, types, fields
+            self._fault("a cache entry is damaged", error, consequence="parsing that document again")
+            self.misses += 1
+            return None
         self.hits += 1
-        return decode_extraction(row[0])
+        return extraction
 
     def put(self, extraction: Extraction) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO extractions VALUES (?, ?, ?, ?)",
-            (self.key(extraction.document), extraction.document.id, encode_extraction(extraction), time.time()),
-        )
-        self._uncommitted += 1
-        if self._uncommitted >= self.commit_every:
+        if self._db is None or not self._writable:
+            return
+        try:
+            value = encode_extraction(extraction)
+        except (TypeError, ValueError) as error:
+            self._fault("cannot store an extraction", error, consequence="it is not cached")
+            return
+        self._pending[self.key(extraction.document)] = (extraction.document.id, value, time.time())
+        if len(self._pending) >= self.commit_every:
             self.commit()
 
     def put_all(self, extractions: Iterable[Extraction]) -> None:
@@ -212,18 +322,56 @@ class ExtractionCache:
             self.put(extraction)
 
     def commit(self) -> None:
-        self._db.commit()
-        self._uncommitted = 0
+        """Write what waits in memory, in one short transaction. On a fault (locked past the busy
+        timeout, a full disk, a damaged file) it is dropped and this run writes no more."""
+        if not self._pending:
+            return
+        rows = [(key, doc_id, value, stored) for key, (doc_id, value, stored) in self._pending.items()]
+        self._pending.clear()
+        if self._db is None or not self._writable:
+            return
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany("INSERT OR REPLACE INTO extractions VALUES (?, ?, ?, ?)", rows)
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as error:
+            self._writable = False
+            self._fault("cannot write the cache", error, consequence="this build goes on without storing more")
 
     def __len__(self) -> int:
-        return self._db.execute("SELECT count(*) FROM extractions").fetchone()[0]
+        if self._db is None:
+            return len(self._pending)
+        try:
+            return self._db.execute("SELECT count(*) FROM extractions").fetchone()[0] + len(self._pending)
+        except sqlite3.Error:
+            return len(self._pending)
 
     def close(self) -> None:
-        self.commit()
-        self._db.close()
+        try:
+            self.commit()
+        finally:
+            self._close_quietly()
+            if self._damaged:  # seen while reading: the next run starts a new cache
+                self._set_aside(self.directory / CACHE_FILE)
 
     def __enter__(self) -> ExtractionCache:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _is_damage(error: sqlite3.DatabaseError) -> bool:
+    text = str(error).lower()
+    return any(words in text for words in ("malformed", "not a database", "file is encrypted", "disk i/o error"))
+
+
+def _warn_on_stderr(message: str) -> None:
+    import sys
+
+    print(message, file=sys.stderr, flush=True)

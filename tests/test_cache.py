@@ -136,13 +136,15 @@ def test_a_cache_of_another_format_is_started_afresh(tmp_path):
         assert len(cache) == 0
 
 
-def test_an_unusable_cache_directory_is_a_usage_error(tmp_path):
-    from kg.errors import UsageError
-
+def test_an_unusable_cache_directory_is_one_warning_and_no_cache(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    with pytest.raises(UsageError, match="cache"):
-        ExtractionCache(blocker / "sub", context="c")
+    warnings = []
+    with ExtractionCache(blocker / "sub", context="c", on_warning=warnings.append) as cache:
+        assert not cache.enabled
+        cache.put(_extraction())
+        assert cache.get(_extraction().document) is None
+    assert len(warnings) == 1 and "cannot use the cache" in warnings[0]
 
 
 # --- incremental builds (real model) ----------------------------------------------------------
