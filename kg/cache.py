@@ -31,6 +31,7 @@ __all__ = [
     "ExtractionCache",
     "cache_context",
     "code_fingerprint",
+    "model_files_fingerprint",
     "content_digest",
     "document_digest",
     "encode_extraction",
@@ -94,8 +95,50 @@ def cache_context(*, model: str, model_version: str, schema: object, known: obje
     """The digest of what, besides the document, an extraction depends on."""
     return content_digest({
         "kg": code_fingerprint(), "spacy": _spacy_version(), "model": model,
+        "model_files": model_files_fingerprint(model),
         "model_version": model_version, "schema": content_digest(schema), "known": content_digest(known),
     })
+
+
+@lru_cache(maxsize=8)
+def model_files_fingerprint(name: str) -> str:
+    """What the spaCy pipeline ``name`` is made of, without loading it: the path, size and
+    modification time of each of its files and the bytes of its ``meta.json`` and
+    ``config.cfg``. A model rebuilt or reinstalled under the same version (``spacy package``
+    makes 0.0.0 by default) changes it, so the cache never serves what an older model found.
+    Empty when the pipeline's files cannot be found (it is then told by name and version)."""
+    folder = _model_folder(name)
+    if folder is None:
+        return ""
+    digest = hashlib.sha256()
+    try:
+        files = sorted(p for p in folder.rglob("*") if "__pycache__" not in p.parts and p.is_file())
+        for path in files:
+            info = path.stat()
+            relative = path.relative_to(folder).as_posix()
+            digest.update(f"{relative}:{info.st_size}:{info.st_mtime_ns};".encode("utf-8", "surrogateescape"))
+            if path.name in {"meta.json", "config.cfg"}:
+                digest.update(path.read_bytes())
+    except OSError:
+        return ""
+    return digest.hexdigest()
+
+
+def _model_folder(name: str) -> Path | None:
+    """The folder of an installed pipeline package, or ``name`` itself when it is a folder."""
+    import importlib.util
+
+    path = Path(name)
+    if path.is_dir():
+        return path
+    try:
+        spec = importlib.util.find_spec(name.replace("-", "_"))
+    except (ImportError, ValueError):
+        return None
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    if locations:
+        return Path(locations[0])
+    return Path(spec.origin).parent if spec is not None and spec.origin else None
 
 
 def _spacy_version() -> str:
