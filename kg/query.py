@@ -144,6 +144,8 @@ def read_query(path: Path) -> QueryFile:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise UsageError(f"cannot read query file {path}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"query file {path} is not UTF-8 text") from None
     header = _header_lines(text)
     description_lines: list[str] = []
     parameters: list[QueryParameter] = []
@@ -240,9 +242,12 @@ def _convert(raw: str, parameter: QueryParameter, query_name: str) -> Any:
 
     if parameter.type == "integer":
         try:
-            return int(raw)
+            value = int(raw)
         except ValueError:
             raise bad() from None
+        if not -(2 ** 63) <= value < 2 ** 63:  # what Cypher's integers hold
+            raise UsageError(f"query {query_name}: parameter {parameter.name!r} must fit in 64 bits, got {raw!r}")
+        return value
     if parameter.type == "float":
         try:
             return float(raw)

@@ -14,13 +14,14 @@ import os
 import stat
 import sys
 from collections import Counter
-from collections.abc import Container, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import replace
 from typing import TextIO
 
 from kg.errors import DuplicateDocumentId, InputError
 from kg.ids import document_id
 from kg.ingest.decode import decode_bytes, shown_path
+from kg.ingest.markdown import markdown_to_text
 from kg.ingest.formats import html_document, jsonl_documents, looks_like_jsonl, text_document
 from kg.ingest.sources import SUFFIXES, Candidate, StdinInput, expand_inputs, suffix_of
 from kg.types import Document, Skipped
@@ -39,7 +40,8 @@ _FILE_KINDS = {
 
 
 def read_documents(
-    inputs: Sequence[str], *, keep_boilerplate: bool = False, stdin: TextIO | None = None
+    inputs: Sequence[str], *, keep_boilerplate: bool = False, stdin: TextIO | None = None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> Iterator[Document | Skipped]:
     """Documents of ``inputs`` in order, and a Skipped for every input that could not be read.
 
@@ -50,8 +52,10 @@ def read_documents(
     ``stdin-<hash of its text>``, so two runs fed different texts never share a document.
     Two JSON lines giving one ``id`` raise DuplicateDocumentId (no order decides which one
     wins); any other repeated id gets a hash of its source. With ``keep_boilerplate`` the
-    whole text is the body (``body`` is None); metadata is still read from it.
+    whole text is the body (``body`` is None); metadata is still read from it. Metadata that is
+    left out (a ``published`` value that is not a date) is one line to ``on_warning`` (stderr).
     """
+    warn = on_warning or _warn_on_stderr
     if isinstance(inputs, str):  # one path given bare, not a string of one-letter paths
         inputs = [inputs]
     items = list(expand_inputs(inputs))
@@ -62,7 +66,7 @@ def read_documents(
     for item in items:
         for result in _read_item(
             item, keep_boilerplate=keep_boilerplate, stdin=stdin, shared_stems=shared_stems,
-            stated=stated_by,
+            stated=stated_by, warn=warn,
         ):
             if isinstance(result, Document):
                 stated = result.source in stated_by
@@ -78,6 +82,10 @@ def read_documents(
                 if unique != result.id:
                     result = replace(result, id=unique)
             yield result
+
+
+def _warn_on_stderr(message: str) -> None:
+    print(f"kg: warning: {message}", file=sys.stderr, flush=True)
 
 
 def short_hash(text: str) -> str:
@@ -112,19 +120,21 @@ def _read_item(
     stdin: TextIO | None,
     shared_stems: frozenset[str],
     stated: set[str],
+    warn: Callable[[str], None],
 ) -> Iterator[Document | Skipped]:
     if isinstance(item, Skipped):
         yield item
     elif isinstance(item, StdinInput):
         yield from _read_stdin(item.source, stdin if stdin is not None else sys.stdin,
-                               keep_boilerplate=keep_boilerplate, stated=stated)
+                               keep_boilerplate=keep_boilerplate, stated=stated, warn=warn)
     else:
         yield from _read_file(item, keep_boilerplate=keep_boilerplate, shared_stems=shared_stems,
-                              stated=stated)
+                              stated=stated, warn=warn)
 
 
 def _read_file(
-    item: Candidate, *, keep_boilerplate: bool, shared_stems: frozenset[str], stated: set[str]
+    item: Candidate, *, keep_boilerplate: bool, shared_stems: frozenset[str], stated: set[str],
+    warn: Callable[[str], None],
 ) -> Iterator[Document | Skipped]:
     suffix = suffix_of(item.path)
     if suffix not in SUFFIXES:
@@ -147,9 +157,11 @@ def _read_file(
     stem = document_id(shown_path(item.path, escape=False))
     if suffix == ".jsonl":
         yield from jsonl_documents(text, stem=stem, source=item.source,
-                                   keep_boilerplate=keep_boilerplate, stated=stated)
+                                   keep_boilerplate=keep_boilerplate, stated=stated, on_warning=warn)
         return
     doc_id = f"{stem}-{short_hash(item.source)}" if stem in shared_stems else stem
+    if suffix == ".md":  # syntax to spaces, one for one: offsets stay those of the file
+        text = markdown_to_text(text)
     read = html_document if suffix in _HTML else text_document
     yield read(text, doc_id=doc_id, source=item.source, keep_boilerplate=keep_boilerplate)
 
@@ -178,7 +190,8 @@ def read_bytes(path: str) -> bytes:
 
 
 def _read_stdin(
-    source: str, stream: TextIO | None, *, keep_boilerplate: bool, stated: set[str]
+    source: str, stream: TextIO | None, *, keep_boilerplate: bool, stated: set[str],
+    warn: Callable[[str], None],
 ) -> Iterator[Document | Skipped]:
     if stream is None:  # the process was started without standard input
         yield Skipped(source, "no standard input")
@@ -196,6 +209,6 @@ def _read_stdin(
     stem = f"{STDIN_ID}-{hashlib.sha1(text.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
     if looks_like_jsonl(text):
         yield from jsonl_documents(text, stem=stem, source=source,
-                                   keep_boilerplate=keep_boilerplate, stated=stated)
+                                   keep_boilerplate=keep_boilerplate, stated=stated, on_warning=warn)
     else:
         yield text_document(text, doc_id=stem, source=source, keep_boilerplate=keep_boilerplate)

@@ -7,7 +7,7 @@ win over what is detected in the text.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import trafilatura
 from lxml.etree import LxmlError
@@ -89,13 +89,14 @@ def looks_like_jsonl(text: str) -> bool:
 
 def jsonl_documents(
     text: str, *, stem: str, source: str, keep_boilerplate: bool = False,
-    stated: set[str] | None = None,
+    stated: set[str] | None = None, on_warning: Callable[[str], None] | None = None,
 ) -> Iterator[Document | Skipped]:
     """One Document per line holding {"id", "text", optional "title", "url", "published",
     "authors"}; a bad line is Skipped as "source:LINE" with the reason, the others are kept.
     A line without an id gets "<stem>-<line number>"; an id with the form of an entity id gets
     ``doc:`` in front (``kg.ids.namespaced_document_id``). The sources of documents whose line
-    stated an id are added to ``stated``."""
+    stated an id are added to ``stated``. A ``published`` value that is not a date is left out,
+    with a warning (``on_warning``)."""
     found_any = False
     for number, line in enumerate(strip_bom(text).split("\n"), start=1):
         if not line.strip():
@@ -106,6 +107,9 @@ def jsonl_documents(
         if isinstance(fields, str):
             yield Skipped(where, fields)
             continue
+        warning = fields.pop("warning", None)
+        if warning is not None and on_warning is not None:
+            on_warning(f"{where}: {warning}")
         given = fields.pop("id")
         doc_id = namespaced_document_id(given) if given else f"{stem}-{number}"
         document = text_document(
@@ -145,7 +149,11 @@ def _record_fields(line: str) -> dict | str:
             return f'"{key}" must be a string'
         fields[key] = _one_line(value)
     if fields["published"]:
-        fields["published"] = iso_date(fields["published"]) or fields["published"]
+        stated = fields["published"]
+        fields["published"] = iso_date(stated)
+        if fields["published"] is None:  # "unknown" would sort after 2099 as a date
+            fields["warning"] = f'"published" {stated[:40]!r} is not a date; left out'
+
     authors = record.get("authors")
     if isinstance(authors, str):
         authors = [authors]
