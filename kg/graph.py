@@ -7,12 +7,14 @@ extractions in any order give the same graph.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import networkx as nx
+import numpy as np
 
 from .extract.resolve import GlobalResolution, KnownEntity, resolve_across
 from .types import Document, Entity, Extraction, Relation
@@ -38,7 +40,7 @@ _EXACT_UP_TO = 64  # documents; above this, MinHash LSH proposes the pairs to co
 
 @dataclass(frozen=True, slots=True)
 class NearDuplicate:
-    source: str  # the later document (by id) points at the earlier one
+    source: str  # a later member of a cluster points at the cluster's earliest document
     target: str
     similarity: float
 
@@ -48,14 +50,28 @@ def _shingles(text: str) -> set[str]:
     return {" ".join(words[i:i + _SHINGLE]) for i in range(max(0, len(words) - _SHINGLE + 1))}
 
 
+def _hashed(grams: set[str]) -> np.ndarray:
+    """Word bigrams as sorted 64-bit hashes: a tenth of the memory of the strings, and exact
+    Jaccard by one sorted intersection (a collision between two bigrams is a 1 in 2^64 chance)."""
+    values = np.fromiter((int.from_bytes(hashlib.blake2b(g.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+                          for g in grams), dtype=np.uint64, count=len(grams))
+    values.sort()
+    return values
+
+
+def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    shared = np.intersect1d(a, b, assume_unique=True).size
+    return shared / (a.size + b.size - shared)
+
+
 def _body(document: Document) -> str:
     return " ".join(document.text[s:e] for s, e in document.body_spans())
 
 
 def near_duplicates(documents: Iterable[Document], *, threshold: float = 0.2) -> list[NearDuplicate]:
-    """Pairs of documents whose word-bigram Jaccard similarity is at least ``threshold``.
-    Up to 64 documents every pair is compared; in larger corpora MinHash LSH proposes the
-    candidates. Exact Jaccard decides."""
+    """Near-duplicate documents (word-bigram Jaccard similarity at least ``threshold``) in
+    clusters, each later member linked to its cluster's earliest document: as many links as
+    documents at most, not one per pair (1,000 copies of a brief are 999 links, not 499,500)."""
     finder = NearDuplicateFinder(threshold=threshold)
     for document in documents:
         finder.add(document)
@@ -65,69 +81,91 @@ def near_duplicates(documents: Iterable[Document], *, threshold: float = 0.2) ->
 class NearDuplicateFinder:
     """``near_duplicates`` one document at a time: each document's shingles (and, once the
     corpus is past 64 documents, its MinHash signature) are computed as it arrives, so a build
-    does this while it waits for parsing; ``pairs()`` then only compares. The result does not
-    depend on the order documents arrive in (of two with one id, the later one counts)."""
+    does this while it waits for parsing; ``pairs()`` then only compares.
 
-    def __init__(self, *, threshold: float = 0.2) -> None:
+    Clusters grow around their earliest document (by publication date, then id; documents
+    without a date after those with one): documents are taken in that order, and each joins the
+    most similar earlier cluster whose first document it is similar to (at least ``threshold``),
+    else starts a cluster of its own. Up to 64 documents each is compared with every cluster;
+    above, MinHash LSH bands propose at most ``max_candidates`` clusters (each band bucket keeps
+    at most ``bucket_size`` of them), so time and memory grow linearly with the corpus. The
+    result does not depend on the order documents arrive in (of two with one id, the later one
+    counts)."""
+
+    def __init__(self, *, threshold: float = 0.2, max_candidates: int = 16, bucket_size: int = 16) -> None:
         self.threshold = threshold
-        self._shingles: dict[str, set[str]] = {}
-        self._signatures: dict[str, object] = {}
+        self.max_candidates = max_candidates
+        self.bucket_size = bucket_size
+        self._shingles: dict[str, np.ndarray] = {}
+        self._order: dict[str, tuple] = {}
+        self._signatures: dict[str, np.ndarray] = {}
         self._template = None  # a MinHash holding the shared permutations, once needed
 
     def add(self, document: Document) -> None:
         self._shingles.pop(document.id, None)
         self._signatures.pop(document.id, None)
+        self._order.pop(document.id, None)
         grams = _shingles(_body(document))
         if len(grams) < 5:
             return
-        self._shingles[document.id] = grams
+        self._shingles[document.id] = _hashed(grams)
+        self._order[document.id] = (document.published is None, document.published or "", document.id)
         if self._signatures or len(self._shingles) > _EXACT_UP_TO:
-            if not self._signatures:  # the corpus just outgrew comparing every pair
+            if not self._signatures:  # the corpus just outgrew comparing every cluster
                 for doc_id, earlier in self._shingles.items():
                     self._signatures[doc_id] = self._signature(earlier)
             else:
-                self._signatures[document.id] = self._signature(grams)
+                self._signatures[document.id] = self._signature(self._shingles[document.id])
 
-    def _signature(self, grams: set[str]):
+    def _signature(self, hashed: np.ndarray) -> np.ndarray:
         if self._template is None:
             # Imported here: datasketch pulls in scipy (a third of a second), which small runs never need.
             from datasketch import MinHash
 
             self._template = MinHash(num_perm=_NUM_PERM, seed=1)
         signature = self._template.copy()  # shares the permutations instead of drawing them anew
-        signature.update_batch([g.encode("utf-8") for g in grams])
-        return signature
+        signature.update_batch([h.tobytes() for h in hashed])
+        return signature.hashvalues
 
     def pairs(self) -> list[NearDuplicate]:
-        ids = sorted(self._shingles)
+        ids = sorted(self._shingles, key=self._order.__getitem__)
         if len(ids) < 2:
             return []
-        if len(ids) <= _EXACT_UP_TO:  # few documents: compare every pair, no index needed
-            candidates = {(a, b) for i, a in enumerate(ids) for b in ids[i + 1:]}
-        else:
-            candidates = self._lsh_candidates(ids)
+        banded = len(ids) > _EXACT_UP_TO
+        if banded:
+            from datasketch.lsh import _optimal_param
+
+            bands, rows = _optimal_param(max(0.05, self.threshold * 0.6), _NUM_PERM, 0.5, 0.5)
+            buckets: list[dict[bytes, list[str]]] = [{} for _ in range(bands)]
+        leaders: list[str] = []
         found = []
-        for first, second in sorted(candidates):
-            a, b = self._shingles[first], self._shingles[second]
-            similarity = len(a & b) / len(a | b)
-            if similarity >= self.threshold:
-                found.append(NearDuplicate(second, first, round(similarity, 4)))
-        return found
-
-    def _lsh_candidates(self, ids: list[str]) -> set[tuple[str, str]]:
-        """Pairs of document ids (sorted) whose signatures collide in an LSH index tuned below
-        the threshold, so that pairs at the threshold are very rarely missed."""
-        from datasketch import MinHashLSH
-
-        lsh = MinHashLSH(threshold=max(0.05, self.threshold * 0.6), num_perm=_NUM_PERM)
         for doc_id in ids:
-            lsh.insert(doc_id, self._signatures[doc_id])
-        pairs: set[tuple[str, str]] = set()
-        for doc_id in ids:
-            for other in lsh.query(self._signatures[doc_id]):
-                if other != doc_id:
-                    pairs.add((min(doc_id, other), max(doc_id, other)))
-        return pairs
+            grams = self._shingles[doc_id]
+            if banded:
+                signature = self._signatures[doc_id]
+                keys = [signature[band * rows:(band + 1) * rows].tobytes() for band in range(bands)]
+                votes: Counter[str] = Counter()
+                for band, key in enumerate(keys):
+                    votes.update(buckets[band].get(key, ()))
+                candidates = [leader for leader, _ in votes.most_common(self.max_candidates)]
+            else:
+                candidates = leaders
+            best, best_similarity = None, self.threshold
+            for leader in candidates:
+                similarity = _jaccard(grams, self._shingles[leader])
+                if similarity >= best_similarity and (best is None or similarity > best_similarity
+                                                      or self._order[leader] < self._order[best]):
+                    best, best_similarity = leader, similarity
+            if best is not None:
+                found.append(NearDuplicate(doc_id, best, round(best_similarity, 4)))
+                continue
+            leaders.append(doc_id)
+            if banded:
+                for band, key in enumerate(keys):
+                    bucket = buckets[band].setdefault(key, [])
+                    if len(bucket) < self.bucket_size:
+                        bucket.append(doc_id)
+        return sorted(found, key=lambda pair: (pair.target, pair.source))
 
 
 def relation_edge_id(subject: str, relation_type: str, obj: str) -> str:
