@@ -91,12 +91,15 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def cache_context(*, model: str, model_version: str, schema: object, known: object) -> str:
-    """The digest of what, besides the document, an extraction depends on."""
+def cache_context(*, model: str, model_version: str, schema: object, known: object,
+                  relation_model: str = "", min_confidence: float = 0.0) -> str:
+    """The digest of what, besides the document, an extraction depends on (``relation_model``:
+    the relation model's fingerprint, empty for rules alone)."""
     return content_digest({
         "kg": code_fingerprint(), "spacy": _spacy_version(), "model": model,
         "model_files": model_files_fingerprint(model),
         "model_version": model_version, "schema": content_digest(schema), "known": content_digest(known),
+        "relation_model": relation_model, "min_confidence": min_confidence,
     })
 
 

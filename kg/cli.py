@@ -34,16 +34,23 @@ NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Neither read nor w
 EngineOpt = Annotated[str, typer.Option("--engine", help="local (this machine, --workers processes) or dask (a Dask cluster).")]
 SchedulerOpt = Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://HOST:8786 (without it, --engine dask starts a local cluster of --workers processes).")]
 
+RelationModelOpt = Annotated[str, typer.Option("--relation-model", metavar="PATH", help="Relation model file from `kg train`; 'default' is the one shipped with kg, 'none' uses the rules alone.")]
+MinConfidenceOpt = Annotated[Optional[float], typer.Option("--min-confidence", min=0.0, max=1.0, help="Drop relations whose confidence (a measured probability) is below this [default: the relation model's, chosen on dev data for precision].")]
+
 _FORMATS = ("graphml", "json", "neo4j-csv")
 
 
-def _options(model, schema, aliases, workers, keep_boilerplate, *, cache=None, no_cache=True, engine="local", scheduler=None):
-    from .pipeline import BuildOptions
+def _options(model, schema, aliases, workers, keep_boilerplate, *, cache=None, no_cache=True, engine="local", scheduler=None,
+             relation_model="default", min_confidence=None):
+    from .pipeline import BuildOptions, relation_model_setting
 
     return BuildOptions(
         model=model, schema=schema, aliases=aliases, workers=workers, keep_boilerplate=keep_boilerplate,
         use_cache=not no_cache, cache_dir=cache, engine=engine, scheduler=scheduler,
+        relation_model=relation_model_setting(relation_model), min_confidence=min_confidence,
     )
+
+
 
 
 def _run(inputs: list[str], options, *, quiet: bool):
@@ -105,6 +112,8 @@ def build(
     no_cache: NoCacheOpt = False,
     engine: EngineOpt = "local",
     scheduler: SchedulerOpt = None,
+    relation_model: RelationModelOpt = "default",
+    min_confidence: MinConfidenceOpt = None,
 ) -> None:
     """Read documents, extract entities and relations, merge them, write the graph."""
     from .sinks.graphml import write_graphml
@@ -112,7 +121,8 @@ def build(
 
     output_format = _output_format(out, fmt)
     _check_out(out, folder=output_format == "neo4j-csv")
-    options = _options(model, schema, aliases, workers, keep_boilerplate, cache=cache, no_cache=no_cache, engine=engine, scheduler=scheduler)
+    options = _options(model, schema, aliases, workers, keep_boilerplate, cache=cache, no_cache=no_cache, engine=engine, scheduler=scheduler,
+                       relation_model=relation_model, min_confidence=min_confidence)
     result = _run(inputs, options, quiet=quiet)
     if output_format == "graphml":
         write_graphml(result.graph, out)
@@ -141,13 +151,16 @@ def extract(
     no_cache: NoCacheOpt = False,
     engine: EngineOpt = "local",
     scheduler: SchedulerOpt = None,
+    relation_model: RelationModelOpt = "default",
+    min_confidence: MinConfidenceOpt = None,
 ) -> None:
     """One JSON line per document: its entities (with mentions) and relations, before merging."""
     _check_out(out)
     from .sinks.files import atomic_writer
     from .sinks.json import write_extractions
 
-    options = _options(model, schema, aliases, workers, keep_boilerplate, cache=cache, no_cache=no_cache, engine=engine, scheduler=scheduler)
+    options = _options(model, schema, aliases, workers, keep_boilerplate, cache=cache, no_cache=no_cache, engine=engine, scheduler=scheduler,
+                       relation_model=relation_model, min_confidence=min_confidence)
     result = _run(inputs, options, quiet=quiet)
     if out == "-":
         write_extractions(result.extractions, sys.stdout)
@@ -169,17 +182,20 @@ def evaluate(
     model: ModelOpt = None,
     workers: WorkersOpt = 1,
     keep_boilerplate: BoilerOpt = False,
+    relation_model: RelationModelOpt = "default",
+    min_confidence: MinConfidenceOpt = None,
+    docred_range: Annotated[Optional[str], typer.Option("--docred-range", metavar="START:END", help="Score these DocRED documents only (e.g. 400:500, those the default relation model did not train on).")] = None,
 ) -> None:
     """Score extraction against gold: P/R/F1 per entity type and relation type, and how well
     relation confidences are calibrated. Exits 1 when kg gold with `must` relations fails."""
     from . import eval as scoring
     from .pipeline import run_documents
 
-    options = _options(model, schema, aliases, workers, keep_boilerplate)
+    options = _options(model, schema, aliases, workers, keep_boilerplate, relation_model=relation_model, min_confidence=min_confidence)
     from .ingest import read_documents
 
     report = scoring.evaluate(
-        gold, inputs or None, mapping=mapping,
+        gold, inputs or None, mapping=mapping, docred_range=_range(docred_range) if docred_range else None,
         run=lambda docs: run_documents(docs, options=options),
         read=lambda paths: read_documents(paths, keep_boilerplate=keep_boilerplate),
     )
@@ -189,6 +205,49 @@ def evaluate(
         typer.echo(scoring.format_report(report))
     if report.exit_code:
         raise typer.Exit(report.exit_code)
+
+
+@app.command("train")
+def train_model(
+    gold: Annotated[list[str], typer.Argument(help="Gold files: kg gold JSON lines (with text), CoNLL04-style JSON lines, the Wikinews relation file (with --texts), DocRED JSON (with --mapping).", show_default=False)],
+    out: Annotated[str, typer.Option("--out", "-o", help="The model file to write (gzip-compressed JSON).")],
+    schema: SchemaOpt = None,
+    model: ModelOpt = None,
+    mapping: Annotated[Optional[str], typer.Option("--mapping", help="DocRED relation mapping file (Wikidata ids to kg types).")] = None,
+    texts: Annotated[Optional[str], typer.Option("--texts", help="JSON lines of documents (id, text) for gold lines without text.")] = None,
+    docred_range: Annotated[Optional[str], typer.Option("--docred-range", metavar="START:END", help="Train on these DocRED documents only (e.g. 0:400), so the rest stay unseen.")] = None,
+    c: Annotated[float, typer.Option("--c", min=1e-6, help="Inverse regularisation strength of the logistic regression.")] = 0.5,
+    min_count: Annotated[int, typer.Option("--min-count", min=1, help="Features seen in fewer candidates are dropped.")] = 2,
+    min_confidence: Annotated[float, typer.Option("--min-confidence", min=0.0, max=1.0, help="The threshold the model proposes to build/extract/load.")] = 0.5,
+    without_rules: Annotated[bool, typer.Option("--without-rules", help="Learn without the rules' findings as features and keep no rule-only relation (the model alone, for comparison).")] = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Train the relation model from annotated text; print held-out scores; write one model file."""
+    from .train import train
+
+    span = _range(docred_range) if docred_range else None
+    with _progress(quiet) as bar:
+        report = train(gold, out, schema_path=schema, mapping_path=mapping, texts_path=texts, docred_range=span,
+                       model=model, c=c, min_count=min_count, min_confidence=min_confidence, progress=bar.update,
+                       use_rules=not without_rules)
+    for line in report.lines():
+        typer.echo(line)
+    if not quiet:
+        typer.echo(f"wrote {out}", err=True)
+
+
+def _range(text: str) -> tuple[int, int]:
+    start, sep, end = text.partition(":")
+    try:
+        return int(start or 0), int(end) if end else 10**9
+    except ValueError:
+        raise UsageError(f"--docred-range expects START:END, not {text!r}") from None
+
+
+def _progress(quiet: bool):
+    from tqdm import tqdm
+
+    return tqdm(desc="documents", unit="doc", disable=True if quiet else None, file=sys.stderr, leave=False)
 
 
 @app.command("schema")

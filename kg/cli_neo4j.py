@@ -94,6 +94,8 @@ def load_command(
     workers: Annotated[int, typer.Option("--workers", min=1, help="Processes for parsing and extraction.")] = 1,
     keep_boilerplate: Annotated[bool, typer.Option("--keep-boilerplate", help="Analyse page furniture too (captions, comments, navigation).")] = False,
     quiet: QuietOpt = False,
+    relation_model: Annotated[str, typer.Option("--relation-model", metavar="PATH", help="Relation model file from `kg train`; 'default' is the one shipped with kg, 'none' uses the rules alone.")] = "default",
+    min_confidence: Annotated[Optional[float], typer.Option("--min-confidence", min=0.0, max=1.0, help="Drop relations whose confidence is below this [default: the relation model's].")] = None,
 ) -> None:
     """Build the graph (or read graph .json files from kg build) and write it into Neo4j; loading twice changes nothing."""
     from kg.sinks.neo4j import connect
@@ -110,10 +112,12 @@ def load_command(
         summary = _load_with_progress(graph, settings, batch_size=batch_size, quiet=quiet, what=name)
         _echo_lines([f"{name}:"] + ["  " + line for line in summary.lines()], quiet=quiet)
     if documents:
-        from kg.pipeline import build_graph_json
+        from kg.pipeline import build_graph_json, relation_model_setting
 
         graph, build_summary = build_graph_json(documents, model=model, schema=schema, aliases=aliases,
-                                                workers=workers, keep_boilerplate=keep_boilerplate)
+                                                workers=workers, keep_boilerplate=keep_boilerplate,
+                                                relation_model=relation_model_setting(relation_model),
+                                                min_confidence=min_confidence)
         for item in getattr(build_summary, "skipped", []):
             typer.echo(f"kg: skipped {item.source}: {item.reason}", err=True)
         skipped = bool(getattr(build_summary, "skipped", []))

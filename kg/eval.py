@@ -2084,8 +2084,10 @@ def evaluate(
     read: ReadInputs | None = None,
     mapping: str | None = None,
     nlp: Callable[[str], Any] | None = None,
+    docred_range: tuple[int, int] | None = None,
 ) -> Report:
-    """Runs the pipeline on the gold's documents and scores the result.
+    """Runs the pipeline on the gold's documents and scores the result (``docred_range``: only
+    DocRED documents START <= i < END, e.g. those a relation model did not train on).
 
     ``run`` takes documents and returns (extract records, merged graph JSON). ``read`` turns input
     paths into documents (kg's reader, e.g. ``lambda paths: kg.ingest.read_documents(paths)``;
@@ -2101,7 +2103,7 @@ def evaluate(
     if kind == "docred":
         if inputs:
             raise UsageError("DocRED gold carries its own documents: give no INPUT")
-        return _evaluate_docred(gold_path, run=run, mapping=mapping)
+        return _evaluate_docred(gold_path, run=run, mapping=mapping, docred_range=docred_range)
     if inputs and read is None:
         raise UsageError("reading INPUT files needs kg's reader (read=)")
     if kind == "conll04":
@@ -2163,11 +2165,16 @@ def _needs_parse(golds: Sequence[Mapping[str, Any]]) -> bool:
     return False
 
 
-def _evaluate_docred(path: str, *, run: RunPipeline, mapping: str | None) -> Report:
+def _evaluate_docred(path: str, *, run: RunPipeline, mapping: str | None,
+                     docred_range: tuple[int, int] | None = None) -> Report:
     data = read_docred(path)
     relation_mapping = read_mapping(mapping or Path(path).with_name("redocred_mapping.json"))
+    lo, hi = docred_range or (0, len(data))
+    # Documents outside the range are left out whole (a model trained on them is scored on the
+    # rest); the others keep their ids, so scores pair with the file's numbering.
+    data = [doc if lo <= i < hi else {**doc, "sents": [], "vertexSet": [], "labels": []} for i, doc in enumerate(data)]
     documents = [Document(id=docred_doc_id(i), text=docred_layout(doc)[0], title=doc.get("title"))
-                 for i, doc in enumerate(data)]
+                 for i, doc in enumerate(data) if lo <= i < hi]
     records, _ = run(documents)
     predicted = {r["id"]: r for r in records}
     table = majority_relation_table(data, relation_mapping)

@@ -14,7 +14,7 @@ from .extract.schema import Schema
 from .nlp import Chunk, analysed_text, load_model, memory_zone, parse
 from .types import Document, Evidence, Extraction, Mention
 
-__all__ = ["ExtractionSettings", "extract_document", "extract_batch"]
+__all__ = ["ExtractionSettings", "extract_document", "extract_batch", "document_stages"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +26,9 @@ class ExtractionSettings:
     schema: Schema
     known: tuple[KnownEntity, ...] = ()
     batch_size: int = 32
+    # "default": the model shipped with kg; a path: a model of `kg train`; None: rules alone
+    relation_model: str | None = "default"
+    min_confidence: float = 0.0
 
 
 def extract_document(
@@ -34,8 +37,26 @@ def extract_document(
     *,
     schema: Schema,
     known: Sequence[KnownEntity] = (),
+    relation_model: str | None = None,
+    min_confidence: float = 0.0,
 ) -> Extraction:
-    """The map step: one parsed document -> its entities and relations."""
+    """The map step: one parsed document -> its entities and relations. With a relation model,
+    the model decides the relation types it was trained on (see kg.extract.model)."""
+    entities, analysed, per_chunk = document_stages(document, chunks, schema=schema, known=known)
+    relations = []
+    for chunk, mentions, found in per_chunk:
+        if relation_model is not None:
+            found = _decided(chunk, mentions, found, schema, relation_model, doc_id=document.id)
+        relations.extend(r for r in found if r.confidence >= min_confidence)
+    stats = {"boilerplate_chars": document.boilerplate_chars}
+    relations = [replace(r, evidence=_trimmed(r.evidence, document.text, analysed)) for r in relations]
+    return Extraction(document, entities, tuple(relations), stats)
+
+
+def document_stages(document: Document, chunks: Sequence[Chunk], *, schema: Schema, known: Sequence[KnownEntity] = ()):
+    """Mentions, entities and the rules' relations of one parsed document: (entities, the
+    analysed text, [(chunk, its outermost mentions, the rules' relations in it)]). What the
+    relation model reads, at run time and when it is trained."""
     # Here, not at the top: these read spaCy's Docs and import spaCy, which a run answered from
     # the cache never needs.
     from .extract.mentions import find_mentions
@@ -50,13 +71,21 @@ def extract_document(
         known=known, subjects=subjects, sentence_starts=sentence_starts, examples=examples,
     )
     mentions = sorted((m for e in entities for m in e.mentions), key=lambda m: (m.start, m.end))
-    relations = []
+    per_chunk = []
     for chunk in chunks:
         inside = _outermost([m for m in mentions if chunk.offset <= m.start and m.end <= chunk.end])
-        relations.extend(find_relations(chunk.doc, inside, schema, doc_id=document.id, offset=chunk.offset))
-    stats = {"boilerplate_chars": document.boilerplate_chars}
-    relations = [replace(r, evidence=_trimmed(r.evidence, document.text, analysed)) for r in relations]
-    return Extraction(document, entities, tuple(relations), stats)
+        per_chunk.append((chunk, inside, find_relations(chunk.doc, inside, schema, doc_id=document.id, offset=chunk.offset)))
+    return entities, analysed, per_chunk
+
+
+def _decided(chunk: Chunk, mentions: Sequence[Mention], rule_relations, schema: Schema, relation_model: str, *, doc_id: str):
+    from .extract.features import candidates
+    from .extract.model import decide_relations, load_relation_model
+
+    model = load_relation_model(relation_model)
+    pairs = candidates(chunk.doc, mentions, rule_relations, schema, offset=chunk.offset)
+    names = {m.entity: m.text for m in mentions if m.kind == "name"}
+    return decide_relations(pairs, rule_relations, model, schema, doc_id=doc_id, names=names)
 
 
 def _trimmed(evidence: Evidence, text: str, analysed: str) -> Evidence:
@@ -122,6 +151,7 @@ def extract_batch(documents: Sequence[Document], settings: ExtractionSettings) -
     nlp = load_model(settings.model)
     with memory_zone(nlp):
         return [
-            extract_document(document, chunks, schema=settings.schema, known=settings.known)
+            extract_document(document, chunks, schema=settings.schema, known=settings.known,
+                             relation_model=settings.relation_model, min_confidence=settings.min_confidence)
             for document, chunks in parse(nlp, documents, batch_size=settings.batch_size)
         ]

@@ -262,8 +262,12 @@ def _add_relations(graph: nx.MultiDiGraph, extractions: Sequence[Extraction]) ->
                 continue  # hedged or denied statements are never the positive fact
             grouped[(relation.subject, relation.type, relation.object)].append(relation)
     for (subject, relation_type, obj), found in sorted(grouped.items()):
+        # A fact stated as current outweighs statements of it as ended; an edge only ever
+        # stated as ended is kept, marked past.
+        current = [r for r in found if not r.past]
+        past = not current
         # Most confident first, so the kept rule and label do not depend on extraction order.
-        relations = sorted(found, key=lambda r: (-r.confidence, r.evidence.rule, r.label))
+        relations = sorted(current or found, key=lambda r: (-r.confidence, r.evidence.rule, r.label))
         evidence: dict[tuple, dict] = {}
         best: dict[tuple, float] = {}
         for r in relations:
@@ -281,4 +285,5 @@ def _add_relations(graph: nx.MultiDiGraph, extractions: Sequence[Extraction]) ->
             subject, obj, key=relation_edge_id(subject, relation_type, obj), type=relation_type,
             label=relations[0].label, weight=len(ordered), documents=len({e["doc"] for e in ordered}),
             confidence=round(1.0 - doubt, 4), evidence=ordered,
+            sources=sorted({s for r in relations for s in r.source}), past=past,
         )

@@ -11,6 +11,7 @@ so it can run in other processes, be cached, or run on a cluster.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from .types import Document, Extraction, Skipped
 
 __all__ = [
     "BuildOptions", "ENGINES", "ExtractionSettings", "Summary", "BuildResult", "extract_document", "extract_batch",
-    "extract", "build", "build_graph_json", "run_documents",
+    "extract", "build", "build_graph_json", "run_documents", "relation_model_setting",
 ]
 
 
@@ -44,6 +45,8 @@ class BuildOptions:
     cache_dir: str | None = None  # None: kg.cache.DEFAULT_CACHE_DIR
     engine: str = "local"  # "local": this machine, --workers processes; "dask": a Dask cluster
     scheduler: str | None = None  # Dask scheduler address; None: a local Dask cluster
+    relation_model: str | None = "default"  # "default": the shipped model; a path; None: rules alone
+    min_confidence: float | None = None  # None: the relation model's own default
 
 
 ENGINES = ("local", "dask")
@@ -109,6 +112,8 @@ def extract(
         schema=schema if schema is not None else load_schema(options.schema),
         known=tuple(known if known is not None else known_entities(options.aliases)),
         batch_size=options.batch_size,
+        relation_model=options.relation_model,
+        min_confidence=_min_confidence(options),
     )
     cache = _open_cache(options, settings) if options.use_cache else None
     try:
@@ -123,11 +128,44 @@ def extract(
             cache.close()
 
 
+def relation_model_setting(value: str | None) -> str | None:
+    """A --relation-model value as BuildOptions takes it: 'none' (the rules alone) -> None;
+    'default' or a path as given, a missing file named at once."""
+    if value is None or value.lower() == "none":
+        return None
+    if value != "default" and not Path(value).is_file():
+        raise UsageError(f"relation model not found: {value}")
+    return value
+
+
+def _min_confidence(options: BuildOptions) -> float:
+    """The threshold in force: the option, else the one the relation model was tuned with on dev
+    data (for precision), else none."""
+    if options.min_confidence is not None:
+        if not 0.0 <= options.min_confidence <= 1.0:
+            raise UsageError(f"--min-confidence must be between 0 and 1, not {options.min_confidence}")
+        return options.min_confidence
+    if options.relation_model is None:
+        return 0.0
+    from .extract.model import load_relation_model
+
+    return float(load_relation_model(options.relation_model).info.get("min_confidence", 0.0))
+
+
+def _relation_model_fingerprint(path: str | None) -> str:
+    if path is None:
+        return ""
+    from .extract.model import model_fingerprint
+
+    return model_fingerprint(path)
+
+
 def _open_cache(options: BuildOptions, settings: ExtractionSettings):
     from .cache import DEFAULT_CACHE_DIR, ExtractionCache, cache_context
 
     context = cache_context(
         model=settings.model, model_version=model_version(settings.model), schema=settings.schema, known=settings.known,
+        relation_model=_relation_model_fingerprint(settings.relation_model), min_confidence=settings.min_confidence,
     )
     return ExtractionCache(options.cache_dir or DEFAULT_CACHE_DIR, context=context)
 
@@ -188,11 +226,14 @@ def build_graph_json(
     aliases: str | None = None,
     workers: int = 1,
     keep_boilerplate: bool = False,
+    relation_model: str | None = "default",
+    min_confidence: float | None = None,
 ) -> tuple[dict, Summary]:
     """Build and return the contract's graph JSON (what ``kg load`` sends to Neo4j)."""
     from .sinks.json import graph_to_json
 
-    options = BuildOptions(model=model, schema=schema, aliases=aliases, workers=workers, keep_boilerplate=keep_boilerplate)
+    options = BuildOptions(model=model, schema=schema, aliases=aliases, workers=workers, keep_boilerplate=keep_boilerplate,
+                           relation_model=relation_model, min_confidence=min_confidence)
     result = build(inputs, options=options)
     return graph_to_json(result.graph), result.summary
 

@@ -135,6 +135,8 @@ class Relation:
     evidence: Evidence
     negated: bool = False
     modality: str | None = None  # e.g. "may", "would": hedged statements are not facts
+    past: bool = False  # stated as ended ("a former member"): never the current fact
+    source: tuple[str, ...] = ()  # what found it: rule names and/or "model"
 
 
 @dataclass(frozen=True, slots=True)

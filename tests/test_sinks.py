@@ -26,7 +26,8 @@ ENTITY_NODE_FIELDS = {"id", "kind", "name", "type", "aliases", "mentions", "docu
 ENTITY_NODE_EXTRAS = {"merged_from"}
 DOCUMENT_NODE_FIELDS = {"id", "kind", "title", "source", "published", "authors"}
 DOCUMENT_NODE_EXTRAS = {"url"}
-RELATION_EDGE_FIELDS = {"id", "source", "target", "type", "label", "weight", "documents", "confidence", "evidence"}
+RELATION_EDGE_FIELDS = {"id", "source", "target", "type", "label", "weight", "documents", "confidence", "evidence",
+                        "sources", "past"}  # sources: rule names and/or "model"; past: only ever stated as ended
 EVIDENCE_FIELDS = {"doc", "sentence", "start", "end"}
 EVIDENCE_EXTRAS = {"rule"}
 
@@ -180,8 +181,9 @@ def test_extraction_record_shape(built):
                 assert mention["kind"] in {"name", "pronoun", "nominal"}
                 assert texts[record["id"]][mention["start"]:mention["end"]] == mention["text"]
         for relation in record["relations"]:
-            required = {"subject", "type", "object", "label", "confidence", "negated", "evidence"}
+            required = {"subject", "type", "object", "label", "confidence", "negated", "evidence", "past", "source"}
             assert required <= set(relation) <= required | {"modality"}
+            assert isinstance(relation["past"], bool) and all(isinstance(s, str) for s in relation["source"])
             assert relation["subject"] in entity_ids and relation["object"] in entity_ids
             assert isinstance(relation["negated"], bool)
             assert {"sentence", "start", "end"} <= set(relation["evidence"]) <= {"sentence", "start", "end", "rule"}

@@ -98,6 +98,7 @@ class Lexicon:
     exception_preps: frozenset[str] = frozenset()
     appositive_of_nouns: frozenset[str] = frozenset()
     copulas: frozenset[str] = frozenset()
+    membership_heads: frozenset[str] = frozenset()
 
 
 _LEXICON_KEYS = frozenset(Lexicon.__slots__)

@@ -99,6 +99,8 @@ def extraction_record(extraction: Extraction) -> dict:
                 "confidence": r.confidence,
                 "negated": r.negated,
                 "modality": r.modality,
+                "past": r.past,
+                "source": list(r.source),
                 "evidence": {
                     "sentence": r.evidence.sentence, "start": r.evidence.start,
                     "end": r.evidence.end, "rule": r.evidence.rule,

@@ -1,0 +1,260 @@
+"""The relation model: a multinomial logistic regression over candidate features (trained by
+``kg train``, kg/train.py), its calibration, and how its predictions and the rules' relations
+become one document's relations.
+
+The model file is gzip-compressed JSON: the classes ("NONE", "TYPE>" for first-to-second,
+"TYPE<" for second-to-first), sparse weights per feature, the intercepts, an isotonic map from
+the model's probability to the share of predictions that were right on held-out data, the
+measured precision of each rule kind (for relations only a rule finds), and its provenance.
+Prediction needs no scikit-learn: a sum of weights and a softmax.
+"""
+from __future__ import annotations
+
+import bisect
+import gzip
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+from ..types import Evidence, Relation
+from .features import Candidate
+from .schema import Schema
+
+__all__ = ["RelationModel", "DEFAULT_MODEL", "load_relation_model", "decide_relations", "rule_confidence", "rule_kind", "FORMAT"]
+
+FORMAT = "kg-relation-model/1"
+DEFAULT_MODEL = "default"  # the model shipped in kg/data/relation_model.json.gz
+NONE = "NONE"
+
+
+@dataclass(frozen=True)
+class RelationModel:
+    classes: tuple[str, ...]
+    weights: Mapping[str, tuple[tuple[int, float], ...]]  # feature -> (class index, weight)
+    intercepts: tuple[float, ...]
+    calibration: tuple[tuple[float, ...], tuple[float, ...]] = ((0.0, 1.0), (0.0, 1.0))
+    rule_precision: Mapping[str, float] = field(default_factory=dict)
+    info: Mapping[str, Any] = field(default_factory=dict)
+    fingerprint: str = ""
+
+    @property
+    def types(self) -> frozenset[str]:
+        """The relation types the model decides."""
+        return frozenset(c[:-1] for c in self.classes if c != NONE)
+
+    def probabilities(self, features: Iterable[str]) -> list[float]:
+        scores = list(self.intercepts)
+        for feature in features:
+            for index, weight in self.weights.get(feature, ()):
+                scores[index] += weight
+        top = max(scores)
+        exps = [math.exp(s - top) for s in scores]
+        total = sum(exps)
+        return [e / total for e in exps]
+
+    def calibrated(self, probability: float) -> float:
+        xs, ys = self.calibration
+        if probability <= xs[0]:
+            return ys[0]
+        if probability >= xs[-1]:
+            return ys[-1]
+        i = bisect.bisect_right(xs, probability)
+        x0, x1, y0, y1 = xs[i - 1], xs[i], ys[i - 1], ys[i]
+        return y0 if x1 == x0 else y0 + (y1 - y0) * (probability - x0) / (x1 - x0)
+
+    def to_json(self) -> dict:
+        return {
+            "format": FORMAT, "classes": list(self.classes), "intercepts": list(self.intercepts),
+            "weights": {f: [[i, w] for i, w in ws] for f, ws in sorted(self.weights.items())},
+            "calibration": {"x": list(self.calibration[0]), "y": list(self.calibration[1])},
+            "rule_precision": dict(sorted(self.rule_precision.items())), "info": dict(self.info),
+        }
+
+    def save(self, path: str | Path) -> None:
+        """Deterministic bytes: sorted keys, no timestamp in the gzip header."""
+        data = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        Path(path).write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
+
+
+def _from_json(raw: Any, where: str, fingerprint: str) -> RelationModel:
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise UsageError(f"{where} is not a kg relation model ({FORMAT})")
+    try:
+        classes = tuple(str(c) for c in raw["classes"])
+        weights = {str(f): tuple((int(i), float(w)) for i, w in ws) for f, ws in raw["weights"].items()}
+        intercepts = tuple(float(x) for x in raw["intercepts"])
+        cal = raw.get("calibration") or {"x": [0.0, 1.0], "y": [0.0, 1.0]}
+        calibration = (tuple(float(x) for x in cal["x"]), tuple(float(y) for y in cal["y"]))
+        rule_precision = {str(k): float(v) for k, v in (raw.get("rule_precision") or {}).items()}
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UsageError(f"{where} is not a valid kg relation model: {exc}") from None
+    if len(intercepts) != len(classes) or any(i >= len(classes) or i < 0 for ws in weights.values() for i, _ in ws):
+        raise UsageError(f"{where} is not a valid kg relation model: weights and classes disagree")
+    if not calibration[0] or len(calibration[0]) != len(calibration[1]):
+        raise UsageError(f"{where} is not a valid kg relation model: bad calibration")
+    return RelationModel(classes, weights, intercepts, calibration, rule_precision, dict(raw.get("info") or {}), fingerprint)
+
+
+def _default_bytes() -> bytes:
+    return resources.files("kg").joinpath("data", "relation_model.json.gz").read_bytes()
+
+
+def model_bytes(path: str | None) -> bytes:
+    if path in (None, DEFAULT_MODEL):
+        return _default_bytes()
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read relation model {path}: {exc.strerror or exc}") from None
+
+
+def model_fingerprint(path: str | None) -> str:
+    """What enters the cache key: a hash of the model file's bytes."""
+    return hashlib.sha256(model_bytes(path)).hexdigest()[:16]
+
+
+@lru_cache(maxsize=4)
+def load_relation_model(path: str | None = None) -> RelationModel:
+    """The model at ``path`` (None or "default": the one shipped with kg), loaded once per process."""
+    where = "the default relation model" if path in (None, DEFAULT_MODEL) else f"relation model {path}"
+    data = model_bytes(path)
+    try:
+        raw = json.loads(gzip.decompress(data).decode("utf-8"))
+    except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError):
+        raise UsageError(f"{where} is not a gzip-compressed JSON file") from None
+    return _from_json(raw, where, hashlib.sha256(data).hexdigest()[:16])
+
+
+def rule_kind(rule: str) -> str:
+    """A rule name without its trigger word: "verb:ban" -> "verb", "link:prep:in" -> "link:prep:in"."""
+    kind, _, rest = rule.partition(":")
+    return f"{kind}:{rest}" if kind in ("link", "compose") else kind
+
+
+# ---------------------------------------------------------------- decisions
+
+
+def _class_type(label: str) -> tuple[str, bool]:
+    return label[:-1], label.endswith("<")
+
+
+def predict(model: RelationModel, candidate: Candidate, schema: Schema) -> tuple[str, bool, float, float] | None:
+    """The most probable relation the schema allows for a candidate: (type, reversed,
+    probability, probability of no relation); None when the model allows none."""
+    probs = model.probabilities(candidate.features)
+    none = probs[model.classes.index(NONE)] if NONE in model.classes else 0.0
+    best = None
+    for index in sorted(range(len(probs)), key=lambda i: -probs[i]):
+        label = model.classes[index]
+        if label == NONE:
+            continue
+        name, reverse = _class_type(label)
+        relation = schema.get(name)
+        if relation is None:
+            continue
+        subject, obj = (candidate.second, candidate.first) if reverse else (candidate.first, candidate.second)
+        if relation.allows(subject.type, obj.type):
+            best = (name, reverse, probs[index], none)
+            break
+    return best
+
+
+def decide_relations(
+    candidates: Sequence[Candidate],
+    rule_relations: Sequence[Relation],
+    model: RelationModel,
+    schema: Schema,
+    *,
+    doc_id: str,
+    names: Mapping[str, str] | None = None,
+) -> list[Relation]:
+    """One document's relations: the model's most probable relation for every candidate pair, and
+    every rule's relation, each with a measured probability of being right (the model's
+    calibrated probability; a rule's precision on held-out gold for its kind and type). Where
+    the model and a rule give the same relation, it is one relation found by both."""
+    names = names if names is not None else {m.entity: m.text for c in candidates for m in (c.first, c.second) if m.kind == "name"}
+    by_pair = {(c.sentence_start, c.first.entity, c.second.entity): c for c in candidates}
+    out: dict[tuple, Relation] = {}
+    # Types the model only learned from the rules' readings (no gold annotated them) are left to
+    # the rules, whose precision was measured; the model's probability for them was not.
+    measured = model.info.get("measured_types")
+    for candidate in candidates:
+        found = predict(model, candidate, schema)
+        if found is None:
+            continue
+        name, reverse, probability, _ = found
+        if measured is not None and name not in measured:
+            continue
+        subject, obj = (candidate.second, candidate.first) if reverse else (candidate.first, candidate.second)
+        relation = schema.get(name)
+        key = (candidate.sentence_start, subject.entity, name, obj.entity)
+        out[key] = Relation(
+            subject=subject.entity, type=name, object=obj.entity, label=relation.label,
+            confidence=round(model.calibrated(probability), 4),
+            evidence=Evidence(doc=doc_id, sentence=candidate.sentence, start=candidate.sentence_start,
+                              end=candidate.sentence_end, rule="model"),
+            past=candidate.past, source=("model",),
+        )
+    if model.info.get("rules") is False:  # the model alone
+        return _membership(sorted(out.values(), key=_order), names, schema)
+    for r in rule_relations:
+        candidate = by_pair.get((r.evidence.start, r.subject, r.object)) or by_pair.get((r.evidence.start, r.object, r.subject))
+        past = candidate.past if candidate else r.past
+        precision = rule_confidence(model, r.type, r.evidence.rule, fallback=r.confidence)
+        key = (r.evidence.start, r.subject, r.type, r.object)
+        if relation := schema.get(r.type):
+            if relation.symmetric and key not in out:
+                key = (r.evidence.start, r.object, r.type, r.subject) if (r.evidence.start, r.object, r.type, r.subject) in out else key
+        seen = out.get(key)
+        if seen is None:
+            out[key] = replace(r, confidence=round(precision, 4), source=(r.evidence.rule,), past=past)
+        else:  # the model and a rule agree: both are named, the better measured estimate kept
+            out[key] = replace(seen, confidence=round(max(seen.confidence, precision), 4),
+                               source=tuple(sorted(set(seen.source) | {r.evidence.rule}, key=lambda x: (x != "model", x))),
+                               negated=r.negated, modality=r.modality,
+                               evidence=replace(seen.evidence, rule=r.evidence.rule))
+    return _membership(sorted(out.values(), key=_order), names, schema)
+
+
+def _membership(relations: list[Relation], names: Mapping[str, str], schema: Schema) -> list[Relation]:
+    """WORKS_FOR a party, club, team or church is membership: MEMBER_OF, one relation per pair."""
+    heads = schema.lexicon.membership_heads
+    member = schema.get("MEMBER_OF")
+    if not heads or member is None:
+        return relations
+    out: dict[tuple, Relation] = {}
+    for r in relations:
+        words = names.get(r.object, "").lower().split()
+        if r.type == "WORKS_FOR" and words and words[-1] in heads:
+            r = replace(r, type="MEMBER_OF", label=member.label)
+        key = (r.evidence.start, r.subject, r.type, r.object, r.negated)
+        seen = out.get(key)
+        if seen is None or r.confidence > seen.confidence:
+            if seen is not None:
+                r = replace(r, source=tuple(dict.fromkeys((*r.source, *seen.source))), past=r.past and seen.past)
+            out[key] = r
+        else:
+            out[key] = replace(seen, source=tuple(dict.fromkeys((*seen.source, *r.source))), past=r.past and seen.past)
+    return sorted(out.values(), key=_order)
+
+
+def _order(r: Relation) -> tuple:
+    return (r.evidence.start, r.type, r.subject, r.object, r.negated, r.evidence.rule)
+
+
+def rule_confidence(model: RelationModel, relation_type: str, rule: str, *, fallback: float) -> float:
+    """The measured precision of a rule on held-out gold: of its kind for this type where that
+    was measured, else of its kind, else of all rules."""
+    kind = rule_kind(rule)
+    table = model.rule_precision
+    for key in (f"{relation_type}|{kind}", kind, "*"):
+        if key in table:
+            return table[key]
+    return fallback

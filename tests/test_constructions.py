@@ -1,0 +1,64 @@
+"""Constructions of English news, read by the whole pipeline with the shipped relation model
+at its default threshold (sentences and names written for these tests, never from dev data)."""
+from __future__ import annotations
+
+import pytest
+
+from kg.pipeline import run_documents
+from kg.types import Document
+
+pytestmark = pytest.mark.model
+
+
+def _relations(text: str) -> set[tuple[str, str, str, bool]]:
+    records, _ = run_documents([Document(id="t", text=text)])
+    names = {e["id"]: e["name"] for e in records[0]["entities"]}
+    return {(names[r["subject"]], r["type"], names[r["object"]], r["past"]) for r in records[0]["relations"]}
+
+
+def _types(found, subject, obj):
+    return {t for s, t, o, _ in found if s == subject and o == obj}
+
+
+def test_party_membership_is_membership_not_employment():
+    found = _relations("John Smith, a member of the Green Party, won the seat by 400 votes.")
+    assert _types(found, "John Smith", "Green Party") == {"MEMBER_OF"}
+
+
+def test_a_former_member_is_kept_as_past():
+    found = _relations("Former Labour Party member Sara Holt has joined the Liberal Democrats.")
+    past = {(s, t, o) for s, t, o, p in found if p}
+    assert ("Sara Holt", "MEMBER_OF", "Labour Party") in past
+    assert ("Sara Holt", "MEMBER_OF", "Labour Party", False) not in found
+
+
+def test_a_former_executive_works_there_no_longer():
+    found = _relations("Peter Kim, a former executive at Initech, now teaches at Stanford University.")
+    assert ("Peter Kim", "WORKS_FOR", "Initech", True) in found
+    assert ("Peter Kim", "WORKS_FOR", "Initech", False) not in found
+
+
+def test_the_place_of_a_meeting_is_not_residence():
+    found = _relations("Jan Novak met Ann Lee in Geneva on Tuesday to discuss the treaty.")
+    assert not {t for s, t, o, _ in found if o == "Geneva" and t == "LIVES_IN"}
+
+
+def test_a_town_in_a_country_points_to_the_country():
+    found = _relations("The festival is held every summer in the town of Tromso in Norway.")
+    assert "LOCATED_IN" in _types(found, "Tromso", "Norway")
+    assert not _types(found, "Norway", "Tromso")
+
+
+def test_an_organisation_before_a_name_gives_the_employer():
+    found = _relations("Statistics Norway spokesperson Kai Berg said unemployment fell in March.")
+    assert "WORKS_FOR" in _types(found, "Kai Berg", "Statistics Norway")
+
+
+def test_a_person_of_a_town_lives_there():
+    found = _relations("Police said Ann Lee, 29, of Springfield, was arrested on Friday.")
+    assert "LIVES_IN" in _types(found, "Ann Lee", "Springfield")
+
+
+def test_the_head_named_after_an_organisation_without_a_comma():
+    found = _relations("Tom Vance, the chief executive of the Refugee Board, said the rules would change.")
+    assert "LEADS" in _types(found, "Tom Vance", "Refugee Board")

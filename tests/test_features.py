@@ -1,0 +1,72 @@
+"""Candidate pairs and their features (kg/extract/features.py) on parses of sentences written
+here, with made-up names."""
+from __future__ import annotations
+
+import pytest
+
+from kg.extract.features import candidates
+from kg.extract.schema import load_schema
+from kg.types import Evidence, Mention, Relation
+
+pytestmark = pytest.mark.model
+SCHEMA = load_schema()
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    from kg.nlp import load_model, model_name
+
+    return load_model(model_name(None))
+
+
+def _mention(text: str, name: str, type_: str, entity: str, kind: str = "name") -> Mention:
+    start = text.index(name)
+    return Mention(start, start + len(name), name, type_, kind, entity)
+
+
+def test_one_candidate_per_entity_pair_and_sentence_in_text_order(nlp):
+    text = "Ann Lee joined Acme in May. Acme hired Ann Lee again."
+    doc = nlp(text)
+    first_sentence = [_mention(text, "Ann Lee", "Person", "person:ann-lee"), _mention(text, "Acme", "Organization", "organization:acme")]
+    second = text.index("Acme hired")
+    later = [Mention(second, second + 4, "Acme", "Organization", "name", "organization:acme"),
+             Mention(second + 11, second + 18, "Ann Lee", "Person", "name", "person:ann-lee")]
+    found = candidates(doc, first_sentence + later, [], SCHEMA)
+    assert len(found) == 2
+    assert found[0].first.entity == "person:ann-lee" and found[1].first.entity == "organization:acme"
+    assert "t=Person|Organization" in found[0].features
+    assert any(f.startswith("pd=") for f in found[0].features)
+
+
+def test_rules_that_fired_become_features_with_their_direction(nlp):
+    text = "Globex hired Ann Lee."
+    doc = nlp(text)
+    mentions = [_mention(text, "Globex", "Organization", "organization:globex"), _mention(text, "Ann Lee", "Person", "person:ann-lee")]
+    rule = Relation("person:ann-lee", "WORKS_FOR", "organization:globex", "works for", 0.8,
+                    Evidence("d", text, 0, len(text), "verb:hire"))
+    (candidate,) = candidates(doc, mentions, [rule], SCHEMA)
+    assert ("WORKS_FOR", "<", "verb:hire") in candidate.rules
+    assert "rule=WORKS_FOR<" in candidate.features and "norule" not in candidate.features
+
+
+@pytest.mark.parametrize("text, past", [
+    ("Sara Holt, a former member of the Tidewater Party, spoke on Friday.", True),
+    ("Sara Holt, an ex-member of the Tidewater Party, spoke on Friday.", True),
+    ("Sara Holt, a member of the Tidewater Party, spoke on Friday.", False),
+])
+def test_former_members_are_marked_past(nlp, text, past):
+    doc = nlp(text)
+    mentions = [_mention(text, "Sara Holt", "Person", "person:sara-holt"),
+                _mention(text, "Tidewater Party", "Organization", "organization:tidewater-party")]
+    (candidate,) = candidates(doc, mentions, [], SCHEMA)
+    assert candidate.past is past
+
+
+def test_mentions_of_one_entity_make_no_pair(nlp):
+    text = "Acme said Acme would grow."
+    doc = nlp(text)
+    first = text.index("Acme")
+    second = text.index("Acme", first + 1)
+    mentions = [Mention(first, first + 4, "Acme", "Organization", "name", "organization:acme"),
+                Mention(second, second + 4, "Acme", "Organization", "name", "organization:acme")]
+    assert candidates(doc, mentions, [], SCHEMA) == []
