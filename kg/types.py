@@ -95,6 +95,9 @@ class Reference:
     compatible: tuple[str, ...]  # entity types it can refer to
     feature: str  # pronoun class ("thing", "male", "plural"...) or the description's head noun
     sentence_start: int
+    # A description the syntax binds to a name ("X, the director", "X is a port"): a character
+    # span inside that name's mention (its head word); None: left to agreement and recency.
+    bound: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)

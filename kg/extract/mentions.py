@@ -14,8 +14,11 @@ from collections.abc import Sequence
 from spacy.tokens import Doc, Span, Token
 
 from ..nlp import Chunk
-from ..types import Mention, Reference
-from .names import LEGAL_SUFFIXES, ORG_DESIGNATORS, given_name_gender, is_known_place, is_place_word, is_region
+from ..types import ENTITY_TYPES, Mention, Reference
+from .names import (
+    DESCRIPTION_CLASSES, DESCRIPTION_TYPES, LEGAL_SUFFIXES, ORG_DESIGNATORS, PERSON_NOUNS, given_name_gender,
+    is_known_place, is_place_word, is_region,
+)
 
 __all__ = [
     "SPACY_TYPES",
@@ -64,37 +67,9 @@ _PRONOUNS: dict[str, str] = {
     **dict.fromkeys(("she", "her", "hers", "herself"), "female"),
     **dict.fromkeys(("they", "them", "their", "theirs", "themselves"), "plural"),
 }
-# Head nouns of definite descriptions and the entity types they can refer to.
+# Head nouns of descriptions and the entity types they can refer to (kg.extract.names).
 _NOMINAL_TYPES: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys(
-        "company firm maker manufacturer retailer carrier corporation conglomerate startup "
-        "giant group bank lender insurer airline automaker publisher developer provider "
-        "operator supplier producer chain brand business studio outlet newspaper broadcaster "
-        "network organization organisation charity club team union party".split(),
-        ("Organization",),
-    ),
-    **dict.fromkeys(
-        "agency department ministry administration government court regulator authority "
-        "bureau commission committee council parliament congress senate legislature "
-        "watchdog military army police".split(),
-        ("Organization",),
-    ),
-    **dict.fromkeys(
-        "city country state town village region province capital nation island county "
-        "republic kingdom territory".split(),
-        ("Location",),
-    ),
-    **dict.fromkeys(
-        "man woman official spokesman spokeswoman spokesperson executive president minister "
-        "founder chairman chairwoman chief leader senator governor mayor lawyer attorney "
-        "judge director manager actor actress singer player coach author writer "
-        "researcher scientist professor candidate".split(),
-        ("Person",),
-    ),
-    **dict.fromkeys(
-        "airport building bridge stadium station hospital prison embassy base tower".split(),
-        ("Facility", "Organization"),
-    ),
+    noun: DESCRIPTION_TYPES[kind] for noun, kind in DESCRIPTION_CLASSES.items()
 }
 
 
@@ -581,17 +556,21 @@ def _acts_as_institution(span: Span) -> bool:
     return any(token.lemma_.lower() in _INSTITUTION_NOUNS or token.lower_ in _INSTITUTION_NOUNS for token in neighbours)
 
 
+_INDEFINITE = frozenset({"a", "an", "another"})
+_INTRODUCED_REACH = 3  # sentences: "a federal court ... the court" is that court, not a named one
+
+
 def references(doc: Doc, *, offset: int = 0) -> list[Reference]:
-    """Third-person pronouns and definite descriptions ("the company") outside names."""
+    """Third-person pronouns and descriptions outside names: definite descriptions ("the
+    company"), and descriptions the syntax binds to a name, in apposition ("X, the director",
+    "the director, X") or predicated of it ("X is a port")."""
     found: list[Reference] = []
-    introduced: set[str] = set()  # common nouns met as new referents ("a federal court")
+    sentences = {sent.start: number for number, sent in enumerate(doc.sents)}
+    introduced: dict[str, int] = {}  # common nouns met as new referents ("a federal court") -> sentence
     for token in doc:
         if token.ent_type_:
             continue
-        if token.pos_ == "NOUN" and token.dep_ not in {"appos", "attr", "compound"} and not any(
-            child.dep_ == "det" and child.lower_ in {"the", "this", "that", "these", "those"} for child in token.children
-        ):
-            introduced.add(token.lemma_.lower())
+        sentence = sentences.get(token.sent.start, 0)
         sentence_start = token.sent.start_char + offset
         pronoun_class = _PRONOUNS.get(token.lower_)
         if pronoun_class and token.pos_ == "PRON" or (pronoun_class and token.tag_ in {"PRP", "PRP$"}):
@@ -602,15 +581,99 @@ def references(doc: Doc, *, offset: int = 0) -> list[Reference]:
                 _pronoun_types(pronoun_class), pronoun_class, sentence_start,
             ))
             continue
-        description = _definite_description(token)
-        if description is not None and token.lemma_.lower() not in introduced:
-            start, types = description
+        if not _singular_noun(token):
+            continue  # descriptions of one entity are singular common nouns
+        lemma = token.lemma_.lower() if token.tag_ == "NN" else token.lower_
+        name = _bound_name(token)
+        if name is not None:
+            start = _description_start(token)
             found.append(Reference(
-                doc[start].idx + offset, token.idx + len(token) + offset,
-                doc[start:token.i + 1].text, "nominal", types,
-                token.lemma_.lower(), sentence_start,
+                doc[start].idx + offset, token.idx + len(token) + offset, doc[start:token.i + 1].text, "nominal",
+                _NOMINAL_TYPES.get(lemma) or _NOMINAL_TYPES.get(token.lower_) or ENTITY_TYPES, lemma,
+                sentence_start, bound=(name.idx + offset, name.idx + len(name) + offset),
             ))
+            continue
+        description = _definite_description(token)
+        if description is not None:
+            since = introduced.get(lemma)
+            if since is None or sentence - since > _INTRODUCED_REACH:
+                start, types = description
+                found.append(Reference(
+                    doc[start].idx + offset, token.idx + len(token) + offset,
+                    doc[start:token.i + 1].text, "nominal", types, lemma, sentence_start,
+                ))
+        elif token.dep_ not in {"appos", "attr", "compound"} and any(
+            child.dep_ == "det" and child.lower_ in _INDEFINITE for child in token.children
+        ):
+            introduced[lemma] = sentence
     return found
+
+
+def _singular_noun(token: Token) -> bool:
+    """A singular common noun, or a role capitalised as a title ("the President", "X,
+    Director of Y") that the tagger took for a proper noun."""
+    if token.tag_ == "NN" and token.pos_ == "NOUN":
+        return True
+    return token.tag_ == "NNP" and token.lower_ in PERSON_NOUNS and not token.ent_type_
+
+
+def _in_name(token: Token) -> bool:
+    return token.ent_type_ in SPACY_TYPES and token.pos_ == "PROPN"
+
+
+def _bound_name(token: Token) -> Token | None:
+    """The name token a common noun describes by syntax: in apposition ("Kara Voss, director
+    of the museum", "the museum's director, Kara Voss"), or as what a name is or becomes
+    ("Halden is a port", "Voss became the first mayor"; not when negated)."""
+    if token.lemma_.lower() in _NO_DESCRIPTIONS:
+        return None
+    if token.dep_ == "appos" and _in_name(token.head) and _apposed(token, token.head):
+        return token.head
+    named = [child for child in token.children if child.dep_ == "appos" and _in_name(child) and _apposed(token, child)]
+    if len(named) == 1:
+        return named[0]
+    # "Norland's goalkeeper Ilan Dorsey", "the match referee X": a role right before a person's name
+    following = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
+    if (token.dep_ == "compound" and following is not None and following.ent_iob_ == "B" and following.ent_type_ == "PERSON"
+            and token.head.ent_type_ == "PERSON" and token.head.i >= following.i
+            and DESCRIPTION_CLASSES.get(token.lemma_.lower()) == "person"):
+        return token.head
+    predicate = token
+    while predicate.dep_ == "conj" and predicate.head is not predicate:
+        predicate = predicate.head
+    verb = predicate.head
+    if predicate.dep_ == "attr" and verb.lemma_ in {"be", "become", "remain"} and not any(
+        child.dep_ == "neg" for child in verb.children
+    ):
+        subjects = [child for child in verb.children if child.dep_ in {"nsubj", "nsubjpass"}]
+        if len(subjects) == 1 and _in_name(subjects[0]) and not any(c.dep_ == "conj" for c in subjects[0].children):
+            return subjects[0]
+    return None
+
+
+# Nouns in apposition to a name that are not descriptions of it: credits of pictures and
+# sources ("Image: X", "photo X").
+_NO_DESCRIPTIONS = frozenset("image photo photograph picture file video caption credit source courtesy".split())
+
+
+def _apposed(noun: Token, name: Token) -> bool:
+    """Apposition within a line, by a comma or nothing: not across a colon or a line break
+    (captions and credits)."""
+    low, high = sorted((noun.i, name.i))
+    between = noun.doc[low:high]
+    return not any(t.text in {":", "|"} or "\n" in t.text_with_ws for t in between)
+
+
+def _description_start(token: Token) -> int:
+    """Where a description starts: its determiner and modifiers, never a name or possessive
+    before it ("Norland's goalkeeper" is "goalkeeper": Norland stays a name of its own), nor
+    anything before a line break."""
+    start = token.left_edge.i
+    for other in token.doc[token.left_edge.i:token.i]:
+        if (other.ent_type_ or other.pos_ == "PROPN" or other.tag_ == "POS" or other.is_punct
+                or other.dep_ == "poss" or "\n" in other.text_with_ws):
+            start = other.i + 1
+    return start
 
 
 def _pronoun_types(pronoun_class: str) -> tuple[str, ...]:
@@ -635,7 +698,7 @@ def _pleonastic(token: Token) -> bool:
 
 def _definite_description(token: Token) -> tuple[int, tuple[str, ...]] | None:
     """For the head noun of "the (Moscow-based) company", its start token and compatible types."""
-    if token.pos_ != "NOUN" or token.tag_ not in {"NN", "NNS"}:
+    if not _singular_noun(token):
         return None
     types = _NOMINAL_TYPES.get(token.lemma_.lower()) or _NOMINAL_TYPES.get(token.lower_)
     if types is None or token.dep_ == "compound":
@@ -644,9 +707,10 @@ def _definite_description(token: Token) -> tuple[int, tuple[str, ...]] | None:
     if not determiners or determiners[0].lower_ not in {"the", "this", "that", "these", "those"}:
         return None
     determiner = determiners[0]
-    # Relative clauses or "of" phrases make a new, specific referent ("the company that ...").
-    if any(child.dep_ in {"relcl", "acl"} for child in token.children):
+    # Relative clauses or "of" phrases make a new, specific referent ("the company that ...",
+    # "the state of emergency").
+    if any(child.dep_ in {"relcl", "acl"} or (child.dep_ == "prep" and child.lower_ == "of") for child in token.children):
         return None
-    if any(child.ent_type_ for child in token.subtree if child.i < token.i and child.dep_ != "poss"):
-        return None
+    if any((child.ent_type_ or child.pos_ == "PROPN") for child in token.subtree if child.i < token.i and child.dep_ != "poss"):
+        return None  # "the Acme deal", "the Norland team": a new referent named after another
     return determiner.i, types

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-__all__ = ["LEGAL_SUFFIXES", "ORG_DESIGNATORS", "NAMED_AFTER_HEADS", "is_known_place", "is_region", "is_place_word", "PLACE_WORDS", "given_name_gender", "HONORIFIC_GENDERS"]
+__all__ = ["LEGAL_SUFFIXES", "ORG_DESIGNATORS", "NAMED_AFTER_HEADS", "is_known_place", "is_region", "is_place_word", "PLACE_WORDS", "given_name_gender", "HONORIFIC_GENDERS", "DESCRIPTION_CLASSES", "DESCRIPTION_TYPES", "PERSON_NOUNS", "EVENT_HEADS", "BUILDING_HEADS"]
 
 # Last words that make a name an organisation's whatever the tagger said ("X Lab", "X Inc").
 LEGAL_SUFFIXES = frozenset(
@@ -40,6 +40,83 @@ PLACE_WORDS = NAMED_AFTER_HEADS | frozenset(
     "islands river lake lakes creek beach bay falls flats yards farm ranch prison jail hill hills "
     "valley mountain mountains mount harbor harbour point springs heights grove ridge forest "
     "field fields woods coast gulf sea ocean canyon desert plains port base camp fort".split()
+)
+
+
+# Nouns naming what people are or do ("the coach", "X, a curator"): a description headed by one
+# refers to a person, and only to one the text gave that role ("Team coach X", "X, the coach").
+PERSON_NOUNS = frozenset(
+    "man woman boy girl official spokesman spokeswoman spokesperson executive president "
+    "minister founder chairman chairwoman chair chief leader senator governor mayor lawyer "
+    "attorney judge director manager actor actress singer player coach author writer "
+    "researcher scientist professor candidate politician footballer songwriter novelist poet "
+    "journalist businessman businesswoman entrepreneur painter artist composer musician "
+    "economist historian engineer architect athlete cyclist swimmer boxer priest bishop "
+    "diplomat activist comedian photographer inventor congressman congresswoman businessperson "
+    "officer secretary ambassador doctor physician nurse teacher student analyst editor "
+    "reporter correspondent columnist owner farmer soldier sergeant captain colonel commander "
+    "detective gunman suspect defendant victim prisoner inmate widow veteran deputy legislator "
+    "lawmaker councillor councilman nominee curator designer prosecutor referee goalkeeper "
+    "striker midfielder defender manager instructor lecturer pilot astronaut driver chef "
+    "winner champion premier chancellor king queen prince princess pope cardinal".split()
+)
+# Head nouns of descriptions by what they can describe ("the company", "the region"). "named":
+# the description's head must be a word of the entity's name ("the foundation" for "X
+# Foundation", never for another body).
+DESCRIPTION_CLASSES: dict[str, str] = {
+    **dict.fromkeys(
+        "company firm maker manufacturer retailer carrier corporation conglomerate startup giant "
+        "bank lender insurer airline automaker carmaker publisher developer provider operator "
+        "supplier producer chain brand business studio outlet newspaper broadcaster network "
+        "subsidiary".split(), "company"),
+    **dict.fromkeys(
+        "agency administration government regulator authority bureau watchdog military army "
+        "navy police legislature".split(), "government"),
+    **dict.fromkeys("team club squad band charity organization organisation group institution".split(), "organization"),
+    **dict.fromkeys(
+        "party union league federation association council committee commission ministry "
+        "department court university college school academy museum gallery hospital foundation "
+        "institute festival championship tournament cup program programme prize award bridge "
+        "station prison library park zoo church mosque cathedral temple centre center hall "
+        "stadium arena airport county district embassy parliament congress senate fund "
+        "trust".split(), "named"),
+    **dict.fromkeys("country nation republic kingdom".split(), "country"),
+    "state": "state",
+    **dict.fromkeys("city town village capital municipality suburb".split(), "city"),
+    **dict.fromkeys("region province territory island".split(), "region"),
+    **dict.fromkeys("facility building venue complex plant factory base tower".split(), "facility"),
+    **dict.fromkeys("event competition contest ceremony".split(), "event"),
+    # a match or race is one of a tournament's, not the tournament: only one named so
+    **dict.fromkeys("match game race".split(), "named"),
+    **dict.fromkeys("app application website browser software smartphone".split(), "product"),
+    **dict.fromkeys(PERSON_NOUNS, "person"),
+}
+# The entity types each class of description can refer to.
+DESCRIPTION_TYPES: dict[str, tuple[str, ...]] = {
+    "company": ("Organization",),
+    "government": ("Organization",),
+    "organization": ("Organization",),
+    "named": ("Organization", "Facility", "Location", "Event", "Law", "Product"),
+    "country": ("Location",),
+    "state": ("Location",),
+    "city": ("Location",),
+    "region": ("Location",),
+    "facility": ("Facility", "Organization"),
+    "event": ("Event", "Organization"),
+    "product": ("Product",),
+    "person": ("Person",),
+}
+# Last words of the names of events and of buildings: what "the event" and "the facility" can
+# describe whatever the tagger typed them ("X Expo", "X Convention Centre").
+EVENT_HEADS = frozenset(
+    "fair festival expo exhibition show conference summit forum convention championship "
+    "championships cup games olympics tournament competition challenge contest race marathon "
+    "election ceremony".split()
+)
+BUILDING_HEADS = frozenset(
+    "center centre complex museum stadium arena airport station hall library gallery galleries "
+    "theatre theater school hospital prison jail tower building plant factory base mall "
+    "terminal port".split()
 )
 
 

@@ -31,7 +31,11 @@ from pathlib import Path
 from ..errors import UsageError
 from ..ids import entity_id, name_key
 from ..types import ENTITY_TYPES, Entity, Merge, Mention, Reference
-from .names import HONORIFIC_GENDERS, LEGAL_SUFFIXES, NAMED_AFTER_HEADS, ORG_DESIGNATORS, given_name_gender
+from .names import (
+    BUILDING_HEADS, DESCRIPTION_CLASSES, EVENT_HEADS, HONORIFIC_GENDERS, LEGAL_SUFFIXES, NAMED_AFTER_HEADS,
+    ORG_DESIGNATORS, PERSON_NOUNS, given_name_gender,
+)
+from .places import place_kinds
 
 __all__ = [
     "KnownEntity",
@@ -50,11 +54,6 @@ _MINOR_WORDS = frozenset({"of", "and", "the", "for", "&", "on", "in", "de", "du"
 _GOVERNMENT_WORDS = frozenset(
     "department ministry agency administration government court commission council committee "
     "bureau authority parliament congress senate office".split()
-)
-_COMPANY_NOUNS = frozenset(
-    "company firm maker manufacturer retailer carrier corporation conglomerate startup giant "
-    "bank lender insurer airline automaker publisher developer provider operator supplier "
-    "producer chain brand business studio".split()
 )
 # Last words that make a multi-word name complete on its own: a longer name starting with it is
 # another place or institution, named after it.
@@ -727,10 +726,14 @@ def _attach_references(
     *,
     text: str = "",
 ) -> dict[int, list[Mention]]:
-    """Attach each reference to the most salient compatible entity before it. A pronoun agrees
-    in gender with a person whose gender is known (from an honorific, the first name, or a
-    pronoun already attached: "she" is not "Thomas Vance"), and "they" refers to a person only
-    when named as a family ("the Vances")."""
+    """Attach each reference to the entity it refers to. A description the syntax binds to a
+    name ("X, the director") goes to that name's entity when its class fits the entity's type.
+    Other references go to the most salient compatible entity before them: a pronoun agrees in
+    gender with a person whose gender is known (from an honorific, the first name, or a pronoun
+    already attached: "she" is not "Thomas Vance"), and "they" refers to a person only when
+    named as a family ("the Vances"); a description agrees with the class of its head noun
+    ("the country" is a country, "the foundation" an entity named a foundation), and one of a
+    person ("the coach") goes only to a person the text gave that role ("Team coach X")."""
     starts = list(sentence_starts) or sorted({r.sentence_start for r in refs})
     genders = _cluster_genders(mentions, clusters, text)
     plural_people = {
@@ -743,15 +746,35 @@ def _attach_references(
         (m.start, cluster_of[i], _mention_weight(m.start, subjects, examples)) for i, m in enumerate(mentions)
     )
     frequency = Counter(cluster_of[i] for i in range(len(mentions)))
-    name_words = [set(match_key(c.name).split()) for c in clusters]
+    name_words = [_name_words(mentions, cluster) for cluster in clusters]
+    roles = _cluster_roles(mentions, clusters, text)
     spans = sorted((m.start, m.end) for m in mentions)
     span_starts = [start for start, _ in spans]
     attached: dict[int, list[Mention]] = defaultdict(list)
+    taken: set[tuple[int, int]] = set()
+    for ref in sorted((r for r in refs if r.bound is not None), key=lambda r: r.start):
+        index = _mention_covering(mentions, ref.bound)
+        if index is None or _inside_name(ref, spans, span_starts):
+            continue
+        cid = cluster_of[index]
+        if clusters[cid].type not in ref.compatible:
+            continue
+        attached[cid].append(Mention(ref.start, ref.end, ref.text, clusters[cid].type, ref.kind))  # type: ignore[arg-type]
+        taken.add((ref.start, ref.end))
+        if clusters[cid].type == "Person":
+            roles[cid].add(ref.feature)
+        bisect.insort(history, (ref.start, cid, 1.0))
     for ref in sorted(refs, key=lambda r: r.start):
-        inside = bisect.bisect_right(span_starts, ref.start)
-        if any(spans[j][1] > ref.start for j in range(max(0, inside - 3), inside)):
-            continue  # part of a name
+        if ref.bound is not None or (ref.start, ref.end) in taken or _inside_name(ref, spans, span_starts):
+            continue
         here = _sentence_index(starts, ref.start)
+        kind = DESCRIPTION_CLASSES.get(ref.feature) if ref.kind == "nominal" else None
+        if kind == "person":
+            cid = _role_holder(ref, history, roles, starts, here)
+            if cid is not None:
+                attached[cid].append(Mention(ref.start, ref.end, ref.text, "Person", ref.kind))  # type: ignore[arg-type]
+                bisect.insort(history, (ref.start, cid, 1.0))
+            continue
         window = _PRONOUN_WINDOW if ref.kind == "pronoun" else _NOMINAL_WINDOW
         salience: dict[int, float] = defaultdict(float)
         by_head: set[int] = set()
@@ -771,7 +794,7 @@ def _attach_references(
             named_by_head = ref.kind == "nominal" and ref.feature in name_words[cid]
             if distance > window and not named_by_head:
                 continue
-            if ref.kind == "nominal" and not named_by_head and not _description_fits(ref.feature, name_words[cid]):
+            if ref.kind == "nominal" and not named_by_head and not _description_fits(ref.feature, clusters[cid], name_words[cid]):
                 continue
             # Salience: each earlier mention counts, halving with every sentence back; subjects
             # count double, examples ("retailers such as X") a quarter.
@@ -788,6 +811,61 @@ def _attach_references(
             genders.setdefault(cid, ref.feature)
         bisect.insort(history, (ref.start, cid, 1.0))
     return attached
+
+
+def _inside_name(ref: Reference, spans: Sequence[tuple[int, int]], span_starts: Sequence[int]) -> bool:
+    inside = bisect.bisect_right(span_starts, ref.start)
+    return any(spans[j][1] > ref.start for j in range(max(0, inside - 3), inside))
+
+
+def _mention_covering(mentions: Sequence[Mention], span: tuple[int, int]) -> int | None:
+    """The shortest name mention holding ``span`` (a word of the name)."""
+    covering = [(m.end - m.start, i) for i, m in enumerate(mentions) if m.start <= span[0] and span[1] <= m.end]
+    return min(covering)[1] if covering else None
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def _name_words(mentions: Sequence[Mention], cluster: _Cluster) -> set[str]:
+    """The words of an entity's names, and their singulars ("Galleries": "gallery")."""
+    words = set(match_key(cluster.name).split())
+    for i in cluster.members:
+        words.update(match_key(mentions[i].text).split())
+    return words | {_singular(w) for w in words}
+
+
+_ROLE_BEFORE = re.compile(r"([A-Za-z][A-Za-z-]*)\.?\s+$")
+
+
+def _cluster_roles(mentions: Sequence[Mention], clusters: Sequence[_Cluster], text: str) -> dict[int, set[str]]:
+    """The roles the text gives each person by a noun right before a name ("Team coach X",
+    "President X"); descriptions in apposition add theirs as they are attached."""
+    roles: dict[int, set[str]] = defaultdict(set)
+    for cid, cluster in enumerate(clusters):
+        if cluster.type != "Person":
+            continue
+        for i in cluster.members:
+            before = _ROLE_BEFORE.search(text[max(0, mentions[i].start - 30):mentions[i].start])
+            if before and before.group(1).lower() in PERSON_NOUNS:
+                roles[cid].add(before.group(1).lower())
+    return roles
+
+
+def _role_holder(ref: Reference, history, roles: Mapping[int, set[str]], starts: Sequence[int], here: int) -> int | None:
+    """The person "the coach" refers to: the one with that role mentioned last before it."""
+    for position in range(bisect.bisect_left(history, (ref.start,)) - 1, -1, -1):
+        offset, cid, _ = history[position]
+        if here - _sentence_index(starts, offset) > _FARTHEST_DESCRIPTION:
+            return None
+        if ref.feature in roles.get(cid, ()):
+            return cid
+    return None
 
 
 def _cluster_genders(mentions: Sequence[Mention], clusters: Sequence[_Cluster], text: str) -> dict[int, str]:
@@ -823,14 +901,38 @@ def _mention_weight(start: int, subjects: frozenset[int], examples: frozenset[in
     return 2.0 if start in subjects else 1.0
 
 
-def _description_fits(head: str, name_words: set[str]) -> bool:
-    """"the company" does not describe a government body, nor "the department" a company."""
+def _description_fits(head: str, cluster: _Cluster, name_words: set[str]) -> bool:
+    """Does the class of a description's head noun fit the entity? "the company" does not
+    describe a government body, nor "the department" a company; "the country" is a country,
+    "the city" a city, "the state" a state (kg.extract.places); "the facility" a facility or a
+    body named after its building, "the event" an event; a head such as "foundation" or
+    "university" only the entity it names (checked by the caller)."""
+    kind = DESCRIPTION_CLASSES.get(head)
     government = bool(name_words & _GOVERNMENT_WORDS)
-    if head in _COMPANY_NOUNS:
+    last = _singular(match_key(cluster.name).split()[-1]) if match_key(cluster.name) else ""
+    if kind in {"company", "government", "organization"} and (last in EVENT_HEADS or last in BUILDING_HEADS):
+        return False  # an event or a building the tagger took for an organisation
+    if kind == "company":
         return not government
-    if head in _GOVERNMENT_WORDS:
+    if kind == "government":
         return government or not name_words & ORG_DESIGNATORS
-    return True
+    if kind in {"country", "state", "city", "region"}:
+        kinds = place_kinds(cluster.name)
+        if kind == "country" or kind == "state":
+            return kind in kinds
+        if kind == "city":
+            return "country" not in kinds and ("city" in kinds or (not kinds and head in _SMALL_PLACE_NOUNS))
+        return "country" not in kinds
+    if kind == "facility":
+        return cluster.type == "Facility" or last in BUILDING_HEADS
+    if kind == "event":
+        return cluster.type == "Event" or last in EVENT_HEADS
+    if kind == "named":
+        return False
+    return kind is not None
+
+
+_SMALL_PLACE_NOUNS = frozenset({"town", "village", "suburb", "municipality"})
 
 
 def _entity(doc_id: str, mentions: list[Mention], cluster: _Cluster, reasons: dict[int, str], refs: list[Mention]) -> Entity:
