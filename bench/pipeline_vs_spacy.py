@@ -3,7 +3,7 @@
 The bare side is what a user would write: load the model, run ``nlp.pipe`` over the texts (with
 spaCy's default batch size unless ``--spacy-batch-size`` is given), touch every Doc. The kg side
 is ``kg build CORPUS --out graph.json --no-cache`` with one worker: reading, parsing, mentions,
-resolution, relations, the merged graph and writing it. Target: kg <= 1.15 x bare spaCy.
+resolution, relations, the merged graph and writing it. Target: kg <= 1.20 x bare spaCy.
 
     python bench/pipeline_vs_spacy.py [--docs 500] [--repeat 3]
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from corpus import best, common_arguments, kg_command, model_name, run_process, spread, verdict, write_corpus
 
-TARGET = 1.15
+TARGET = 1.20  # this round: the relation model and the gazetteers included
 
 BARE_SPACY = """
 import json, sys, spacy

@@ -62,3 +62,9 @@ def test_a_person_of_a_town_lives_there():
 def test_the_head_named_after_an_organisation_without_a_comma():
     found = _relations("Tom Vance, the chief executive of the Refugee Board, said the rules would change.")
     assert "LEADS" in _types(found, "Tom Vance", "Refugee Board")
+
+
+@pytest.mark.parametrize("text", ["Ann Lee lives in Geneva with her two sons.",
+                                  "Ann Lee, who has lived in Geneva since 1990, opposed the plan."])
+def test_residence_is_still_read_where_the_text_states_it(text):
+    assert "LIVES_IN" in _types(_relations(text), "Ann Lee", "Geneva")

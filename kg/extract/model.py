@@ -202,8 +202,9 @@ def decide_relations(
                               end=candidate.sentence_end, rule="model"),
             past=candidate.past, source=("model",),
         )
+    out = {k: r for k, r in out.items() if not _event_place(r, by_pair, schema)}
     if model.info.get("rules") is False:  # the model alone
-        return _membership(sorted(out.values(), key=_order), names, schema)
+        return _geography(_membership(sorted(out.values(), key=_order), names, schema), names)
     for r in rule_relations:
         candidate = by_pair.get((r.evidence.start, r.subject, r.object)) or by_pair.get((r.evidence.start, r.object, r.subject))
         past = candidate.past if candidate else r.past
@@ -220,7 +221,62 @@ def decide_relations(
                                source=tuple(sorted(set(seen.source) | {r.evidence.rule}, key=lambda x: (x != "model", x))),
                                negated=r.negated, modality=r.modality,
                                evidence=replace(seen.evidence, rule=r.evidence.rule))
-    return _membership(sorted(out.values(), key=_order), names, schema)
+    out = {k: r for k, r in out.items() if not _event_place(r, by_pair, schema)}
+    return _geography(_membership(sorted(out.values(), key=_order), names, schema), names)
+
+
+def _event_place(relation: Relation, by_pair: Mapping[tuple, Candidate], schema: Schema) -> bool:
+    """LIVES_IN read through a clause whose verb places no home ("X met Y in Geneva")."""
+    verbs = schema.lexicon.residence_verbs
+    if relation.type != "LIVES_IN" or not verbs:
+        return False
+    start = relation.evidence.start
+    candidate = by_pair.get((start, relation.subject, relation.object)) or by_pair.get((start, relation.object, relation.subject))
+    if candidate is None:
+        return False
+    features = set(candidate.features)
+    top = next((f[4:] for f in candidate.features if f.startswith("top=")), "")
+    word, _, pos = top.rpartition(":")
+    if pos in ("VERB", "AUX"):
+        return word not in verbs
+    # "X met Ann Lee in Geneva", parsed with "in Geneva" on the name: the place hangs on a
+    # person who is an argument of an event verb
+    if not features & {"pd=prepv pobjv", "pd=pobj^ prep^"} or not features & {"bw=in", "bw=at"}:
+        return False
+    side = "ha=" if relation.subject == candidate.first.entity else "hb="
+    head = next((f[3:] for f in candidate.features if f.startswith(side)), "")
+    dep, _, head_word = head.partition(":")
+    return dep in ("dobj", "nsubj", "nsubjpass", "iobj", "dative") and head_word not in verbs
+
+
+_CONTAINED = frozenset({"LOCATED_IN", "BASED_IN", "PART_OF"})
+
+
+def _place_rank(entity: str, name: str) -> int:
+    """3 a country, 2 a state or province, 1 a city, 0 unknown (by kg's countries and GeoNames)."""
+    from .features import _country_ids
+    from .names import is_known_place, is_region
+
+    if entity in _country_ids():
+        return 3
+    if not entity.startswith("location:") or not name:
+        return 0
+    if is_region(name):
+        return 2
+    return 1 if is_known_place(name) else 0
+
+
+def _geography(relations: list[Relation], names: Mapping[str, str]) -> list[Relation]:
+    """No place lies inside a place of its own rank or below (a country in a country or in a
+    city, a state in a city): such a reading is a list or a direction error."""
+    kept = []
+    for r in relations:
+        if r.type in _CONTAINED:
+            inner, outer = _place_rank(r.subject, names.get(r.subject, "")), _place_rank(r.object, names.get(r.object, ""))
+            if inner and outer and inner >= outer:
+                continue
+        kept.append(r)
+    return kept
 
 
 def _membership(relations: list[Relation], names: Mapping[str, str], schema: Schema) -> list[Relation]:
