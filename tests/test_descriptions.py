@@ -94,3 +94,17 @@ def test_a_description_that_fits_no_entity_is_left_alone(nlp, phrase):
             f"Officials said {phrase} drew a large crowd.")
     entities = _entities(nlp, text)
     assert _owner(entities, text, phrase) is None
+
+
+def test_i_in_a_quotation_is_its_named_speaker(nlp):
+    text = ('Tovan Reyes, a ferry captain, said, "I have never seen the harbour this full." '
+            '"It was a long night," Reyes added. "I slept two hours."\n\n'
+            'He said "I will retire next year."')
+    entities = _entities(nlp, text)
+    first = text.index('"I have') + 1
+    second = text.index('"I slept') + 1
+    third = text.index('"I will') + 1
+    owner = {m.start: e.name for e in entities for m in e.mentions}
+    assert owner.get(first) == "Tovan Reyes"
+    assert owner.get(second) == "Tovan Reyes"  # the quotation after the attributed one
+    assert third not in owner  # a pronoun as the speaker: left alone

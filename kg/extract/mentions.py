@@ -567,11 +567,23 @@ def references(doc: Doc, *, offset: int = 0) -> list[Reference]:
     found: list[Reference] = []
     sentences = {sent.start: number for number, sent in enumerate(doc.sents)}
     introduced: dict[str, int] = {}  # common nouns met as new referents ("a federal court") -> sentence
+    quotes = _quotations(doc.text)
+    speakers: dict[tuple[int, int], Token | None] = {}
     for token in doc:
         if token.ent_type_:
             continue
         sentence = sentences.get(token.sent.start, 0)
         sentence_start = token.sent.start_char + offset
+        if token.lower_ in _FIRST_PERSON and token.tag_ in {"PRP", "PRP$"}:
+            quote = _quote_around(quotes, token.idx)
+            if quote is not None:
+                speaker = _quote_speaker(doc, quote, quotes, speakers)
+                if speaker is not None:
+                    found.append(Reference(
+                        token.idx + offset, token.idx + len(token) + offset, token.text, "pronoun", ("Person",),
+                        "speaker", sentence_start, bound=(speaker.idx + offset, speaker.idx + len(speaker) + offset),
+                    ))
+            continue
         pronoun_class = _PRONOUNS.get(token.lower_)
         if pronoun_class and token.pos_ == "PRON" or (pronoun_class and token.tag_ in {"PRP", "PRP$"}):
             if _pleonastic(token):
@@ -607,6 +619,72 @@ def references(doc: Doc, *, offset: int = 0) -> list[Reference]:
         ):
             introduced[lemma] = sentence
     return found
+
+
+_FIRST_PERSON = frozenset({"i", "me", "my", "myself", "mine"})
+_SPEAKING_VERBS = frozenset(
+    "say tell add explain state write recall insist note ask declare comment continue reply "
+    "answer announce admit warn argue claim".split()
+)
+
+
+def _quotations(text: str) -> list[tuple[int, int]]:
+    """Character spans of quotations: between curly quotes, or between straight double quotes
+    paired within a paragraph (one left open runs to the paragraph's end)."""
+    spans = [(m.start() + 1, m.end() - 1) for m in re.finditer(r"\u201c[^\u201c\u201d]*\u201d", text)]
+    position = 0
+    for paragraph in text.split("\n"):
+        marks = [position + m.start() for m in re.finditer('"', paragraph)]
+        for i in range(0, len(marks), 2):
+            end = marks[i + 1] if i + 1 < len(marks) else position + len(paragraph)
+            spans.append((marks[i] + 1, end))
+        position += len(paragraph) + 1
+    return sorted(spans)
+
+
+def _quote_around(quotes: Sequence[tuple[int, int]], offset: int) -> tuple[int, int] | None:
+    inside = [q for q in quotes if q[0] <= offset < q[1]]
+    return min(inside, key=lambda q: q[1] - q[0]) if inside else None
+
+
+def _quote_speaker(doc: Doc, quote: tuple[int, int], quotes: Sequence[tuple[int, int]], known: dict) -> Token | None:
+    """The speaker of a quotation (remembered in ``known``): attributed in its own sentences,
+    else the speaker of the quotation just before it in the paragraph when only the
+    attribution stands between them ('"...," X said. "I ..."')."""
+    if quote in known:
+        return known[quote]
+    speaker = _speaker(doc, quote, quotes)
+    if speaker is None:
+        earlier = [q for q in quotes if q[1] <= quote[0]]
+        if earlier:
+            previous = earlier[-1]
+            gap = doc.text[previous[1]:quote[0]]
+            if len(gap) <= 200 and "\n" not in gap:
+                speaker = _quote_speaker(doc, previous, quotes, known)
+    known[quote] = speaker
+    return speaker
+
+
+def _speaker(doc: Doc, quote: tuple[int, int], quotes: Sequence[tuple[int, int]]) -> Token | None:
+    """The named person a quotation is attributed to in the sentence it opens or closes in
+    ('X said, "I ..."', '"I ...," X said'), outside any quotation; None when no name, or two,
+    speak there (a pronoun as the speaker is left to pronoun resolution)."""
+    first = doc.char_span(quote[0], quote[0] + 1, alignment_mode="expand")
+    last = doc.char_span(max(quote[0], quote[1] - 1), quote[1], alignment_mode="expand")
+    found = set()
+    sentences = {span[0].sent for span in (first, last) if span is not None and len(span)}
+    if last is not None and len(last) and last[-1].i + 1 < len(doc):
+        sentences.add(doc[last[-1].i + 1].sent)  # '"... I ...". X said.' closes one sentence, attributes in the next
+    for sentence in sentences:
+        for token in sentence:
+            if token.lemma_ not in _SPEAKING_VERBS or token.pos_ != "VERB" or _quote_around(quotes, token.idx):
+                continue
+            for child in token.children:
+                if child.dep_ == "nsubj" and child.ent_type_ == "PERSON" and child.pos_ == "PROPN":
+                    found.add(child)
+    if len({t.i for t in found}) != 1:
+        return None
+    return found.pop()
 
 
 def _singular_noun(token: Token) -> bool:

@@ -761,9 +761,11 @@ def _attach_references(
             continue
         attached[cid].append(Mention(ref.start, ref.end, ref.text, clusters[cid].type, ref.kind))  # type: ignore[arg-type]
         taken.add((ref.start, ref.end))
-        if clusters[cid].type == "Person":
-            roles[cid].add(ref.feature)
-        bisect.insort(history, (ref.start, cid, 1.0))
+        if ref.kind == "nominal":
+            if clusters[cid].type == "Person":
+                roles[cid].add(ref.feature)
+            # a speaker's "I" is no antecedent for the third person pronouns that follow
+            bisect.insort(history, (ref.start, cid, 1.0))
     for ref in sorted(refs, key=lambda r: r.start):
         if ref.bound is not None or (ref.start, ref.end) in taken or _inside_name(ref, spans, span_starts):
             continue
