@@ -31,10 +31,10 @@ _MODEL_LOCK = threading.Lock()
 
 def extract_on_worker(documents: list[Document], settings: ExtractionSettings) -> list[Extraction]:
     """The Dask task: the same map as every other runner."""
-    from .extraction import extract_batch
+    from .sections import extract_bounded
 
     with _MODEL_LOCK:
-        return extract_batch(documents, settings)
+        return extract_bounded(documents, settings)
 
 
 def _import_distributed() -> Any:

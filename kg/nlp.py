@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_MODELS", "Chunk", "load_model", "model_name", "model_version", "memory_zone", "analysed_text",
-    "split_text", "parse",
+    "split_text", "parse", "PIECE_CHARS", "BATCH_CHARS",
 ]
 
 # The small English pipeline, under spaCy's own name or the PyPI re-upload kg depends on.
@@ -173,15 +173,26 @@ def _last_break(window: str) -> int:
     return len(window)
 
 
+# Characters spaCy parses at once: its memory grows with the text of a batch (about 1 GB per
+# 100,000 characters with the small English pipeline), so pieces and batches are bounded by
+# characters, not only by count. A long document is cut into pieces at paragraph, then line,
+# then sentence boundaries and parsed a batch at a time.
+PIECE_CHARS = 50_000
+BATCH_CHARS = 50_000
+
+
 def parse(
     nlp: Language,
     documents: Iterable[Document],
     *,
     batch_size: int = 32,
     n_process: int = 1,
+    batch_chars: int = BATCH_CHARS,
 ) -> Iterator[tuple[Document, list[Chunk]]]:
-    """Parse documents as a stream, yielding each with its parsed chunks in order."""
-    max_length = min(nlp.max_length, 200_000)
+    """Parse documents as a stream, yielding each with its parsed chunks in order. At most
+    ``batch_size`` pieces and (unless one piece is longer) ``batch_chars`` characters go
+    through the pipeline at once."""
+    max_length = min(nlp.max_length, PIECE_CHARS)
 
     def pieces() -> Iterator[tuple[str, tuple[Document, int, int, int]]]:
         for document in documents:
@@ -191,11 +202,24 @@ def parse(
             for index, (offset, piece) in enumerate(parts):
                 yield piece, (document, offset, index, len(parts))
 
+    def batches() -> Iterator[list[tuple[str, tuple[Document, int, int, int]]]]:
+        batch: list[tuple[str, tuple[Document, int, int, int]]] = []
+        chars = 0
+        for item in pieces():
+            if batch and (len(batch) >= batch_size or chars + len(item[0]) > batch_chars):
+                yield batch
+                batch, chars = [], 0
+            batch.append(item)
+            chars += len(item[0])
+        if batch:
+            yield batch
+
     pending: list[Chunk] = []
-    for doc, (document, offset, index, count) in nlp.pipe(
-        pieces(), as_tuples=True, batch_size=batch_size, n_process=n_process
-    ):
-        pending.append(Chunk(offset, doc))
-        if index == count - 1:
-            yield document, pending
-            pending = []
+    for batch in batches():
+        for doc, (document, offset, index, count) in nlp.pipe(
+            batch, as_tuples=True, batch_size=len(batch), n_process=n_process
+        ):
+            pending.append(Chunk(offset, doc))
+            if index == count - 1:
+                yield document, pending
+                pending = []

@@ -1,7 +1,8 @@
 """Running the map step: batches of documents go to a runner (this process, a pool of worker
 processes, or a Dask cluster), and their Extractions come back in input order.
 
-Every runner runs the same function, ``kg.pipeline.extract_batch``, and each document's
+Every runner runs the same function, ``kg.sections.extract_bounded`` (``extract_batch``, long
+documents a section at a time), and each document's
 extraction depends on that document alone (not on the others in its batch), so the output does not
 depend on the number of workers. Without a cache the batches are also cut the same way whatever
 runs them; with one, a rebuild's few changed documents are sent as soon as the runner is idle.
@@ -75,11 +76,11 @@ class InlineRunner:
         self.settings = settings
 
     def submit(self, documents: list[Document]) -> Future:
-        from .extraction import extract_batch
+        from .sections import extract_bounded
 
         future: Future = Future()
         try:
-            future.set_result(extract_batch(documents, self.settings))
+            future.set_result(extract_bounded(documents, self.settings))
         except BaseException as error:  # re-raised by result(), in order, like a worker's error
             future.set_exception(error)
         return future
@@ -144,10 +145,10 @@ def _parent_pid(start_method: str) -> int | None:
 
 
 def _run_in_worker(documents: list[Document]) -> list[Extraction]:
-    from .extraction import extract_batch
+    from .sections import extract_bounded
 
     assert _SETTINGS is not None, "worker started without settings"
-    return extract_batch(documents, _SETTINGS)
+    return extract_bounded(documents, _SETTINGS)
 
 
 def _process_context(start_method: str):

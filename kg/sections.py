@@ -1,0 +1,106 @@
+"""Long documents a section at a time, so memory stays flat in document size.
+
+``extract_bounded`` is ``kg.extraction.extract_batch`` for any batch: documents up to
+``SECTION_CHARS`` characters go as they are; a longer one is cut into sections at paragraph, then
+line, then sentence boundaries (``kg.nlp.split_text``), each section is extracted on its own (its
+parsed Docs exist only while it is extracted), and the sections' entities are merged as the
+documents of a corpus are (shared full names; ``kg.extract.resolve.resolve_across``), with every
+offset moved back into the whole document's text. What a long document costs is then the
+memory of one section plus its plain results, whatever its length.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from .types import Document, Entity, Extraction, Relation
+
+if TYPE_CHECKING:
+    from .extraction import ExtractionSettings
+
+__all__ = ["SECTION_CHARS", "extract_bounded", "sections", "extract_long"]
+
+SECTION_CHARS = 200_000
+
+
+def extract_bounded(documents: Sequence[Document], settings: ExtractionSettings) -> list[Extraction]:
+    """One Extraction per document, in order, long documents a section at a time."""
+    from .extraction import extract_batch
+
+    results: list[Extraction] = []
+    run: list[Document] = []
+    for document in documents:
+        if len(document.text) <= SECTION_CHARS:
+            run.append(document)
+            continue
+        if run:
+            results.extend(extract_batch(run, settings))
+            run = []
+        results.append(extract_long(document, settings))
+    if run:
+        results.extend(extract_batch(run, settings))
+    return results
+
+
+def sections(document: Document, size: int = SECTION_CHARS) -> list[tuple[int, Document]]:
+    """``(offset, section)`` pairs: the document's text cut at natural breaks into pieces of at
+    most ``size`` characters, each a Document with the same id and metadata and its part of the
+    body. Sections holding no body text are left out."""
+    from .nlp import analysed_text, split_text
+
+    out = []
+    for offset, piece in split_text(analysed_text(document), size):
+        end = offset + len(piece)
+        body = None
+        if document.body is not None:
+            body = tuple((max(s, offset) - offset, min(e, end) - offset)
+                         for s, e in document.body if s < end and e > offset)
+            if not body:
+                continue
+        out.append((offset, replace(document, text=document.text[offset:end], body=body)))
+    return out
+
+
+def extract_long(document: Document, settings: ExtractionSettings, *, size: int = SECTION_CHARS) -> Extraction:
+    """The Extraction of one long document, made section by section."""
+    from .extract.resolve import resolve_across
+    from .extraction import extract_batch
+    from .graph import localise
+
+    parts: list[Extraction] = []
+    for index, (offset, section) in enumerate(sections(document, size)):
+        [found] = extract_batch([section], settings)  # its Docs are gone when this returns
+        parts.append(_moved(found, offset, pseudo_id=f"{document.id}#section-{index}"))
+    resolution = resolve_across([(x.document.id, x.entities) for x in parts], known=settings.known)
+    by_id = {e.id: e for e in resolution.entities}
+    entities: dict[str, Entity] = {}
+    relations: list[Relation] = []
+    for part in parts:
+        local = localise(part, resolution, by_id=by_id)
+        relations.extend(local.relations)
+        for entity in local.entities:
+            previous = entities.get(entity.id)
+            if previous is None:
+                entities[entity.id] = entity
+                continue
+            mentions = tuple(sorted({*previous.mentions, *entity.mentions}, key=lambda m: (m.start, m.end)))
+            aliases = tuple(sorted({*previous.aliases, *entity.aliases, entity.name} - {previous.name}))
+            merged = previous.merged_from + tuple(m for m in entity.merged_from if m not in previous.merged_from)
+            entities[entity.id] = Entity(entity.id, previous.name, previous.type, aliases, mentions, merged)
+    stats = {"boilerplate_chars": document.boilerplate_chars, "sections": len(parts)}
+    return Extraction(document, tuple(sorted(entities.values(), key=lambda e: e.id)), tuple(relations), stats)
+
+
+def _moved(extraction: Extraction, offset: int, *, pseudo_id: str) -> Extraction:
+    """A section's extraction with offsets in the whole text, under an id of its own (for the
+    merge; evidence keeps the document's id)."""
+    entities = tuple(
+        replace(e, mentions=tuple(replace(m, start=m.start + offset, end=m.end + offset) for m in e.mentions))
+        for e in extraction.entities
+    )
+    relations = tuple(
+        replace(r, evidence=replace(r.evidence, start=r.evidence.start + offset, end=r.evidence.end + offset))
+        for r in extraction.relations
+    )
+    return Extraction(replace(extraction.document, id=pseudo_id, text=""), entities, relations, extraction.stats)
