@@ -192,6 +192,8 @@ def decide_relations(
         name, reverse, probability, _ = found
         if measured is not None and name not in measured:
             continue
+        if name in _LOCAL and not candidate.rules and not _local(candidate):
+            continue  # a nationality is stated next to the name, not across a clause
         subject, obj = (candidate.second, candidate.first) if reverse else (candidate.first, candidate.second)
         relation = schema.get(name)
         key = (candidate.sentence_start, subject.entity, name, obj.entity)
@@ -223,6 +225,14 @@ def decide_relations(
                                evidence=replace(seen.evidence, rule=r.evidence.rule))
     out = {k: r for k, r in out.items() if not _event_place(r, by_pair, schema)}
     return _geography(_membership(sorted(out.values(), key=_order), names, schema), names)
+
+
+_LOCAL = frozenset({"CITIZEN_OF"})
+
+
+def _local(candidate: Candidate) -> bool:
+    """The two mentions are at most three dependency steps apart."""
+    return any(f in candidate.features for f in ("pn=1", "pn=2", "pn=3"))
 
 
 def _event_place(relation: Relation, by_pair: Mapping[tuple, Candidate], schema: Schema) -> bool:
