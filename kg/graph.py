@@ -17,7 +17,7 @@ import networkx as nx
 import numpy as np
 
 from .extract.resolve import GlobalResolution, KnownEntity, resolve_across
-from .types import Document, Entity, Extraction, Relation
+from .types import Document, Entity, Extraction, Merge, Relation
 
 __all__ = [
     "MENTIONS",
@@ -196,7 +196,12 @@ def localise(extraction: Extraction, resolution: GlobalResolution, *, by_id: Map
         name = merged.name if merged else entity.name
         entity_type = merged.type if merged else entity.type
         aliases = tuple(sorted({entity.name, *entity.aliases} - {name}))
-        entities[global_id] = Entity(global_id, name, entity_type, aliases, mentions, entity.merged_from)
+        merged_from = entity.merged_from
+        if name != entity.name:
+            # The corpus named it after another document: the merge that did is on record here too.
+            merged_from += tuple(m for m in merged.merged_from if m.doc == doc_id and m.name == entity.name) or (
+                Merge(entity.name, "same name in another document", doc_id),)
+        entities[global_id] = Entity(global_id, name, entity_type, aliases, mentions, merged_from)
     relations = tuple(
         _relabel(r, mapping) for r in extraction.relations
         if mapping.get(r.subject, r.subject) != mapping.get(r.object, r.object)

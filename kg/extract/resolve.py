@@ -183,10 +183,13 @@ class _UnionFind:
     So a merge never chains through a third name: "AP" joined to one city cannot bring in
     another city, nor "Smith" a second Smith of another given name."""
 
-    def __init__(self, size: int, labels: Sequence[frozenset] | None = None, fits=None) -> None:
+    def __init__(self, size: int, labels: Sequence[frozenset] | None = None, fits=None,
+                 owners: Sequence[frozenset] | None = None) -> None:
         self.parent = list(range(size))
         self.labels: list[frozenset] | None = list(labels) if labels is not None else None
         self.fits = fits
+        # Optional: what each item belongs to (its document); two groups of one owner never join.
+        self.owners: list[frozenset] | None = list(owners) if owners is not None else None
 
     def find(self, item: int) -> int:
         while self.parent[item] != item:
@@ -196,7 +199,11 @@ class _UnionFind:
 
     def can_join(self, a: int, b: int) -> bool:
         root_a, root_b = self.find(a), self.find(b)
-        if root_a == root_b or self.labels is None or self.fits is None:
+        if root_a == root_b:
+            return True
+        if self.owners is not None and self.owners[root_a] & self.owners[root_b]:
+            return False
+        if self.labels is None or self.fits is None:
             return True
         return self.fits(self.labels[root_a], self.labels[root_b])
 
@@ -209,6 +216,8 @@ class _UnionFind:
         self.parent[high] = low
         if self.labels is not None:
             self.labels[low] = self.labels[low] | self.labels[high]
+        if self.owners is not None:
+            self.owners[low] = self.owners[low] | self.owners[high]
         return True
 
     def groups(self) -> dict[int, list[int]]:
@@ -991,7 +1000,9 @@ def _full_labels(entity: Entity) -> frozenset[tuple[str, str]]:
 
 def resolve_across(per_document: Sequence[tuple[str, Sequence[Entity]]], *, known: Sequence[KnownEntity] = ()) -> GlobalResolution:
     """Merge the entities of several documents on shared full names. The result does not depend
-    on document order."""
+    on document order, and what it says about a document does not depend on the others: only
+    entities of one type merge (a document's entity keeps its type), and never two entities of
+    one document (its grouping stays its own)."""
     items = sorted(
         ((doc_id, entity) for doc_id, entities in per_document for entity in entities),
         key=lambda pair: (pair[1].id, pair[0]),
@@ -1000,13 +1011,14 @@ def resolve_across(per_document: Sequence[tuple[str, Sequence[Entity]]], *, know
     groups = _UnionFind(
         len(items), labels=[_full_labels(entity) for _, entity in items],
         fits=lambda a, b: _labels_fit(a, b, known_by_key),
+        owners=[frozenset({doc_id}) for doc_id, _ in items],
     )
     reasons: dict[int, str] = {}
     owner_by_key: dict[tuple[bool, str], int] = {}
     full_names = [_full_names(entity) for _, entity in items]
     for index, (_, entity) in enumerate(items):
         for key in sorted(full_names[index]):
-            slot = (_person_side(entity.type), key)
+            slot = (entity.type, key)
             if slot in owner_by_key:
                 if groups.union(owner_by_key[slot], index):
                     reasons.setdefault(index, "same name in another document")
@@ -1017,24 +1029,47 @@ def resolve_across(per_document: Sequence[tuple[str, Sequence[Entity]]], *, know
         claimed = {known_by_key[key].name for key in full_names[index]
                    if key in known_by_key and known_by_key[key].claims(entity.type)}
         for name in claimed:
-            by_entry[name].append(index)
-    for name, members in by_entry.items():
+            by_entry[name, entity.type].append(index)
+    for (name, _), members in sorted(by_entry.items()):
         for index in members[1:]:
             if groups.union(members[0], index):
                 reasons.setdefault(index, f"known alias of {name}")
 
-    entities: list[Entity] = []
-    local_to_global: dict[tuple[str, str], str] = {}
+    merged_groups = []
     for members in sorted(groups.groups().values(), key=lambda ms: items[ms[0]][1].id):
         merged = _merge_group([items[i] for i in members], [reasons.get(i) for i in members], known_by_key)
-        entities.append(merged)
+        merged_groups.append((merged, frozenset(items[i][0] for i in members), members))
+    # Groups that land on one id (one name, one type) are one entity, unless they share a
+    # document: then each keeps an id of its own (the one holding a document's entity of that
+    # id keeps it), so that document's entities stay apart.
+    by_id: dict[str, tuple[Entity, frozenset]] = {}
+    local_to_global: dict[tuple[str, str], str] = {}
+    for merged, documents, members in sorted(merged_groups, key=lambda g: (g[0].id, not _owns_id(g, items), sorted(g[1]))):
+        if merged.id in by_id and by_id[merged.id][1] & documents:
+            merged = replace(merged, id=_distinct_id(merged.id, [items[i] for i in members]))
+        if merged.id in by_id:
+            previous, seen = by_id[merged.id]
+            by_id[merged.id] = (_combine(previous, merged, reason="same name"), seen | documents)
+        else:
+            by_id[merged.id] = (merged, documents)
         for i in members:
             doc_id, entity = items[i]
             local_to_global[(doc_id, entity.id)] = merged.id
-    by_id: dict[str, Entity] = {}
-    for entity in entities:
-        by_id[entity.id] = _combine(by_id[entity.id], entity, reason="same name") if entity.id in by_id else entity
-    return GlobalResolution(tuple(sorted(by_id.values(), key=lambda e: e.id)), local_to_global)
+    return GlobalResolution(tuple(sorted((e for e, _ in by_id.values()), key=lambda e: e.id)), local_to_global)
+
+
+def _owns_id(group, items) -> bool:
+    merged, _, members = group
+    return any(items[i][1].id == merged.id for i in members)
+
+
+def _distinct_id(base: str, members: Sequence[tuple[str, Entity]]) -> str:
+    """An id for a group whose name another group of one of its documents has: the base id
+    and a digest of its members (the same whatever the document order)."""
+    import hashlib
+
+    digest = hashlib.blake2b("\n".join(sorted(f"{d}\t{e.id}" for d, e in members)).encode("utf-8"), digest_size=4)
+    return f"{base}~{digest.hexdigest()}"
 
 
 def _merge_group(members: list[tuple[str, Entity]], reasons: list[str | None], known_by_key) -> Entity:
