@@ -137,6 +137,18 @@ coastguard said. &lol9;&leak;</p>
 """
 SECRET_NAME = "Ignatius Leakwell"  # in a file the XHTML's external entity points at
 
+MARKDOWN_ARTICLE = """# Ferry strike ends
+
+The strike at [Ardmore Ferries](https://example.org/companies/ardmore-ferries "profile") ended on Tuesday,
+union leader [Marisol Quintero](https://example.org/people/marisol-quintero) said.
+
+![Photo: Ignatius Imagefield](img/ignatius-imagefield.jpg)
+
+```python
+press_office = Contact(name="Evander Codewright")
+```
+"""
+
 WEIRD_NAMES = {
     "weird `backtick` name.txt": "Cypher test one: Anselm Whitcombe chairs the Pellucid Trust.\n",
     "quotes 'single' and \"double\".txt": "Cypher test two: Beatrix Holloway founded Corvid Labs.\n",
@@ -303,6 +315,28 @@ def make_hostile(folder: str | os.PathLike) -> dict:
     _write(root, "stems/more/story.md", "Quarry reopens\n\nJuniper Abernathy reopened the Redmere quarry.\n")
     good["stems/story.txt"] = ["Isolde Farquhar"]
     good["stems/more/story.md"] = ["Juniper Abernathy"]
+
+    # Named like an entity id: the document gets an id of its own ("doc:person:..."), and the
+    # entity of that name stays an entity.
+    _write(root, "ids/person:orla-brennan.txt", "Bakery opens\n\nOrla Brennan opened the Corrib bakery in Galway.\n")
+    good["ids/person:orla-brennan.txt"] = ["Orla Brennan"]
+    # A newline in a file name: printed as \x0a, never as a line of the report.
+    _write(root, "bad/forged\nkg skipped nothing.txt", b"")
+    bad["bad/forged\\x0akg skipped nothing.txt"] = "empty"
+    # JSON line ids: one like an entity id (kept, outside the entity namespace), one differing from
+    # another only in a control character (refused); a published value that is no date (left out).
+    _write(root, "lines/ids.jsonl", "\n".join([
+        json.dumps({"id": "organization:tarn-mills", "text": "Quillon Marsh bought Tarn Mills in Kendal."}),
+        json.dumps({"id": "ctl\u0001", "text": "Rhiannon Vex sold the Brora distillery."}),
+        json.dumps({"id": "undated", "published": "unknown", "text": "Solveig Aune founded Fjordline Bikes."}),
+    ]) + "\n")
+    good["lines/ids.jsonl:1"] = ["Quillon Marsh"]
+    bad["lines/ids.jsonl:2"] = "control characters"
+    good["lines/ids.jsonl:3"] = ["Solveig Aune"]
+    # Markdown: link targets, images and code are not text; a link's words are.
+    _write(root, "articles/links.md", MARKDOWN_ARTICLE)
+    good["articles/links.md"] = ["Marisol Quintero", "Ardmore Ferries"]
+    hidden["articles/links.md"] = ["Evander Codewright", "Ignatius Imagefield", "marisol-quintero"]
 
     # A folder named like a file is a folder: its files are read.
     _write(root, "folder.txt/inside.txt",
