@@ -14,13 +14,14 @@ import bisect
 import gzip
 import hashlib
 import json
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from ..errors import UsageError
 from ..types import Evidence, Relation
@@ -50,14 +51,25 @@ class RelationModel:
         return frozenset(c[:-1] for c in self.classes if c != NONE)
 
     def probabilities(self, features: Iterable[str]) -> list[float]:
-        scores = list(self.intercepts)
-        for feature in features:
-            for index, weight in self.weights.get(feature, ()):
-                scores[index] += weight
-        top = max(scores)
-        exps = [math.exp(s - top) for s in scores]
-        total = sum(exps)
-        return [e / total for e in exps]
+        index, matrix, intercepts = self._dense()
+        rows = [i for i in (index.get(f) for f in features) if i is not None]
+        scores = matrix[rows].sum(axis=0) + intercepts if rows else intercepts.copy()
+        scores = np.exp(scores - scores.max())
+        return (scores / scores.sum()).tolist()
+
+    def _dense(self):
+        """The weights as one float64 matrix (feature row x class), built once per model: a
+        candidate's scores are then one row sum."""
+        cached = self.__dict__.get("_dense_cache")
+        if cached is None:
+            index = {f: n for n, f in enumerate(self.weights)}
+            matrix = np.zeros((max(len(index), 1), len(self.classes)))
+            for f, n in index.items():
+                for i, w in self.weights[f]:
+                    matrix[n, i] = w
+            cached = (index, matrix, np.asarray(self.intercepts, dtype=float))
+            object.__setattr__(self, "_dense_cache", cached)
+        return cached
 
     def calibrated(self, probability: float) -> float:
         xs, ys = self.calibration
