@@ -191,7 +191,8 @@ def localise(extraction: Extraction, resolution: GlobalResolution, *, by_id: Map
             previous = entities[global_id]
             mentions = tuple(sorted({*previous.mentions, *mentions}, key=lambda m: (m.start, m.end)))
             aliases = tuple(sorted({*previous.aliases, entity.name, *entity.aliases} - {previous.name}))
-            entities[global_id] = Entity(global_id, previous.name, previous.type, aliases, mentions, previous.merged_from + entity.merged_from)
+            entities[global_id] = replace(previous, aliases=aliases, mentions=mentions,
+                                          merged_from=previous.merged_from + entity.merged_from)
             continue
         name = merged.name if merged else entity.name
         entity_type = merged.type if merged else entity.type
@@ -201,7 +202,9 @@ def localise(extraction: Extraction, resolution: GlobalResolution, *, by_id: Map
             # The corpus named it after another document: the merge that did is on record here too.
             merged_from += tuple(m for m in merged.merged_from if m.doc == doc_id and m.name == entity.name) or (
                 Merge(entity.name, "same name in another document", doc_id),)
-        entities[global_id] = Entity(global_id, name, entity_type, aliases, mentions, merged_from)
+        # The document's own place link stays its own (kg.extract.places), whatever others say.
+        entities[global_id] = replace(entity, id=global_id, name=name, type=entity_type, aliases=aliases,
+                                      mentions=mentions, merged_from=merged_from)
     relations = tuple(
         _relabel(r, mapping) for r in extraction.relations
         if mapping.get(r.subject, r.subject) != mapping.get(r.object, r.object)
@@ -239,6 +242,7 @@ def build_graph(
             entity.id, kind="entity", name=entity.name, type=entity.type, aliases=list(entity.aliases),
             mentions=mention_counts[entity.id], documents=document_counts[entity.id],
             merged_from=[{"name": m.name, "reason": m.reason, "doc": m.doc} for m in entity.merged_from],
+            **_place_properties(entity),
         )
     for extraction in local:
         document = extraction.document
@@ -260,6 +264,14 @@ def build_graph(
             type=NEAR_DUPLICATE_OF, label="near duplicate of", similarity=pair.similarity,
         )
     return graph, local
+
+
+_PLACE_PROPERTIES = ("geonames_id", "country_code", "lat", "lon", "iso_code")
+
+
+def _place_properties(entity: Entity) -> dict:
+    """A place's GeoNames link as node properties, only those it has (kg.extract.places)."""
+    return {p: getattr(entity, p) for p in _PLACE_PROPERTIES if getattr(entity, p) is not None}
 
 
 def _add_relations(graph: nx.MultiDiGraph, extractions: Sequence[Extraction]) -> None:

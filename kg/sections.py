@@ -87,7 +87,7 @@ def extract_long(document: Document, settings: ExtractionSettings, *, size: int 
             mentions = tuple(sorted({*previous.mentions, *entity.mentions}, key=lambda m: (m.start, m.end)))
             aliases = tuple(sorted({*previous.aliases, *entity.aliases, entity.name} - {previous.name}))
             merged = previous.merged_from + tuple(m for m in entity.merged_from if m not in previous.merged_from)
-            entities[entity.id] = Entity(entity.id, previous.name, previous.type, aliases, mentions, merged)
+            entities[entity.id] = replace(previous, aliases=aliases, mentions=mentions, merged_from=merged)  # keeps its place link
     stats = {"boilerplate_chars": document.boilerplate_chars, "sections": len(parts)}
     return Extraction(document, tuple(sorted(entities.values(), key=lambda e: e.id)), tuple(relations), stats)
 

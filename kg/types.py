@@ -117,6 +117,13 @@ class Entity:
     aliases: tuple[str, ...] = ()
     mentions: tuple[Mention, ...] = ()
     merged_from: tuple[Merge, ...] = ()
+    # A place linked to GeoNames (kg.extract.places): its GeoNames id, the ISO 3166-1 alpha-2
+    # code of its country and, for a city, where it is; a country's own ISO code.
+    geonames_id: int | None = None
+    country_code: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    iso_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

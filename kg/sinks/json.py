@@ -15,7 +15,8 @@ from .files import atomic_writer
 
 __all__ = ["graph_to_json", "write_graph_json", "read_graph_json", "extraction_record", "write_extractions"]
 
-_ENTITY_FIELDS = ("name", "type", "aliases", "mentions", "documents", "merged_from")
+_ENTITY_FIELDS = ("name", "type", "aliases", "mentions", "documents", "merged_from",
+                  "geonames_id", "country_code", "lat", "lon", "iso_code")  # the last five: places only
 _DOCUMENT_FIELDS = ("title", "source", "published", "authors", "url")
 # A lone surrogate (a Python string can hold one; no Unicode text can) has no UTF-8 form: the
 # graph file gets U+FFFD in its place, as GraphML does, instead of failing halfway through.
@@ -87,6 +88,8 @@ def extraction_record(extraction: Extraction) -> dict:
                     {"text": m.text, "start": m.start, "end": m.end, "kind": m.kind} for m in entity.mentions
                 ],
                 "merged_from": [{"name": m.name, "reason": m.reason} for m in entity.merged_from],
+                **{f: getattr(entity, f) for f in ("geonames_id", "country_code", "lat", "lon", "iso_code")
+                   if getattr(entity, f) is not None},
             }
             for entity in extraction.entities
         ],
