@@ -57,6 +57,7 @@ def candidates(
     if len(spans) < 2:
         return []
     fired = _fired(rule_relations)
+    allowed = _type_pairs(schema)
     triggers = trigger_lemmas(schema)
     countries = _country_ids()
     out: list[Candidate] = []
@@ -65,7 +66,7 @@ def candidates(
         best: dict[tuple[str, str], tuple[tuple, Mention, Span, Mention, Span]] = {}
         for i, (ma, sa) in enumerate(inside):
             for mb, sb in inside[i + 1:]:
-                if ma.entity == mb.entity or sb.start < sa.end:
+                if ma.entity == mb.entity or sb.start < sa.end or (ma.type, mb.type) not in allowed:
                     continue
                 apart = sb.start - sa.end
                 if apart > _MAX_TOKENS_APART:
@@ -120,6 +121,19 @@ def trigger_lemmas(schema: Schema) -> dict[str, tuple[str, ...]]:
                 if head:
                     index.setdefault(head, set()).add(relation.name)
     return {word: tuple(sorted(types)) for word, types in index.items()}
+
+
+@lru_cache(maxsize=8)
+def _type_pairs(schema: Schema) -> frozenset[tuple[str, str]]:
+    """Type pairs (in text order) some relation of the schema allows, in either direction: no
+    other pair can be a relation, so it is no candidate."""
+    pairs = set()
+    for relation in schema.relations:
+        for a in relation.subject_types:
+            for b in relation.object_types:
+                pairs.add((a, b))
+                pairs.add((b, a))
+    return frozenset(pairs)
 
 
 @lru_cache(maxsize=1)
