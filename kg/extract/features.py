@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-
-from spacy.tokens import Doc, Span, Token
+from typing import TYPE_CHECKING
 
 from ..types import Mention, Relation
 from .schema import Schema
+
+if TYPE_CHECKING:  # the model module reads Candidates without spaCy (a rebuild's main process)
+    from spacy.tokens import Doc, Span, Token
 
 __all__ = ["Candidate", "candidates", "trigger_lemmas"]
 

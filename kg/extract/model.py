@@ -63,10 +63,17 @@ class RelationModel:
         cached = self.__dict__.get("_dense_cache")
         if cached is None:
             index = {f: n for n, f in enumerate(self.weights)}
+            rows, cols, values = [], [], []
+            for n, entries in enumerate(self.weights.values()):
+                for i, w in entries:
+                    rows.append(n)
+                    cols.append(i)
+                    values.append(w)
+            cols_array = np.asarray(cols, dtype=np.int64)
+            if cols and (cols_array.min() < 0 or cols_array.max() >= len(self.classes)):
+                raise ValueError("weights and classes disagree")
             matrix = np.zeros((max(len(index), 1), len(self.classes)))
-            for f, n in index.items():
-                for i, w in self.weights[f]:
-                    matrix[n, i] = w
+            matrix[np.asarray(rows, dtype=np.int64), cols_array] = np.asarray(values, dtype=float)
             cached = (index, matrix, np.asarray(self.intercepts, dtype=float))
             object.__setattr__(self, "_dense_cache", cached)
         return cached
@@ -100,18 +107,27 @@ def _from_json(raw: Any, where: str, fingerprint: str) -> RelationModel:
         raise UsageError(f"{where} is not a kg relation model ({FORMAT})")
     try:
         classes = tuple(str(c) for c in raw["classes"])
-        weights = {str(f): tuple((int(i), float(w)) for i, w in ws) for f, ws in raw["weights"].items()}
+        # kept as read (lists of [class, weight]): converting 40,000 features to tuples took longer
+        # than reading the file; the dense matrix built from them checks every entry
+        weights = raw["weights"]
+        if not isinstance(weights, dict):
+            raise TypeError("weights must be an object")
         intercepts = tuple(float(x) for x in raw["intercepts"])
         cal = raw.get("calibration") or {"x": [0.0, 1.0], "y": [0.0, 1.0]}
         calibration = (tuple(float(x) for x in cal["x"]), tuple(float(y) for y in cal["y"]))
         rule_precision = {str(k): float(v) for k, v in (raw.get("rule_precision") or {}).items()}
     except (KeyError, TypeError, ValueError) as exc:
         raise UsageError(f"{where} is not a valid kg relation model: {exc}") from None
-    if len(intercepts) != len(classes) or any(i >= len(classes) or i < 0 for ws in weights.values() for i, _ in ws):
+    if len(intercepts) != len(classes):
         raise UsageError(f"{where} is not a valid kg relation model: weights and classes disagree")
     if not calibration[0] or len(calibration[0]) != len(calibration[1]):
         raise UsageError(f"{where} is not a valid kg relation model: bad calibration")
-    return RelationModel(classes, weights, intercepts, calibration, rule_precision, dict(raw.get("info") or {}), fingerprint)
+    model = RelationModel(classes, weights, intercepts, calibration, rule_precision, dict(raw.get("info") or {}), fingerprint)
+    try:
+        model._dense()
+    except (TypeError, ValueError, IndexError) as exc:
+        raise UsageError(f"{where} is not a valid kg relation model: {exc}") from None
+    return model
 
 
 def _default_bytes() -> bytes:
