@@ -10,6 +10,7 @@ memory of one section plus its plain results, whatever its length.
 """
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -68,15 +69,18 @@ def extract_long(document: Document, settings: ExtractionSettings, *, size: int 
     from .extraction import extract_batch
     from .graph import localise
 
-    parts: list[Extraction] = []
+    parts: list[Extraction | None] = []
     for index, (offset, section) in enumerate(sections(document, size)):
         [found] = extract_batch([section], settings)  # its Docs are gone when this returns
         parts.append(_moved(found, offset, pseudo_id=f"{document.id}#section-{index}"))
+        del found, section
+        _give_back_memory()  # what parsing the section took, before the next one takes it again
     resolution = resolve_across([(x.document.id, x.entities) for x in parts], known=settings.known)
     by_id = {e.id: e for e in resolution.entities}
     entities: dict[str, Entity] = {}
     relations: list[Relation] = []
-    for part in parts:
+    for index, part in enumerate(parts):
+        parts[index] = None  # one copy of the mentions at a time
         local = localise(part, resolution, by_id=by_id)
         relations.extend(local.relations)
         for entity in local.entities:
@@ -92,11 +96,31 @@ def extract_long(document: Document, settings: ExtractionSettings, *, size: int 
     return Extraction(document, tuple(sorted(entities.values(), key=lambda e: e.id)), tuple(relations), stats)
 
 
+def _give_back_memory() -> None:
+    """Return freed heap memory to the system (glibc keeps it otherwise, and a long document's
+    sections would leave the small objects they keep scattered over the parser's old pages)."""
+    global _TRIM
+    if _TRIM is None:
+        try:
+            import ctypes
+
+            _TRIM = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _TRIM = False
+    if _TRIM:
+        _TRIM(0)
+
+
+_TRIM = None
+
+
 def _moved(extraction: Extraction, offset: int, *, pseudo_id: str) -> Extraction:
     """A section's extraction with offsets in the whole text, under an id of its own (for the
-    merge; evidence keeps the document's id)."""
+    merge; evidence keeps the document's id). Mention texts are interned: a long document names
+    the same few thousand entities hundreds of thousands of times."""
     entities = tuple(
-        replace(e, mentions=tuple(replace(m, start=m.start + offset, end=m.end + offset) for m in e.mentions))
+        replace(e, mentions=tuple(replace(m, start=m.start + offset, end=m.end + offset, text=sys.intern(m.text))
+                                  for m in e.mentions))
         for e in extraction.entities
     )
     relations = tuple(
