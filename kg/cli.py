@@ -25,7 +25,7 @@ app = typer.Typer(
 Inputs = Annotated[list[str], typer.Argument(help="Files, folders (recursive), globs, or - for stdin (.txt .md .html .jsonl).", show_default=False)]
 SchemaOpt = Annotated[Optional[str], typer.Option("--schema", help="Relation schema file (TOML) adding or replacing relation types.")]
 AliasesOpt = Annotated[Optional[str], typer.Option("--aliases", help="Known entities (JSON, JSON lines or CSV: name, type, aliases).")]
-ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Any installed spaCy pipeline [default: the small English one].")]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Any installed spaCy pipeline (default: the small English one).")]
 WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="Processes for parsing and extraction.")]
 BoilerOpt = Annotated[bool, typer.Option("--keep-boilerplate", help="Analyse page furniture too (captions, comments, navigation).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")]
@@ -35,7 +35,7 @@ EngineOpt = Annotated[str, typer.Option("--engine", help="local (this machine, -
 SchedulerOpt = Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://HOST:8786 (without it, --engine dask starts a local cluster of --workers processes).")]
 
 RelationModelOpt = Annotated[str, typer.Option("--relation-model", metavar="PATH", help="Relation model file from `kg train`; 'default' is the one shipped with kg, 'none' uses the rules alone.")]
-MinConfidenceOpt = Annotated[Optional[float], typer.Option("--min-confidence", min=0.0, max=1.0, help="Drop relations whose confidence (a measured probability) is below this [default: the relation model's, chosen on dev data for precision].")]
+MinConfidenceOpt = Annotated[Optional[float], typer.Option("--min-confidence", min=0.0, max=1.0, help="Drop relations whose confidence (a measured probability) is below this (default: the relation model's, chosen on dev data for precision).")]
 
 _FORMATS = ("graphml", "json", "neo4j-csv")
 
@@ -101,7 +101,7 @@ def _check_out(out: str, *, folder: bool = False) -> None:
 def build(
     inputs: Inputs,
     out: Annotated[str, typer.Option("--out", "-o", help="Output file (.graphml, .json) or folder (neo4j-csv).")],
-    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="graphml, json or neo4j-csv [default: from --out's suffix].")] = None,
+    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="graphml, json or neo4j-csv (default: from --out's suffix).")] = None,
     schema: SchemaOpt = None,
     aliases: AliasesOpt = None,
     model: ModelOpt = None,
@@ -174,7 +174,7 @@ def extract(
 @app.command("eval")
 def evaluate(
     gold: Annotated[str, typer.Argument(help="Gold file: kg's gold JSON lines, CoNLL04-style JSON lines, the Wikinews relation file, or a DocRED-format JSON file (told apart by their content).")],
-    inputs: Annotated[Optional[list[str]], typer.Argument(help="Inputs [default: the gold file's own texts or sources; for the Wikinews relation file, the JSON lines file of its articles beside it].", show_default=False)] = None,
+    inputs: Annotated[Optional[list[str]], typer.Argument(help="Inputs (default: the gold file's own texts or sources; for the Wikinews relation file, the JSON lines file of its articles beside it).", show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     mapping: Annotated[Optional[str], typer.Option("--mapping", help="DocRED relation mapping file.")] = None,
     schema: SchemaOpt = None,

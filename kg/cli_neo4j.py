@@ -95,7 +95,7 @@ def load_command(
     keep_boilerplate: Annotated[bool, typer.Option("--keep-boilerplate", help="Analyse page furniture too (captions, comments, navigation).")] = False,
     quiet: QuietOpt = False,
     relation_model: Annotated[str, typer.Option("--relation-model", metavar="PATH", help="Relation model file from `kg train`; 'default' is the one shipped with kg, 'none' uses the rules alone.")] = "default",
-    min_confidence: Annotated[Optional[float], typer.Option("--min-confidence", min=0.0, max=1.0, help="Drop relations whose confidence is below this [default: the relation model's].")] = None,
+    min_confidence: Annotated[Optional[float], typer.Option("--min-confidence", min=0.0, max=1.0, help="Drop relations whose confidence is below this (default: the relation model's).")] = None,
 ) -> None:
     """Build the graph (or read graph .json files from kg build) and write it into Neo4j; loading twice changes nothing."""
     from kg.sinks.neo4j import connect

@@ -95,3 +95,18 @@ def test_writing_to_a_closed_pipe_is_not_a_traceback():
     done = subprocess.run(f"{sys.executable} -m kg extract {SEEDS} --out - -q | head -c 100", shell=True,
                           capture_output=True, text=True, timeout=300)
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("command, phrase", [
+    ("build", "the small English one"), ("build", "from --out's suffix"), ("extract", "chosen on dev data"),
+    ("eval", "the gold file's own texts"), ("load", "the relation model's"),
+])
+def test_help_shows_its_defaults_whole(command, phrase):
+    """rich takes "[...]" for markup and drops it: help strings say their defaults in parentheses."""
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
+    result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "400", "TERMINAL_WIDTH": "400"})
+    assert result.exit_code == 0
+    assert phrase in " ".join(result.output.split())
