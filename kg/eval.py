@@ -1173,7 +1173,7 @@ CONLL04_RELATIONS: dict[str, tuple[str, ...]] = {
     "KILLED": ("KILLED",),
 }
 _ORGANISATION_LIKE = frozenset({"Organization", "Facility"})
-# English titles and honorifics that may open a person's span ("President Lincoln", "Sen. X");
+# English titles and honorifics that may open a person's span ("President X", "Sen. X");
 # compared case-folded, without a final period; longest first.
 TITLES: frozenset[tuple[str, ...]] = frozenset(tuple(t.split()) for t in (
     "mr", "mrs", "ms", "miss", "mister", "madam", "dr", "doctor", "prof", "professor", "sir", "dame",

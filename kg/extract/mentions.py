@@ -161,7 +161,7 @@ def _without_titles(span: Span, entity_type: str) -> tuple[Span | None, str]:
     if not rest[0].is_title and not rest[0].is_upper:
         return span, entity_type
     if len(rest) == 1 and (rest[0].is_stop or is_known_place(rest.text) or rest[0].lower_.rstrip(".") in {"jr", "sr", "junior"}):
-        return span, entity_type  # "Captain America", "Doctor Who": the whole is the name
+        return span, entity_type  # "Captain Marvelous", "Doctor Zed": the whole is the name
     if entity_type == "Person":
         return rest, "Person"
     if words[0] in _PERSONAL_TITLES and len(rest) <= 3 and not any(_title_word(t) in ORG_DESIGNATORS for t in rest):
@@ -195,8 +195,8 @@ def _dateline_pieces(span: Span) -> list[tuple[Span, str]] | None:
 
 
 def _nested_regions(pieces: list[tuple[Span, str]]) -> list[tuple[Span, str]]:
-    """A country or state opening or closing a longer name ("the U.S. Air Force", "the
-    Comic Guild of Canada") is also a mention of that place, nested in the name."""
+    """A country or state opening or closing a longer name ("the U.S. Coast Patrol", "the
+    Puppet Guild of Canada") is also a mention of that place, nested in the name."""
     nested = []
     for span, entity_type in pieces:
         if entity_type not in {"Organization", "Facility", "Event"} or len(span) < 3:
@@ -455,7 +455,7 @@ def _named_as_product(span: Span) -> bool:
     head = root.head
     if root.dep_ != "compound" or head.pos_ != "NOUN":
         return False
-    # "the Vinto app", not "Kaspersky software" (a company's products)
+    # "the Vinto app", not "Acme software" (a company's products)
     if not any(child.dep_ == "det" and child.lower_ in {"the", "a", "an", "this", "its", "their"} for child in head.children):
         return False
     if head.i == span.end and head.lemma_.lower() in _PRODUCT_HEADS:

@@ -426,7 +426,7 @@ class _Engine:
 
     def _places_in_names(self, relations: list[RelationType]) -> Iterator[_Found]:
         """An institution or building whose name holds a place named in the text lies there:
-        "the Oslo Philharmonic", "the University of Leeds", "the Romanian Air Force"."""
+        "the Oslo Philharmonic", "the University of Tarnby", "the Romanian Coast Guard"."""
         if not relations:
             return
         speaking = [r for r in self._speaking if r.kind == "name"]

@@ -237,7 +237,7 @@ class _UnionFind:
 # Words after a surname that are not part of a given name or surname ("John Smith Jr.").
 _NAME_SUFFIXES = frozenset("jr sr ii iii iv".split())
 # "University of X", "Bank of X", "Gulf of X": X is a place or person the name is about, not a
-# short form. Government bodies are the exception: "Homeland Security" for its department.
+# short form. Government bodies are the exception: "Coastal Affairs" for its department.
 _OF_HEADS_KEEPING_SHORT_FORMS = frozenset(
     "department ministry office bureau agency directorate secretariat commission "
     # "the State of X", "the Republic of X": the place itself
@@ -287,9 +287,9 @@ def _subsequence(needle: str, haystack: str) -> bool:
 
 def _acronym_fits(acronym: str, name: str) -> bool:
     """Can ``acronym`` stand for ``name``? Its letters hold the initials of the name's main
-    words in order ("DHS" and "Homeland Security"), or the initials of all its words hold the
+    words in order ("DCA" and "Coastal Affairs"), or the initials of all its words hold the
     acronym's letters ("DoD", "Department of Defense"); a one-word name is spelt by no acronym
-    (but an acronym that is one of the name's words is part of it: "NSW" in "University of NSW")."""
+    (but an acronym that is one of the name's words is part of it: "NRW" in "University of NRW")."""
     letters = _acronym_letters(acronym)
     words = [w for w in re.split(r"[\s\-/]+", name) if w and w[0].isalnum()]
     if match_key(acronym) in match_key(name).split():
@@ -413,8 +413,8 @@ _CALENDAR_WORDS = frozenset(
 
 
 def _propagated(mentions: Sequence[Mention], text: str, sentence_starts: Sequence[int]) -> list[Mention]:
-    """Label consistency: the tagger often finds a name once and misses it later ("Atwood" after
-    "Margaret Atwood"). Every other occurrence of a name already found, or of a person's surname,
+    """Label consistency: the tagger often finds a name once and misses it later ("Varga" after
+    "Ilona Varga"). Every other occurrence of a name already found, or of a person's surname,
     becomes a mention too, unless the form is ambiguous between entity types."""
     forms: dict[str, set[str]] = defaultdict(set)
     for m in mentions:
