@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -163,7 +162,7 @@ def _looks_conll(item: dict) -> bool:
 
 
 def _docred(path: Path, mapping: Mapping[str, dict] | None, docred_range: tuple[int, int] | None) -> list[GoldDocument]:
-    from .eval import docred_doc_id, docred_layout, read_docred
+    from .eval import _docred_labels, docred_doc_id, docred_layout, read_docred
 
     if mapping is None:
         raise UsageError(f"{path} is a DocRED file: give its relation mapping with --mapping FILE")
@@ -178,13 +177,8 @@ def _docred(path: Path, mapping: Mapping[str, dict] | None, docred_range: tuple[
             names = frozenset(k for k in (_key(m["name"]) for m in vertex) if k)
             mention_spans = tuple((spans[m["sent_id"]][m["pos"][0]][0], spans[m["sent_id"]][m["pos"][1] - 1][1]) for m in vertex)
             entities.append(GoldEntity(names, mention_spans))
-        relations = set()
-        for label in doc.get("labels", []):
-            entry = mapping.get(label["r"])
-            if entry is not None:
-                h, t = label["h"], label["t"]
-                relations.add((t, entry["type"], h) if entry["inverse"] else (h, entry["type"], t))
-        docs.append(GoldDocument(Document(id=docred_doc_id(index), text=text), tuple(entities), frozenset(relations),
+        docs.append(GoldDocument(Document(id=docred_doc_id(index), text=text), tuple(entities),
+                                 frozenset(_docred_labels(doc, mapping)),
                                  source=str(path), annotated=frozenset(e["type"] for e in mapping.values())))
     return docs
 
@@ -327,7 +321,7 @@ class TrainReport:
     examples: int
     positives: int
     heldout: dict[str, dict[str, float]] = field(default_factory=dict)  # type -> p, r, f1, support
-    calibration: list[dict] = field(default_factory=list)
+    calibration: tuple = ()  # kg.eval.CalibrationBand per confidence band
 
     def lines(self) -> list[str]:
         out = [f"candidates: {self.examples} ({self.positives} with a gold relation)"]
@@ -338,7 +332,7 @@ class TrainReport:
                 out.append(f"  {t:<16} {s['p']:6.3f} {s['r']:6.3f} {s['f1']:6.3f} {int(s['support']):6d}")
         if self.calibration:
             out.append("calibration on held-out candidates (confidence band: predictions, share right):")
-            out += [f"  {b['band']}: {b['n']:5d} {b['right']:.3f}" for b in self.calibration]
+            out += [f"  {b.low:.1f}-{b.high:.1f}: {b.count:5d} {b.share_right:.3f}" for b in self.calibration if b.count]
         return out
 
 
@@ -423,14 +417,6 @@ def _isotonic(pairs: Sequence[tuple[float, bool]]) -> tuple[tuple[float, ...], t
     return tuple(round(float(v), 5) for v in iso.X_thresholds_), tuple(round(float(v), 5) for v in iso.y_thresholds_)
 
 
-def calibration_table(pairs: Iterable[tuple[float, bool]], bands: int = 10) -> list[dict]:
-    cells: dict[int, list[bool]] = defaultdict(list)
-    for confidence, right in pairs:
-        cells[min(bands - 1, int(confidence * bands))].append(right)
-    return [{"band": f"{b / bands:.1f}-{(b + 1) / bands:.1f}", "n": len(v), "right": sum(v) / len(v)}
-            for b, v in sorted(cells.items())]
-
-
 def _scores(pairs: Iterable[tuple[str, str]]) -> dict[str, dict[str, float]]:
     tp, fp, fn = Counter(), Counter(), Counter()
     for predicted, gold in pairs:
@@ -505,9 +491,11 @@ def fit(examples: Sequence[Example], schema: Schema, *, c: float = 0.5, min_coun
     model = RelationModel(classes, weights, intercepts, calibration, rule_precision, dict(info or {}))
     report = TrainReport(len(examples), sum(e.label != NONE and not e.pseudo for e in examples))
     if oof:
+        from .eval import calibration_bands
+
         cal = RelationModel(classes, {}, intercepts, calibration)
         report.heldout = _scores((pred if cal.calibrated(p) >= 0.5 else NONE, e.label) for e, pred, p in oof)
-        report.calibration = calibration_table((cal.calibrated(p), _same(pred, e.label)) for e, pred, p in oof if pred != NONE)
+        report.calibration = calibration_bands((cal.calibrated(p), _same(pred, e.label)) for e, pred, p in oof if pred != NONE)
     return model, report
 
 
@@ -562,9 +550,3 @@ def _texts(path: str) -> dict[str, str]:
                 out[str(item.get("id"))] = item["text"]
     return out
 
-
-def main_progress(total: int):  # pragma: no cover - a terminal nicety
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, desc="documents", unit="doc", file=sys.stderr, leave=False)
-    return bar

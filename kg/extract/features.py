@@ -140,10 +140,9 @@ def _type_pairs(schema: Schema) -> frozenset[tuple[str, str]]:
 
 @lru_cache(maxsize=1)
 def _country_ids() -> frozenset[str]:
-    from ..ids import entity_id
-    from .resolve import default_known
+    from .relations import _country_forms  # the rules' table of countries, keyed by entity id
 
-    return frozenset(entity_id(entry.type, entry.name) for entry in default_known())
+    return frozenset(_country_forms())
 
 
 def _bucket(n: int) -> str:
