@@ -15,6 +15,7 @@ from spacy.tokens import Doc, Span, Token
 
 from ..nlp import Chunk
 from ..types import ENTITY_TYPES, Mention, Reference
+from .typer import TypeModel, load_type_model, retype, tagger_label
 from .names import (
     DESCRIPTION_CLASSES, DESCRIPTION_TYPES, LEGAL_SUFFIXES, ORG_DESIGNATORS, PERSON_NOUNS, given_name_gender,
     is_known_place, is_place_word, is_region,
@@ -83,8 +84,10 @@ def find_mentions(chunks: Sequence[Chunk]) -> tuple[list[Mention], list[Referenc
     return names, refs
 
 
-def name_mentions(doc: Doc, *, offset: int = 0) -> list[Mention]:
-    """Corrected NER mentions of a parsed text (offsets shifted by ``offset``)."""
+def name_mentions(doc: Doc, *, offset: int = 0, type_model: TypeModel | None | str = "default") -> list[Mention]:
+    """Corrected NER mentions of a parsed text (offsets shifted by ``offset``); ``type_model``:
+    the mention typer ("default": the shipped one; None: the rules' types alone)."""
+    typer = load_type_model() if type_model == "default" else type_model
     found: list[Mention] = []
     text = doc.text  # Doc.text joins every token: build it once, not per entity
     for ent, entity_type in _agencies_joined(doc):
@@ -98,7 +101,11 @@ def name_mentions(doc: Doc, *, offset: int = 0) -> list[Mention]:
                 continue
             span, entity_type = _extend_institution(span, entity_type)
             span, entity_type = _extend_agency(span, entity_type)
-            pieces = [(span, _corrected_type(span, entity_type))]
+            corrected = _corrected_type(span, entity_type)
+            # where a cue in the sentence corrected the tagger, that evidence outranks the typer's
+            tagged = SPACY_TYPES.get(tagger_label(span))
+            pieces = [(span, retype(typer, span, rule_type=corrected)
+                           if corrected == entity_type == tagged and not _short_form(span) else corrected)]
         pieces += _nested_regions(pieces)
         for span, entity_type in pieces:
             if entity_type == "Person":
@@ -128,6 +135,16 @@ _PERSONAL_TITLES = frozenset(
     "capt cmdr adm judge dr mr mrs ms prof rev spokesman spokeswoman spokesperson detective "
     "sheriff".split()
 )
+
+
+def _short_form(span: Span) -> bool:
+    """A one-word name that is also a word of a longer name in the text ("Halvorsen" beside
+    "Ida Halvorsen" or "Halvorsen Group"): its type is that of the name it stands for, which
+    resolution decides, not the typer."""
+    if len(span) != 1:
+        return False
+    word = span[0].lower_
+    return any(len(ent) > 1 and any(t.lower_ == word for t in ent) for ent in span.doc.ents)
 
 
 def _title_word(token: Token) -> str:
