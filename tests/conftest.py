@@ -32,21 +32,18 @@ def seeds_dir() -> Path:
 REDOCRED_DEV = ROOT / "eval" / "redocred_dev.json"  # the project's copy of ../shared/eval
 
 
-def _kg_build(*args: str, cwd: Path) -> None:
-    import subprocess
-    import sys
+def _exports(folder: Path, inputs: str) -> dict[str, Path]:
+    """One build of ``inputs`` (the real model, the shipped relation model), written in every
+    file format by the code ``kg build --format`` runs."""
+    from kg.pipeline import BuildOptions, build
+    from kg.sinks.export import write_graph
 
-    done = subprocess.run([sys.executable, "-m", "kg", "build", *args, "-q"], cwd=cwd, capture_output=True,
-                          text=True, timeout=900, stdin=subprocess.DEVNULL)
-    assert done.returncode == 0, done.stderr
-
-
-def _exports(folder: Path, inputs: str, cache: Path) -> dict[str, Path]:
-    """``kg build`` of ``inputs`` in every file format, sharing one extraction cache."""
+    result = build([inputs], options=BuildOptions())
+    assert result.summary.documents and not result.summary.skipped
     out = {}
     for name, fmt in (("json", "json"), ("graphml", "graphml"), ("yed.graphml", "graphml-yed"), ("gexf", "gexf")):
         out[fmt] = folder / f"graph.{name}"
-        _kg_build(inputs, "--out", str(out[fmt]), "--format", fmt, "--cache", str(cache), cwd=ROOT)
+        write_graph(result.graph, out[fmt], fmt)
     return out
 
 
@@ -54,7 +51,7 @@ def _exports(folder: Path, inputs: str, cache: Path) -> dict[str, Path]:
 def seed_exports(tmp_path_factory) -> dict[str, Path]:
     """The seeds' graph as JSON, GraphML, yEd GraphML and GEXF."""
     folder = tmp_path_factory.mktemp("seed-exports")
-    return _exports(folder, str(SEEDS), folder / "cache")
+    return _exports(folder, str(SEEDS))
 
 
 @pytest.fixture(scope="session")
@@ -73,4 +70,4 @@ def corpus_exports(tmp_path_factory) -> dict[str, Path]:
             published = (date(2020, 1, 1) + timedelta(days=index)).isoformat()
             stream.write(json.dumps({"id": f"doc-{index:03d}", "title": record["title"], "text": text,
                                      "published": published}, ensure_ascii=False) + "\n")
-    return _exports(folder, str(corpus), folder / "cache")
+    return _exports(folder, str(corpus))
