@@ -154,8 +154,9 @@ def _igraph_weighted_path(path: Path) -> None:
     relation = next(e for e in g.es if e["type"] not in ("MENTIONS", "NEAR_DUPLICATE_OF"))
     source = relation.source
     reachable = [v for v in g.subcomponent(source, mode="out") if v != source]
-    far = max(reachable, key=lambda v: g.distances(source, v, weights="weight")[0][0])
-    distance = g.distances(source, far, weights="weight")[0][0]
+    distances = g.distances(source, weights="weight")[0]
+    far = max(reachable, key=distances.__getitem__)
+    distance = distances[far]
     [path_vertices] = g.get_shortest_paths(source, far, weights="weight", output="vpath")
     assert math.isfinite(distance) and distance > 0 and path_vertices[0] == source and path_vertices[-1] == far
 
