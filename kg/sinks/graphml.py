@@ -41,7 +41,7 @@ from defusedxml import DefusedXmlException
 from ..errors import InputError
 from .files import atomic_writer
 
-__all__ = ["to_graphml_graph", "write_graphml", "read_graphml", "xml_token", "node_name", "edge_weight"]
+__all__ = ["to_graphml_graph", "write_graphml", "read_graphml", "under_kg_ids", "xml_token", "node_name", "edge_weight"]
 
 GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
@@ -106,25 +106,29 @@ def edge_weight(data: dict) -> int | float:
 
 
 def to_graphml_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """A copy of ``graph`` as the GraphML file holds it: kg's ids (escaped where XML cannot hold
-    them) as node ids and edge keys and in ``kg_id``, scalar values, ``name``/``label`` on every
-    node, ``label``/``weight`` on every edge."""
+    """A copy of ``graph`` as the GraphML file holds it, and as ``networkx.read_graphml`` reads
+    it back: NMTOKEN node ids and edge keys (``xml_token``), kg's ids in ``kg_id`` (escaped
+    where XML cannot hold them), scalar values, ``name``/``label`` on every node,
+    ``label``/``weight`` on every edge."""
     out = nx.MultiDiGraph()
+    tokens: dict = {}
     for node_id, data in graph.nodes(data=True):
         attrs = {k: _scalar(v) for k, v in data.items() if v is not None}
         written = _id(node_id)
         if written is not node_id and written in graph:
             raise InputError(f"node ids {node_id!r} and {written!r} would be one GraphML node")
+        tokens[node_id] = xml_token(str(written))
         attrs["kg_id"] = _scalar(written)
-        attrs["name"] = _scalar(node_name(written, data))
-        attrs["label"] = attrs["name"]
-        out.add_node(written, **attrs)
+        # An entity's name stays exactly as it is (even blank); documents get one.
+        attrs["label"] = _scalar(node_name(written, data))
+        attrs.setdefault("name", attrs["label"])
+        out.add_node(tokens[node_id], **attrs)
     for source, target, key, data in graph.edges(keys=True, data=True):
         attrs = {k: _scalar(v) for k, v in data.items() if v is not None}
         attrs["kg_id"] = _scalar(_id(key))
         attrs["label"] = _scalar(data.get("label") or data.get("type", ""))
         attrs["weight"] = edge_weight(data)
-        out.add_edge(_id(source), _id(target), key=_id(key), **attrs)
+        out.add_edge(tokens[source], tokens[target], key=xml_token(str(_id(key))), **attrs)
     return out
 
 
@@ -195,14 +199,13 @@ def _graphml_tree(graph: nx.MultiDiGraph, *, gephi_edge_types: bool, yed: bool) 
         ET.SubElement(root, f"{g}key", {"id": "n.yed", "for": "node", "yfiles.type": "nodegraphics"})
         ET.SubElement(root, f"{g}key", {"id": "e.yed", "for": "edge", "yfiles.type": "edgegraphics"})
     body = ET.SubElement(root, f"{g}graph", {"id": "G", "edgedefault": "directed"})
-    ids = {node_id: xml_token(str(node_id)) for node_id, _ in nodes}
     for node_id, data in nodes:
-        element = ET.SubElement(body, f"{g}node", {"id": ids[node_id]})
+        element = ET.SubElement(body, f"{g}node", {"id": node_id})
         _data(element, data, node_keys, g)
         if yed:
             _yed_node(ET.SubElement(element, f"{g}data", {"key": "n.yed"}), data["label"])
     for source, target, key, data in edges:
-        attributes = {"id": xml_token(str(key)), "source": ids[source], "target": ids[target]}
+        attributes = {"id": key, "source": source, "target": target}
         if gephi_edge_types:
             attributes["label"] = str(data.get("type") or data["label"])
         element = ET.SubElement(body, f"{g}edge", attributes)
@@ -274,10 +277,10 @@ def read_graphml(path: str | Path) -> nx.MultiDiGraph:
     except (nx.NetworkXError, KeyError, ValueError, TypeError) as error:
         reason = (str(error).splitlines() or [type(error).__name__])[0]
         raise InputError(f"{path} is not GraphML kg can read: {reason}") from None
-    return _under_kg_ids(parsed)
+    return under_kg_ids(parsed)
 
 
-def _under_kg_ids(parsed: nx.MultiDiGraph) -> nx.MultiDiGraph:
+def under_kg_ids(parsed: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """The graph with node ids and edge keys taken back from ``kg_id`` (files without it keep
     theirs)."""
     names = {n: d.get("kg_id", n) for n, d in parsed.nodes(data=True)}
