@@ -111,3 +111,14 @@ def test_corpus_gexf_validates_and_shows_time(corpus_exports) -> None:
     spans = {(e["first_seen"], e["last_seen"]) for e in graph["edges"] if "first_seen" in e}
     assert any(first < last for first, last in spans)  # some relations span several days
     assert _check_export(corpus_exports) > 100
+
+
+def test_ids_that_would_meet_once_escaped_are_refused(tmp_path) -> None:
+    from kg.errors import InputError
+
+    graph = nx.MultiDiGraph()
+    graph.add_node("a\x01", kind="document", title="t")
+    graph.add_node("a\\x01", kind="document", title="t")
+    with pytest.raises(InputError, match="one GEXF node"):
+        write_gexf(graph, tmp_path / "g.gexf")
+    assert not (tmp_path / "g.gexf").exists()

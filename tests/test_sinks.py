@@ -136,7 +136,11 @@ def test_graph_json_edges_have_the_contract_fields(graph):
             assert set(edge) == {"id", "source", "target", "type", "label", "similarity"}
             assert 0 < edge["similarity"] <= 1
         else:
-            assert set(edge) == RELATION_EDGE_FIELDS
+            # first_seen/last_seen (CONTRACT round 2) when an evidence document has a date.
+            assert RELATION_EDGE_FIELDS <= set(edge) <= RELATION_EDGE_FIELDS | {"first_seen", "last_seen"}
+            assert ("first_seen" in edge) == ("last_seen" in edge)
+            if "first_seen" in edge:
+                assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", edge["first_seen"]) and edge["first_seen"] <= edge["last_seen"]
             assert re.fullmatch(r"[A-Z][A-Z0-9_]*", edge["type"])
             assert edge["label"] == edge["label"].lower()
             assert isinstance(edge["weight"], int) and edge["weight"] == len(edge["evidence"])

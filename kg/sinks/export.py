@@ -9,11 +9,10 @@ import networkx as nx
 
 from ..errors import UsageError
 
-__all__ = ["FILE_FORMATS", "STDOUT_FORMATS", "entities_only", "write_graph"]
+__all__ = ["FILE_FORMATS", "entities_only", "write_graph"]
 
 # Formats that write one file; neo4j-csv writes a folder and html is the view's.
 FILE_FORMATS = ("graphml", "graphml-yed", "gexf", "json")
-STDOUT_FORMATS = FILE_FORMATS
 
 
 def entities_only(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:

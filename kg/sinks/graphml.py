@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
@@ -39,7 +38,7 @@ import networkx as nx
 from defusedxml import DefusedXmlException
 
 from ..errors import InputError
-from .files import atomic_writer
+from .files import write_xml
 
 __all__ = ["to_graphml_graph", "write_graphml", "read_graphml", "under_kg_ids", "xml_token", "node_name", "edge_weight"]
 
@@ -196,14 +195,14 @@ def _graphml_tree(graph: nx.MultiDiGraph, *, gephi_edge_types: bool, yed: bool) 
             if scope == "edge" and name == "weight":
                 ET.SubElement(key, f"{g}default").text = _text(1, kind)
     if yed:
-        ET.SubElement(root, f"{g}key", {"id": "n.yed", "for": "node", "yfiles.type": "nodegraphics"})
-        ET.SubElement(root, f"{g}key", {"id": "e.yed", "for": "edge", "yfiles.type": "edgegraphics"})
+        ET.SubElement(root, f"{g}key", {"id": "yed.node", "for": "node", "yfiles.type": "nodegraphics"})
+        ET.SubElement(root, f"{g}key", {"id": "yed.edge", "for": "edge", "yfiles.type": "edgegraphics"})
     body = ET.SubElement(root, f"{g}graph", {"id": "G", "edgedefault": "directed"})
     for node_id, data in nodes:
         element = ET.SubElement(body, f"{g}node", {"id": node_id})
         _data(element, data, node_keys, g)
         if yed:
-            _yed_node(ET.SubElement(element, f"{g}data", {"key": "n.yed"}), data["label"])
+            _yed_node(ET.SubElement(element, f"{g}data", {"key": "yed.node"}), data["label"])
     for source, target, key, data in edges:
         attributes = {"id": key, "source": source, "target": target}
         if gephi_edge_types:
@@ -211,7 +210,7 @@ def _graphml_tree(graph: nx.MultiDiGraph, *, gephi_edge_types: bool, yed: bool) 
         element = ET.SubElement(body, f"{g}edge", attributes)
         _data(element, data, edge_keys, g)
         if yed:
-            _yed_edge(ET.SubElement(element, f"{g}data", {"key": "e.yed"}), data["label"])
+            _yed_edge(ET.SubElement(element, f"{g}data", {"key": "yed.edge"}), data["label"])
     ET.indent(root, space="  ")
     return ET.ElementTree(root)
 
@@ -241,16 +240,7 @@ def write_graphml(graph: nx.MultiDiGraph, path: str | Path | IO[bytes], *, gephi
                   yed: bool = False) -> None:
     """Write ``graph`` as GraphML to ``path`` (replaced atomically) or to a binary stream
     (``"-"``: standard output)."""
-    tree = _graphml_tree(graph, gephi_edge_types=gephi_edge_types, yed=yed)
-    if path == "-":
-        path = sys.stdout.buffer
-    if hasattr(path, "write"):
-        tree.write(path, encoding="utf-8", xml_declaration=True)
-        path.write(b"\n")
-        return
-    with atomic_writer(path, mode="wb", encoding=None) as stream:
-        tree.write(stream, encoding="utf-8", xml_declaration=True)
-        stream.write(b"\n")
+    write_xml(_graphml_tree(graph, gephi_edge_types=gephi_edge_types, yed=yed), path)
 
 
 # --------------------------------------------------------------------------- reading
