@@ -37,7 +37,7 @@ SchedulerOpt = Annotated[Optional[str], typer.Option("--scheduler", metavar="ADD
 RelationModelOpt = Annotated[str, typer.Option("--relation-model", metavar="PATH", help="Relation model file from `kg train`; 'default' is the one shipped with kg, 'none' uses the rules alone.")]
 MinConfidenceOpt = Annotated[Optional[float], typer.Option("--min-confidence", min=0.0, max=1.0, help="Drop relations whose confidence (a measured probability) is below this (default: the relation model's, chosen on dev data for precision).")]
 
-_FORMATS = ("graphml", "json", "neo4j-csv")
+_FORMATS = ("graphml", "graphml-yed", "gexf", "json", "neo4j-csv")
 
 
 def _options(model, schema, aliases, workers, keep_boilerplate, *, cache=None, no_cache=True, engine="local", scheduler=None,
@@ -84,7 +84,7 @@ def _output_format(out: str, fmt: str | None) -> str:
             raise UsageError(f"unknown --format {fmt!r}: use one of {', '.join(_FORMATS)}")
         return fmt
     suffix = Path(out).suffix.lower()
-    if suffix in {".graphml", ".json"}:
+    if suffix in {".graphml", ".json", ".gexf"}:
         return suffix[1:]
     raise UsageError(f"cannot tell the format of {out!r} from its suffix: pass --format ({', '.join(_FORMATS)})")
 
@@ -100,8 +100,9 @@ def _check_out(out: str, *, folder: bool = False) -> None:
 @app.command()
 def build(
     inputs: Inputs,
-    out: Annotated[str, typer.Option("--out", "-o", help="Output file (.graphml, .json) or folder (neo4j-csv).")],
-    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="graphml, json or neo4j-csv (default: from --out's suffix).")] = None,
+    out: Annotated[str, typer.Option("--out", "-o", help="Output file (.graphml, .gexf, .json), folder (neo4j-csv), or - for stdout (the summary goes to stderr).")],
+    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="graphml, graphml-yed (with yEd's labels), gexf (Gephi, with time), json or neo4j-csv (default: from --out's suffix; json for -).")] = None,
+    entities_only: Annotated[bool, typer.Option("--entities-only", help="Leave out document nodes and their MENTIONS and NEAR_DUPLICATE_OF edges (for layouts).")] = False,
     schema: SchemaOpt = None,
     aliases: AliasesOpt = None,
     model: ModelOpt = None,
@@ -116,24 +117,25 @@ def build(
     min_confidence: MinConfidenceOpt = None,
 ) -> None:
     """Read documents, extract entities and relations, merge them, write the graph."""
-    from .sinks.graphml import write_graphml
-    from .sinks.json import graph_to_json, write_graph_json
+    from .sinks.export import entities_only as entity_subgraph, write_graph
+    from .sinks.json import graph_to_json
 
-    output_format = _output_format(out, fmt)
+    output_format = _output_format(out, fmt) if out != "-" or fmt else "json"
+    if out == "-" and output_format == "neo4j-csv":
+        raise UsageError("--format neo4j-csv writes a folder, not standard output")
     _check_out(out, folder=output_format == "neo4j-csv")
     options = _options(model, schema, aliases, workers, keep_boilerplate, cache=cache, no_cache=no_cache, engine=engine, scheduler=scheduler,
                        relation_model=relation_model, min_confidence=min_confidence)
     result = _run(inputs, options, quiet=quiet)
-    if output_format == "graphml":
-        write_graphml(result.graph, out)
-    elif output_format == "json":
-        write_graph_json(result.graph, out)
-    else:
+    graph = entity_subgraph(result.graph) if entities_only else result.graph
+    if output_format == "neo4j-csv":
         from .sinks.neo4j_csv import write_neo4j_csv
 
-        write_neo4j_csv(graph_to_json(result.graph), Path(out))
+        write_neo4j_csv(graph_to_json(graph), Path(out))
+    else:
+        write_graph(graph, out, output_format)
     if not quiet:
-        typer.echo(f"wrote {out} ({output_format})", err=True)
+        typer.echo(f"wrote {'standard output' if out == '-' else out} ({output_format})", err=True)
     _finish(result.summary, quiet=quiet)
 
 

@@ -281,6 +281,7 @@ def _add_relations(graph: nx.MultiDiGraph, extractions: Sequence[Extraction]) ->
             if relation.negated or relation.modality or relation.subject == relation.object:
                 continue  # hedged or denied statements are never the positive fact
             grouped[(relation.subject, relation.type, relation.object)].append(relation)
+    dates = {x.document.id: _iso_date(x.document.published) for x in extractions}
     for (subject, relation_type, obj), found in sorted(grouped.items()):
         # A fact stated as current outweighs statements of it as ended; an edge only ever
         # stated as ended is kept, marked past.
@@ -306,4 +307,21 @@ def _add_relations(graph: nx.MultiDiGraph, extractions: Sequence[Extraction]) ->
             label=relations[0].label, weight=len(ordered), documents=len({e["doc"] for e in ordered}),
             confidence=round(1.0 - doubt, 4), evidence=ordered,
             sources=sorted({s for r in relations for s in r.source}), past=past,
+            **_seen(dates.get(e["doc"]) for e in ordered),
         )
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(published: str | None) -> str | None:
+    """The ISO date (YYYY-MM-DD) a publication date starts with, if any."""
+    match = _ISO_DATE.match(published or "")
+    return match.group(0) if match else None
+
+
+def _seen(dates: Iterable[str | None]) -> dict[str, str]:
+    """``first_seen`` and ``last_seen``: the earliest and latest publication dates among an
+    edge's evidence documents, when any of them has one (ISO dates sort as text)."""
+    known = sorted({d for d in dates if d})
+    return {"first_seen": known[0], "last_seen": known[-1]} if known else {}

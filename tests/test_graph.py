@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 import math
 import random
 import re
@@ -448,3 +449,26 @@ def test_near_duplicate_edges_in_the_graph():
     assert [(s, t) for s, t, _ in edges] == [("pool-b", "pool-a")]
     assert 0 < edges[0][2]["similarity"] <= 1
     assert edges[0][2]["label"]
+
+
+# --- time -----------------------------------------------------------------------------------
+
+
+def test_relation_edges_carry_first_and_last_seen_from_their_evidence_dates(built):
+    graph, _ = built
+    edges = _relation_edges(graph)
+    # LEADS: evidence in doc 1 (2024-01-05) and doc 2 (no date): the known date is both ends.
+    leads = edges[(TAMSIN, "LEADS", NORVALE)]
+    assert (leads["first_seen"], leads["last_seen"]) == ("2024-01-05", "2024-01-05")
+    # BASED_IN: evidence only in doc 2, which has no date: nothing is claimed.
+    assert "first_seen" not in edges[(NORVALE, "BASED_IN", QUILLPORT)]
+
+
+def test_first_and_last_seen_span_the_evidence_documents():
+    extractions = _extractions()
+    dated = [replace(x, document=replace(x.document, published=day))
+             for x, day in zip(extractions, ("2024-03-09", "2023-11-30T08:15:00", None))]
+    graph, _ = build_graph(dated)
+    leads = _relation_edges(graph)[(TAMSIN, "LEADS", NORVALE)]
+    assert (leads["first_seen"], leads["last_seen"]) == ("2023-11-30", "2024-03-09")  # dates only, in order
+    assert any(e.get("first_seen") == "2023-11-30" for e in graph_to_json(graph)["edges"])

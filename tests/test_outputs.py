@@ -158,3 +158,73 @@ def test_a_build_writes_nothing_in_the_current_folder_when_out_and_cache_are_els
         work.chmod(0o755)
     assert result.returncode == 0, result.stderr
     assert list(work.iterdir()) == []
+
+
+# --- --out -, --entities-only and the export formats ---------------------------------------------
+
+
+def _cli(tmp_path: Path, *args: str):
+    """``kg build`` of one small document in this process (the model loads once)."""
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
+    doc = tmp_path / "doc.txt"
+    doc.write_text(TEXT, encoding="utf-8")
+    result = CliRunner().invoke(app, ["build", str(doc), "--no-cache", "--relation-model", "none", *args])
+    assert result.exit_code == 0, (result.stderr, result.exception)
+    return result
+
+
+def test_out_dash_writes_json_to_stdout_and_the_summary_to_stderr(tmp_path: Path) -> None:
+    import json
+
+    result = _cli(tmp_path, "--out", "-")
+    graph = json.loads(result.stdout)
+    kinds = {n["kind"] for n in graph["nodes"]}
+    assert kinds == {"entity", "document"} and any(e["type"] == "MENTIONS" for e in graph["edges"])
+    assert "documents:" in result.stderr and "wrote standard output (json)" in result.stderr
+    assert list(tmp_path.glob("-*")) == []  # no file named "-"
+
+
+def test_out_dash_writes_xml_formats_to_stdout(tmp_path: Path) -> None:
+    from lxml import etree
+
+    for fmt, root in (("graphml", "graphml"), ("graphml-yed", "graphml"), ("gexf", "gexf")):
+        result = _cli(tmp_path, "--out", "-", "--format", fmt)
+        parsed = etree.fromstring(result.stdout_bytes)
+        assert etree.QName(parsed).localname == root, fmt
+        assert ("NodeLabel" in result.stdout) == (fmt == "graphml-yed")
+        assert "documents:" not in result.stdout and f"({fmt})" in result.stderr
+
+
+def test_gexf_and_graphml_yed_are_written_to_files_too(tmp_path: Path) -> None:
+    import networkx as nx
+
+    _cli(tmp_path, "--out", str(tmp_path / "g.gexf"))  # the format from the suffix
+    _cli(tmp_path, "--out", str(tmp_path / "g.graphml"), "--format", "graphml-yed")
+    assert nx.read_gexf(tmp_path / "g.gexf").number_of_nodes() == nx.read_graphml(tmp_path / "g.graphml").number_of_nodes() > 1
+    assert "y:NodeLabel" in (tmp_path / "g.graphml").read_text(encoding="utf-8")
+
+
+def test_neo4j_csv_cannot_go_to_stdout(tmp_path: Path) -> None:
+    doc = tmp_path / "doc.txt"
+    doc.write_text(TEXT, encoding="utf-8")
+    result = _kg("build", str(doc), "--out", "-", "--format", "neo4j-csv", "--no-cache", cwd=tmp_path)
+    assert result.returncode == 2 and "folder" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_entities_only_drops_documents_and_mentions(tmp_path: Path) -> None:
+    import json
+
+    import networkx as nx
+
+    full = json.loads(_cli(tmp_path, "--out", "-").stdout)
+    graph = json.loads(_cli(tmp_path, "--out", "-", "--entities-only").stdout)
+    assert {n["kind"] for n in graph["nodes"]} == {"entity"}
+    assert {n["id"] for n in graph["nodes"]} == {n["id"] for n in full["nodes"] if n["kind"] == "entity"}
+    assert not [e for e in graph["edges"] if e["type"] in ("MENTIONS", "NEAR_DUPLICATE_OF")]
+    assert len(full["edges"]) > len(graph["edges"])
+    out = tmp_path / "entities.gexf"
+    _cli(tmp_path, "--out", str(out), "--entities-only")
+    assert {d["kind"] for _, d in nx.read_gexf(out).nodes(data=True)} == {"entity"}

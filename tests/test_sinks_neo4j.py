@@ -174,6 +174,25 @@ def test_load_writes_the_contract_model(empty_neo4j, neo4j_driver):
 
 
 @pytest.mark.neo4j
+def test_first_and_last_seen_reach_neo4j_and_a_later_load_widens_them(empty_neo4j, neo4j_driver):
+    def banned(first: str, last: str) -> dict:
+        graph = make_sample_graph()
+        for edge in graph["edges"]:
+            if edge["type"] == "BANNED":
+                edge["first_seen"], edge["last_seen"] = first, last
+        return graph
+
+    query = "MATCH ()-[r:BANNED]->() RETURN r.first_seen AS first, r.last_seen AS last"
+    load_graph(banned("2021-03-01", "2021-03-05"), settings=empty_neo4j)
+    records, _, _ = neo4j_driver.execute_query(query)
+    assert [(r["first"], r["last"]) for r in records] == [("2021-03-01", "2021-03-05")]
+    load_graph(banned("2021-02-20", "2021-03-02"), settings=empty_neo4j)  # an earlier report
+    load_graph(make_sample_graph(), settings=empty_neo4j)  # no dates known: nothing is lost
+    records, _, _ = neo4j_driver.execute_query(query)
+    assert [(r["first"], r["last"]) for r in records] == [("2021-02-20", "2021-03-05")]
+
+
+@pytest.mark.neo4j
 def test_load_creates_constraints_and_the_full_text_index(empty_neo4j, neo4j_driver):
     load_graph(make_sample_graph(), settings=empty_neo4j)
     constraints, _, _ = neo4j_driver.execute_query(

@@ -5,11 +5,13 @@ import os
 import re
 import socket
 import stat
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
+from xml.etree.ElementTree import ElementTree
 
 try:
     import fcntl
@@ -18,7 +20,7 @@ except ImportError:  # Windows
 
 from kg.errors import UsageError
 
-__all__ = ["atomic_writer", "check_output", "output_target"]
+__all__ = ["atomic_writer", "check_output", "output_target", "write_xml"]
 
 _KINDS = {
     stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device", stat.S_IFIFO: "a named pipe",
@@ -156,3 +158,17 @@ def _remove_abandoned(target: Path) -> None:
                 candidate.unlink()
         except OSError:  # held by a live writer, gone already, or not ours to remove
             continue
+
+
+def write_xml(tree: ElementTree, path: str | Path | IO[bytes]) -> None:
+    """Write an XML document (UTF-8, with its declaration) to ``path``, replaced atomically, or
+    to a binary stream; ``"-"`` is standard output."""
+    if path == "-":
+        path = sys.stdout.buffer
+    if hasattr(path, "write"):
+        tree.write(path, encoding="utf-8", xml_declaration=True)
+        path.write(b"\n")
+        return
+    with atomic_writer(path, mode="wb", encoding=None) as stream:
+        tree.write(stream, encoding="utf-8", xml_declaration=True)
+        stream.write(b"\n")

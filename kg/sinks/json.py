@@ -13,7 +13,7 @@ import networkx as nx
 from ..types import Extraction
 from .files import atomic_writer
 
-__all__ = ["graph_to_json", "write_graph_json", "read_graph_json", "extraction_record", "write_extractions"]
+__all__ = ["graph_to_json", "write_graph_json", "write_graph_json_to", "read_graph_json", "extraction_record", "write_extractions"]
 
 _ENTITY_FIELDS = ("name", "type", "aliases", "mentions", "documents", "merged_from",
                   "geonames_id", "country_code", "lat", "lon", "iso_code")  # the last five: places only
@@ -50,18 +50,23 @@ codecs.register_error(SURROGATES_AS_FFFD, _surrogates_as_fffd)
 def write_graph_json(graph: nx.MultiDiGraph, path: str | Path) -> None:
     """The graph JSON with one node or edge per line: easy to grep and diff, and written by
     json's C encoder (an indented dump goes through the pure-Python one, several times slower)."""
-    data = graph_to_json(graph)
     with atomic_writer(path, errors=SURROGATES_AS_FFFD) as stream:
-        stream.write("{\n")
-        for index, key in enumerate(("nodes", "edges")):
-            stream.write(f'"{key}": [')
-            items = data[key]
-            for position, item in enumerate(items):
-                stream.write("\n" if position == 0 else ",\n")
-                stream.write(json.dumps(item, ensure_ascii=False))
-            stream.write("\n]" if items else "]")
-            stream.write(",\n" if index == 0 else "\n")
-        stream.write("}\n")
+        write_graph_json_to(graph, stream)
+
+
+def write_graph_json_to(graph: nx.MultiDiGraph, stream: IO[str]) -> None:
+    """``write_graph_json`` into an open text stream (standard output, for ``--out -``)."""
+    data = graph_to_json(graph)
+    stream.write("{\n")
+    for index, key in enumerate(("nodes", "edges")):
+        stream.write(f'"{key}": [')
+        items = data[key]
+        for position, item in enumerate(items):
+            stream.write("\n" if position == 0 else ",\n")
+            stream.write(json.dumps(item, ensure_ascii=False))
+        stream.write("\n]" if items else "]")
+        stream.write(",\n" if index == 0 else "\n")
+    stream.write("}\n")
 
 
 def read_graph_json(path: str | Path) -> dict:

@@ -66,7 +66,7 @@ _DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
 _AUTH_RATE_LIMIT = "Neo.ClientError.Security.AuthenticationRateLimit"
 # kg_merging is the loader's own marker (merge_relations.cypher), never taken from a graph file.
 _RELATION_FIELDS = {"id", "source", "target", "type", "label", "weight", "documents", "confidence", "evidence",
-                    "kg_merging"}
+                    "kg_merging", "first_seen", "last_seen"}
 _ENTITY_FIELDS = {"id", "kind", "aliases", "mentions", "documents"}
 _DOCUMENT_FIELDS = {"id", "kind"}
 _STRUCTURAL_TYPES = {"MENTIONS", "NEAR_DUPLICATE_OF"}
@@ -432,6 +432,9 @@ def _relation_row(edge: Mapping[str, Any], source: str, target: str) -> dict:
         "weight": max(int(edge.get("weight") or 0), len(docs)),
         "documents": max(int(edge.get("documents") or 0), len(set(docs))),
         "confidence": float(confidence) if confidence is not None else None,
+        # ISO dates: a later load widens the span (merge_relations.cypher), never narrows it.
+        "first_seen": str(edge["first_seen"]) if edge.get("first_seen") else None,
+        "last_seen": str(edge["last_seen"]) if edge.get("last_seen") else None,
         "evidence_docs": docs,
         "evidence_sentences": sentences,
         "evidence_starts": starts,

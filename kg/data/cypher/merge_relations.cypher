@@ -1,5 +1,5 @@
 // One batch of relation edges of one type; __TYPE__ is a validated relation type name.
-// $rows: [{id, source, target, label, weight, documents, confidence, props,
+// $rows: [{id, source, target, label, weight, documents, confidence, first_seen, last_seen, props,
 //          evidence_docs, evidence_sentences, evidence_starts, evidence_ends}]: the evidence as the
 // four parallel lists the edge keeps; weight and documents are at least what those lists show.
 // A new edge takes the row as it is (the common case, kept cheap). An edge already there gets the
@@ -19,7 +19,9 @@ ON CREATE SET r += row.props,
     r.evidence_ends = row.evidence_ends,
     r.weight = row.weight,
     r.documents = row.documents,
-    r.confidence = row.confidence
+    r.confidence = row.confidence,
+    r.first_seen = row.first_seen,
+    r.last_seen = row.last_seen
 ON MATCH SET r.kg_merging = true
 WITH r, row, r.kg_merging IS NOT NULL AS existed
 WITH r, row, existed,
@@ -44,6 +46,10 @@ FOREACH (_ IN CASE WHEN existed THEN [1] ELSE [] END |
                            n IN [size(reduce(seen = [], d IN all_docs | CASE WHEN d IN seen THEN seen ELSE seen + d END))] |
                            CASE WHEN n > most THEN n ELSE most END),
       r.confidence = CASE WHEN r.confidence IS NULL OR row.confidence > r.confidence
-                          THEN row.confidence ELSE r.confidence END
+                          THEN row.confidence ELSE r.confidence END,
+      r.first_seen = CASE WHEN r.first_seen IS NULL OR row.first_seen < r.first_seen
+                          THEN coalesce(row.first_seen, r.first_seen) ELSE r.first_seen END,
+      r.last_seen = CASE WHEN r.last_seen IS NULL OR row.last_seen > r.last_seen
+                         THEN coalesce(row.last_seen, r.last_seen) ELSE r.last_seen END
   REMOVE r.kg_merging)
 RETURN sum(size(fresh)) AS evidence_added, count(r) AS written
