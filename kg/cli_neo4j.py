@@ -152,7 +152,9 @@ def query_command(
     params = bind_parameters(query_file, parse_param_options(param or []))
     settings = resolve_settings(uri, username, database, ask_password=ask_password)
     result = run_query(query_file, params, settings=settings)
-    typer.echo(format_result(result, fmt), nl=False)
+    from kg.cli_support import terminal_width
+
+    typer.echo(format_result(result, fmt, width=terminal_width()), nl=False)
 
 
 def _describe(query_file: Any) -> str:

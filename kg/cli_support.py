@@ -16,13 +16,7 @@ try:  # typer from 0.26 on carries its own copy of click and raises that copy's 
 except ImportError:  # pragma: no cover - older typer uses the click package
     from click import exceptions as _click_exceptions
 
-__all__ = ["run_app", "check_outcome", "document_progress", "EXIT_CODES_HELP"]
-
-EXIT_CODES_HELP = (
-    "Exit codes: 0 written; 1 written, but some inputs were skipped (each named on stderr); "
-    "2 nothing written: a usage error, or no document could be read (an earlier output stays as it was). "
-    "With --strict a skipped input is exit 1 and nothing is written."
-)
+__all__ = ["run_app", "check_outcome", "document_progress", "terminal_width"]
 
 
 def run_app(app: Any, *, prog_name: str = "kg", args: Sequence[str] | None = None) -> int:
@@ -81,3 +75,13 @@ def document_progress(inputs: Sequence[str] | None, *, quiet: bool, desc: str = 
 
         total = count_documents(inputs)
     return tqdm(desc=desc, unit="doc", total=total, disable=True if quiet else None, file=sys.stderr, leave=False)
+
+
+def terminal_width() -> int | None:
+    """The terminal's width when standard output is one (tables fit it), else None: a pipe or a
+    file gets every cell whole."""
+    import shutil
+
+    if not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size().columns
