@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -218,3 +219,52 @@ def test_every_option_help_survives_in_help_output(name):
         help_text = getattr(param, "help", None)
         if help_text:
             assert " ".join(help_text.split()) in shown, (param.name, help_text)
+
+
+# ---------------------------------------------------------------- progress with a total
+
+
+def _stderr_on_a_terminal(*args: str) -> tuple[int, str]:
+    """Run kg with its stderr on a pseudo-terminal (so tqdm shows its bar) and return the exit
+    code and everything written there."""
+    import os
+    import pty
+    import select
+
+    import fcntl
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 120, 0, 0))  # a terminal has a size
+    process = subprocess.Popen([sys.executable, "-m", "kg", *args], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([master], [], [], 300)
+        if not ready:
+            process.kill()
+            break
+        try:
+            data = os.read(master, 4096)
+        except OSError:  # the other end closed: the process is gone
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return process.wait(timeout=60), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_the_progress_bar_shows_a_total_counted_from_files_and_json_lines(tmp_path):
+    lines = [json.dumps({"id": f"n{i}", "text": f"Person {i} Lindqvist joined Harbor Freight Systems in Oslo."})
+             for i in range(3)]
+    (tmp_path / "three.jsonl").write_text("\n".join(lines) + "\n\n")
+    (tmp_path / "one.txt").write_text("Maria Lindqvist joined Harbor Freight Systems in Oslo last year.")
+    code, shown = _stderr_on_a_terminal("build", str(tmp_path), "--out", str(tmp_path / "g.json"), "--no-cache")
+    assert code == 0, shown
+    assert re.search(r"documents: +\d+%\|.*\| \d/4 \[", shown), shown  # a total and an ETA, not only a count
+    quiet_code, quiet = _stderr_on_a_terminal("build", str(tmp_path), "--out", str(tmp_path / "g.json"),
+                                              "--no-cache", "-q")
+    assert quiet_code == 0 and "documents:" not in quiet
