@@ -122,8 +122,9 @@ def load_command(
             typer.echo(f"kg: skipped {item.source}: {item.reason}", err=True)
         skipped = bool(getattr(build_summary, "skipped", []))
         _echo_lines([line for line in build_summary.lines() if not line.startswith("  skipped")], quiet=quiet)
-        if build_summary.documents == 0 and not skipped:
-            raise UsageError("no documents found in the inputs")
+        from kg.cli_support import check_outcome
+
+        check_outcome(build_summary, strict=False, out=None)  # no document read: nothing sent to Neo4j
         summary = _load_with_progress(graph, settings, batch_size=batch_size, quiet=quiet, what="documents")
         _echo_lines(summary.lines(), quiet=quiet)
     if skipped:

@@ -308,3 +308,12 @@ def test_query_errors_a_person_makes_are_one_line(empty_neo4j, graph_file):
     assert "no relation type ACQUIRED in the database" in _error_line(unknown_type)
     any_case = _kg("query", "relations-of-type", "-p", "relation=banned", "--format", "json", env=env)
     assert any_case.returncode == 0 and [r["object"] for r in json.loads(any_case.stdout)] == ["Zentrix Labs"]
+
+
+@pytest.mark.neo4j
+def test_load_of_inputs_that_hold_no_document_sends_nothing(empty_neo4j, neo4j_driver, tmp_path):
+    env = _env(empty_neo4j)
+    done = _kg("load", str(tmp_path / "typo.txt"), env=env)
+    assert done.returncode == 2, done.stderr
+    assert "kg: error: nothing to do: no document could be read (1 input skipped)" in done.stderr
+    assert graph_counts(neo4j_driver)["nodes"] == 0
