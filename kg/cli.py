@@ -253,7 +253,7 @@ def train_model(
     from .train import train
 
     span = _range(docred_range) if docred_range else None
-    with _progress(quiet) as bar:
+    with document_progress(None, quiet=quiet) as bar:
         report = train(gold, out, schema_path=schema, mapping_path=mapping, texts_path=texts, docred_range=span,
                        model=model, c=c, min_count=min_count, min_confidence=min_confidence, progress=bar.update,
                        use_rules=not without_rules)
@@ -269,12 +269,6 @@ def _range(text: str) -> tuple[int, int]:
         return int(start or 0), int(end) if end else 10**9
     except ValueError:
         raise UsageError(f"--docred-range expects START:END, not {text!r}") from None
-
-
-def _progress(quiet: bool):
-    from tqdm import tqdm
-
-    return tqdm(desc="documents", unit="doc", disable=True if quiet else None, file=sys.stderr, leave=False)
 
 
 @app.command("schema")

@@ -29,7 +29,7 @@ def run_app(app: Any, *, prog_name: str = "kg", args: Sequence[str] | None = Non
         return 0
     except _click_exceptions.UsageError as error:
         command = error.ctx.command_path if error.ctx is not None else prog_name
-        print(f"{prog_name}: error: {_one_line(error.format_message())} (see {command} --help)", file=sys.stderr)
+        print(f"{prog_name}: error: {_one_line(error.format_message()).rstrip('.')} (see {command} --help)", file=sys.stderr)
         return error.exit_code
     except _click_exceptions.ClickException as error:
         print(f"{prog_name}: error: {_one_line(error.format_message())}", file=sys.stderr)
@@ -49,7 +49,7 @@ def run_app(app: Any, *, prog_name: str = "kg", args: Sequence[str] | None = Non
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split()).rstrip(".")
+    return " ".join(text.split())
 
 
 def check_outcome(summary: Any, *, strict: bool, out: str | None) -> None:

@@ -268,3 +268,19 @@ def test_the_progress_bar_shows_a_total_counted_from_files_and_json_lines(tmp_pa
     quiet_code, quiet = _stderr_on_a_terminal("build", str(tmp_path), "--out", str(tmp_path / "g.json"),
                                               "--no-cache", "-q")
     assert quiet_code == 0 and "documents:" not in quiet
+
+
+def test_ctrl_c_is_one_line_exit_130_and_the_old_output_stays(tmp_path):
+    import signal
+    import time
+
+    previous = tmp_path / "prev.json"
+    previous.write_text('{"nodes": [], "edges": [], "note": "previous"}')
+    process = subprocess.Popen([sys.executable, "-m", "kg", "build", str(SEEDS), "--out", str(previous), "--no-cache"],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3)  # importing and loading the model
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "kg: interrupted" and "Traceback" not in stderr
+    assert json.loads(previous.read_text())["note"] == "previous"
