@@ -9,20 +9,36 @@ from typing import Annotated, Optional
 
 import typer
 
-from .errors import KgError, UsageError
+from .errors import UsageError
 from .cli_neo4j import load_command, query_command, remove_command
+from .cli_support import check_outcome, document_progress, run_app
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(
     name="kg",
     help="Build a knowledge graph of people, organisations and places from news articles, offline.",
-    add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-Inputs = Annotated[list[str], typer.Argument(help="Files, folders (recursive), globs, or - for stdin (.txt .md .html .jsonl).", show_default=False)]
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"kg {version('kg')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main_options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print kg's version and exit.")] = False,
+) -> None:
+    """Build a knowledge graph of people, organisations and places from news articles, offline."""
+
+Inputs = Annotated[list[str], typer.Argument(help="Files, folders (recursive), globs, or - for stdin (.txt .md .html .jsonl).", metavar="INPUT", show_default=False)]
 SchemaOpt = Annotated[Optional[str], typer.Option("--schema", help="Relation schema file (TOML) adding or replacing relation types.")]
 AliasesOpt = Annotated[Optional[str], typer.Option("--aliases", help="Known entities (JSON, JSON lines or CSV: name, type, aliases).")]
 ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Any installed spaCy pipeline (default: the small English one).")]
@@ -36,6 +52,8 @@ SchedulerOpt = Annotated[Optional[str], typer.Option("--scheduler", metavar="ADD
 
 RelationModelOpt = Annotated[str, typer.Option("--relation-model", metavar="PATH", help="Relation model file from `kg train`; 'default' is the one shipped with kg, 'none' uses the rules alone.")]
 MinConfidenceOpt = Annotated[Optional[float], typer.Option("--min-confidence", min=0.0, max=1.0, help="Drop relations whose confidence (a measured probability) is below this (default: the relation model's, chosen on dev data for precision).")]
+
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail (exit 1) and write nothing when any input is skipped.")]
 
 _FORMATS = ("graphml", "graphml-yed", "gexf", "json", "neo4j-csv")
 
@@ -59,23 +77,20 @@ def _run(inputs: list[str], options, *, quiet: bool):
 
     from .pipeline import build
 
-    with tqdm(desc="documents", unit="doc", disable=True if quiet else None, file=sys.stderr, leave=False) as bar:
-        return build(
-            inputs, options=options,
-            on_document=lambda _doc: bar.update(1),
-            on_skip=lambda s: tqdm.write(f"kg: skipped {s.source}: {s.reason}", file=sys.stderr),
-        )
+    def skipped(item) -> None:
+        tqdm.write(f"kg: skipped {item.source}: {item.reason}", file=sys.stderr)
+        bar.update(1)  # counted in the total
+
+    with document_progress(inputs, quiet=quiet) as bar:
+        return build(inputs, options=options, on_document=lambda _doc: bar.update(1), on_skip=skipped)
 
 
-def _finish(summary, *, quiet: bool) -> None:
+def _summarise(summary, *, quiet: bool) -> None:
     if not quiet:
-        for line in summary.lines():
+        lines = summary.lines() if summary.documents else summary.lines()[:1]  # no zero counts after "0 read"
+        for line in lines:
             if not line.startswith("  skipped"):  # already named as they happened
                 typer.echo(line, err=True)
-    if summary.documents == 0 and not summary.skipped:
-        raise UsageError("no documents found in the inputs")
-    if summary.skipped:
-        raise typer.Exit(1)
 
 
 def _output_format(out: str, fmt: str | None) -> str:
@@ -115,8 +130,11 @@ def build(
     scheduler: SchedulerOpt = None,
     relation_model: RelationModelOpt = "default",
     min_confidence: MinConfidenceOpt = None,
+    strict: StrictOpt = False,
 ) -> None:
-    """Read documents, extract entities and relations, merge them, write the graph."""
+    """Read documents, extract entities and relations, merge them, write the graph.
+
+    Exit codes: 0 written; 1 written, but some inputs were skipped (each named on stderr); 2 nothing written: a usage error, or no document could be read (an earlier output stays as it was). With --strict a skipped input is exit 1 and nothing is written."""
     from .sinks.export import entities_only as entity_subgraph, write_graph
     from .sinks.json import graph_to_json
 
@@ -127,6 +145,8 @@ def build(
     options = _options(model, schema, aliases, workers, keep_boilerplate, cache=cache, no_cache=no_cache, engine=engine, scheduler=scheduler,
                        relation_model=relation_model, min_confidence=min_confidence)
     result = _run(inputs, options, quiet=quiet)
+    _summarise(result.summary, quiet=quiet)
+    check_outcome(result.summary, strict=strict, out=out)  # before anything is written
     graph = entity_subgraph(result.graph) if entities_only else result.graph
     if output_format == "neo4j-csv":
         from .sinks.neo4j_csv import write_neo4j_csv
@@ -136,7 +156,8 @@ def build(
         write_graph(graph, out, output_format)
     if not quiet:
         typer.echo(f"wrote {'standard output' if out == '-' else out} ({output_format})", err=True)
-    _finish(result.summary, quiet=quiet)
+    if result.summary.skipped:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -155,8 +176,11 @@ def extract(
     scheduler: SchedulerOpt = None,
     relation_model: RelationModelOpt = "default",
     min_confidence: MinConfidenceOpt = None,
+    strict: StrictOpt = False,
 ) -> None:
-    """One JSON line per document: its entities (with mentions) and relations, before merging."""
+    """One JSON line per document: its entities (with mentions) and relations, before merging.
+
+    Exit codes as for build: 0 written; 1 written, but some inputs were skipped; 2 nothing written (a usage error, or no document could be read); with --strict a skipped input is exit 1 and nothing is written."""
     _check_out(out)
     from .sinks.files import atomic_writer
     from .sinks.json import write_extractions
@@ -164,13 +188,16 @@ def extract(
     options = _options(model, schema, aliases, workers, keep_boilerplate, cache=cache, no_cache=no_cache, engine=engine, scheduler=scheduler,
                        relation_model=relation_model, min_confidence=min_confidence)
     result = _run(inputs, options, quiet=quiet)
+    _summarise(result.summary, quiet=quiet)
+    check_outcome(result.summary, strict=strict, out=out)  # before anything is written
     if out == "-":
         write_extractions(result.extractions, sys.stdout)
         sys.stdout.flush()
     else:
         with atomic_writer(out) as stream:
             write_extractions(result.extractions, stream)
-    _finish(result.summary, quiet=quiet)
+    if result.summary.skipped:
+        raise typer.Exit(1)
 
 
 @app.command("eval")
@@ -228,7 +255,7 @@ def train_model(
     from .train import train
 
     span = _range(docred_range) if docred_range else None
-    with _progress(quiet) as bar:
+    with document_progress(None, quiet=quiet) as bar:
         report = train(gold, out, schema_path=schema, mapping_path=mapping, texts_path=texts, docred_range=span,
                        model=model, c=c, min_count=min_count, min_confidence=min_confidence, progress=bar.update,
                        use_rules=not without_rules)
@@ -244,12 +271,6 @@ def _range(text: str) -> tuple[int, int]:
         return int(start or 0), int(end) if end else 10**9
     except ValueError:
         raise UsageError(f"--docred-range expects START:END, not {text!r}") from None
-
-
-def _progress(quiet: bool):
-    from tqdm import tqdm
-
-    return tqdm(desc="documents", unit="doc", disable=True if quiet else None, file=sys.stderr, leave=False)
 
 
 @app.command("schema")
@@ -275,13 +296,6 @@ app.command("remove", help=remove_command.__doc__)(remove_command)
 
 
 def main() -> None:
-    """The console script: click's standalone mode prints usage errors (exit 2); kg's own errors
-    become one line, never a traceback."""
-    try:
-        app(prog_name="kg")
-    except KgError as error:
-        typer.echo(f"kg: error: {error}", err=True)
-        sys.exit(error.exit_code)
-    except KeyboardInterrupt:
-        typer.echo("kg: interrupted", err=True)
-        sys.exit(130)
+    """The console script: usage errors and kg's own errors are one line on stderr (exit 2 unless
+    said otherwise), never a box or a traceback."""
+    sys.exit(run_app(app, prog_name="kg"))

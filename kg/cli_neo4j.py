@@ -122,8 +122,9 @@ def load_command(
             typer.echo(f"kg: skipped {item.source}: {item.reason}", err=True)
         skipped = bool(getattr(build_summary, "skipped", []))
         _echo_lines([line for line in build_summary.lines() if not line.startswith("  skipped")], quiet=quiet)
-        if build_summary.documents == 0 and not skipped:
-            raise UsageError("no documents found in the inputs")
+        from kg.cli_support import check_outcome
+
+        check_outcome(build_summary, strict=False, out=None)  # no document read: nothing sent to Neo4j
         summary = _load_with_progress(graph, settings, batch_size=batch_size, quiet=quiet, what="documents")
         _echo_lines(summary.lines(), quiet=quiet)
     if skipped:
@@ -152,7 +153,9 @@ def query_command(
     params = bind_parameters(query_file, parse_param_options(param or []))
     settings = resolve_settings(uri, username, database, ask_password=ask_password)
     result = run_query(query_file, params, settings=settings)
-    typer.echo(format_result(result, fmt), nl=False)
+    from kg.cli_support import terminal_width
+
+    typer.echo(format_result(result, fmt, width=terminal_width()), nl=False)
 
 
 def _describe(query_file: Any) -> str:

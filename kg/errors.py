@@ -1,7 +1,8 @@
 """kg's errors. The CLI turns each into one line on stderr and an exit code."""
 from __future__ import annotations
 
-__all__ = ["KgError", "UsageError", "InputError", "DuplicateDocumentId", "SchemaError", "Neo4jError", "EvalError"]
+__all__ = ["KgError", "UsageError", "InputError", "DuplicateDocumentId", "SchemaError", "Neo4jError", "EvalError",
+           "NothingRead", "StrictFailure"]
 
 
 class KgError(Exception):
@@ -33,3 +34,13 @@ class Neo4jError(KgError):
 
 class EvalError(KgError):
     """A gold file that cannot be scored."""
+
+
+class NothingRead(UsageError):
+    """No document could be read: nothing is written (an earlier output stays as it was)."""
+
+
+class StrictFailure(KgError):
+    """``--strict`` and some input was skipped: nothing is written."""
+
+    exit_code = 1

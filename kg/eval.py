@@ -1853,12 +1853,21 @@ class Report:
         """No gold document unanswered, every `must` relation found (per document and in the
         merged graph), no absent entity or relation present, document properties right."""
         sections = [s for s in (self.per_document, self.graph) if s is not None]
-        return not self.missing_documents and all(s.passed for s in sections)
+        return not self.missing_documents and not self.missed_must and all(s.passed for s in sections)
+
+    @property
+    def missed_must(self) -> int | None:
+        """`must` lines of the Wikinews relation file that no right prediction matches (None for
+        the other kinds: kg gold has :attr:`passed`; CoNLL04 and DocRED have no `must` lines)."""
+        return self.relations.micro.missed if self.kind == "wikinews" and self.relations is not None else None
 
     @property
     def exit_code(self) -> int:
-        """1 when contract gold with `must` relations fails (see :attr:`passed`), else 0: the
-        benchmarks' scores are figures, not a verdict."""
+        """1 when a `must` line fails: contract gold with `must` relations that fails (see
+        :attr:`passed`), or a Wikinews relation file with a `must` line not found; else 0.
+        CoNLL04 and DocRED scores are figures, not a verdict."""
+        if self.kind == "wikinews":
+            return 0 if self.passed else 1
         must = self.per_document.levels.get("must", Score()) if self.per_document is not None else Score()
         return 1 if self.kind == "gold" and must.tp + must.fn and not self.passed else 0
 
@@ -2034,7 +2043,11 @@ def _mention_types_text(scores: MentionTypeScores) -> list[str]:
 
 def format_report(report: Report) -> str:
     """Plain-text tables: P/R/F1 with counts per type, then what is missing or wrong."""
-    if report.kind in ("conll04", "wikinews"):
+    if report.kind == "wikinews":
+        base = report.relations.micro.found + report.relations.micro.missed if report.relations else 0
+        verdict = f"FAIL: {report.missed_must} of {base} must lines not found" if report.missed_must else "PASS"
+        lines = [f"kg eval ({report.kind}): {len(report.documents)} documents, {verdict}"]
+    elif report.kind == "conll04":
         lines = [f"kg eval ({report.kind}): {len(report.documents)} documents"]
     else:
         lines = [f"kg eval: {len(report.documents)} documents, {'PASS' if report.passed else 'FAIL'}"]

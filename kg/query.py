@@ -4,7 +4,12 @@ run it read-only, and print the rows as a table, CSV or JSON.
 A query file opens with ``//`` comment lines: first what it answers, then a ``// Parameters:``
 line (``// Parameters: none`` when there are none) and the parameters, one a line, in the form
 ``//   $name (type[, default VALUE]): what it is``. Types: string, integer,
-float, boolean, date (YYYY-MM-DD). A parameter with a default may be left out.
+float, boolean, date (YYYY-MM-DD), relation (a relation type: "banned" or "pulled products" is
+BANNED or PULLED_PRODUCTS, checked against the types the database holds). A parameter with a
+default may be left out.
+
+Tables fit a width (the terminal's): long cells are cut with an ellipsis and the last line says
+so; CSV, JSON and a table without a width keep every cell whole.
 """
 from __future__ import annotations
 
@@ -19,10 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import neo4j
+import neo4j.exceptions
 import neo4j.graph
 import neo4j.time
 
 from kg.errors import UsageError
+from kg.sinks.cypher import statement
 from kg.sinks.neo4j import Neo4jSettings, connect
 
 __all__ = [
@@ -37,17 +44,23 @@ __all__ = [
     "parse_param_options",
     "bind_parameters",
     "run_query",
+    "match_relation_types",
+    "search_syntax_error",
     "format_result",
 ]
 
 FORMATS = ("table", "csv", "json")
-TYPES = ("string", "integer", "float", "boolean", "date")
+TYPES = ("string", "integer", "float", "boolean", "date", "relation")
 
 _PARAMETER_LINE = re.compile(r"^//\s*\$(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:\((?P<spec>[^)]*)\))?\s*:?\s*(?P<doc>.*)$")
 _PARAMETER_USE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _COMMENT = re.compile(r"//[^\n]*")
 _STRING_LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_RELATION_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_FULLTEXT_PARAMETER = re.compile(r"queryNodes\s*\([^,]*,\s*\$([A-Za-z_][A-Za-z0-9_]*)")
+_LUCENE_ERROR = re.compile(r"org\.apache\.lucene\.queryparser\S*?(ParseException|TokenMgrError): (.*)", re.DOTALL)
+_LUCENE_WHERE = re.compile(r"at line \d+, column (\d+)")
 
 
 @dataclass(frozen=True)
@@ -268,7 +281,48 @@ def _convert(raw: str, parameter: QueryParameter, query_name: str) -> Any:
         except ValueError:
             raise bad() from None
         return raw.strip()
+    if parameter.type == "relation":
+        # "pulled products", "pulled-products", "Pulled_Products": the type PULLED_PRODUCTS
+        name = re.sub(r"[\s-]+", "_", raw.strip())
+        if name and not _RELATION_TYPE.match(name):
+            raise UsageError(f"query {query_name}: parameter {parameter.name!r} must be a relation type "
+                             f"such as BANNED or PULLED_PRODUCTS, got {raw!r}")
+        return name.upper()
     return raw
+
+
+def match_relation_types(query: QueryFile, params: Mapping[str, Any], known: Sequence[str]) -> dict[str, Any]:
+    """``params`` with each relation-type parameter spelled as the database spells the type it
+    names, whatever the case; a type the database does not hold is a UsageError listing those it
+    does (an empty value, "any type", is left as it is)."""
+    by_key = {name.upper(): name for name in known}
+    matched = dict(params)
+    for parameter in query.parameters:
+        value = params.get(parameter.name)
+        if parameter.type != "relation" or not value:
+            continue
+        if value not in by_key:
+            listing = ", ".join(sorted(known)) or "none: it holds no relationships"
+            raise UsageError(f"query {query.name}: no relation type {value} in the database "
+                             f"(--param {parameter.name}=...; its types: {listing})")
+        matched[parameter.name] = by_key[value]
+    return matched
+
+
+def search_syntax_error(error: Exception, query: QueryFile, params: Mapping[str, Any]) -> str | None:
+    """One line for a full-text search text that Lucene cannot parse (the server's message is a
+    Java exception with the parser's whole grammar in it), or None for any other error."""
+    match = _LUCENE_ERROR.search(getattr(error, "message", None) or str(error))
+    if match is None:
+        return None
+    where = _LUCENE_WHERE.search(match.group(2))
+    used = _FULLTEXT_PARAMETER.search(query.text)
+    name = used.group(1) if used else None
+    given = f"--param {name}={params[name]!r}" if name in params else "the search text"
+    at = f" (at character {where.group(1)})" if where else ""
+    return (f"query {query.name}: {given} is not valid full-text search syntax{at}: put a phrase in double "
+            'quotes, end a prefix with *, and put a backslash before any of + - ! ( ) { } [ ] ^ " ~ * ? : \\ / '
+            "meant as text")
 
 
 # ---------------------------------------------------------------- running
@@ -278,13 +332,23 @@ def run_query(query: QueryFile, params: Mapping[str, Any], *, settings: Neo4jSet
     """Run the query in a read transaction (a query file cannot change the database)."""
 
     def work(tx: neo4j.ManagedTransaction) -> QueryResult:
-        result = tx.run(query.text, dict(params))
+        bound = dict(params)
+        if any(p.type == "relation" and params.get(p.name) for p in query.parameters):
+            known = [record[0] for record in tx.run(statement("relationship_types"))]
+            bound = match_relation_types(query, params, known)
+        result = tx.run(query.text, bound)
         columns = tuple(result.keys())
         rows = tuple(tuple(_plain(value) for value in record.values()) for record in result)
         return QueryResult(columns=columns, rows=rows)
 
     with connect(settings) as driver, driver.session(database=settings.database) as session:
-        return session.execute_read(work)
+        try:
+            return session.execute_read(work)
+        except neo4j.exceptions.ClientError as error:
+            message = search_syntax_error(error, query, params)
+            if message is None:
+                raise
+            raise UsageError(message) from None
 
 
 def _plain(value: Any) -> Any:
@@ -307,7 +371,9 @@ def _plain(value: Any) -> Any:
 # ---------------------------------------------------------------- printing
 
 
-def format_result(result: QueryResult, fmt: str) -> str:
+def format_result(result: QueryResult, fmt: str, *, width: int | None = None) -> str:
+    """The rows as ``fmt``. A table fits ``width`` columns (None: cells whole), the widest columns
+    cut first, each to no less than its header or 8 characters."""
     if fmt == "json":
         return json.dumps(result.as_dicts(), ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
@@ -317,7 +383,7 @@ def format_result(result: QueryResult, fmt: str) -> str:
         writer.writerows([[_cell(v, for_csv=True) for v in row] for row in result.rows])
         return buffer.getvalue()
     if fmt == "table":
-        return _table(result.columns, [[_cell(v) for v in row] for row in result.rows])
+        return _table(result.columns, [[_cell(v) for v in row] for row in result.rows], width=width)
     raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
@@ -335,10 +401,50 @@ def _cell(value: Any, *, for_csv: bool = False) -> str:
     return " ".join(str(value).split()) if not for_csv else str(value)
 
 
-def _table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip(),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in rows]
-    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+_GAP = 2  # spaces between columns
+_ELLIPSIS = "\u2026"
+
+
+def _table(columns: Sequence[str], rows: Sequence[Sequence[str]], *, width: int | None = None) -> str:
+    natural = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(columns)]
+    widths = _fit(natural, [min(n, max(len(c), 8)) for n, c in zip(natural, columns)], width) if width else natural
+    cut = widths != natural
+
+    def line(cells: Sequence[str]) -> str:
+        return (" " * _GAP).join(_clip(v, w).ljust(w) for v, w in zip(cells, widths)).rstrip()
+
+    lines = [line(columns), (" " * _GAP).join("-" * w for w in widths)]
+    lines += [line(row) for row in rows]
+    count = f"{len(rows)} row{'s' if len(rows) != 1 else ''}"
+    if cut:
+        count += f"; long cells cut to fit {width} columns: --format csv or json, or a pipe, shows them whole"
+    lines.append(f"({count})")
     return "\n".join(lines) + "\n"
+
+
+def _fit(natural: list[int], least: list[int], width: int) -> list[int]:
+    """Column widths within ``width`` (gaps included): the largest cap on every column that
+    fits, no column below ``least``; the cap's spare columns go to the cut ones, left first."""
+    room = width - _GAP * (len(natural) - 1)
+    if sum(natural) <= room:
+        return natural
+    low, high = 0, max(natural)
+    while low < high:  # the largest cap whose widths fit
+        cap = (low + high + 1) // 2
+        if sum(max(m, min(n, cap)) for n, m in zip(natural, least)) <= room:
+            low = cap
+        else:
+            high = cap - 1
+    widths = [max(m, min(n, low)) for n, m in zip(natural, least)]
+    spare = room - sum(widths)
+    for i, n in enumerate(natural):
+        if spare <= 0:
+            break
+        extra = min(spare, n - widths[i])
+        widths[i] += extra
+        spare -= extra
+    return widths
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + _ELLIPSIS

@@ -1,7 +1,7 @@
 // Every edge of one relation type (who acquired whom, who sued whom, ...), strongest first, with
 // the documents that support it.
 // Parameters:
-//   $relation (string): relation type, e.g. ACQUIRED, SUED, FOUNDED
+//   $relation (relation): relation type, e.g. ACQUIRED, SUED, FOUNDED (any case)
 //   $limit (integer, default 100): at most this many edges
 MATCH (s:Entity)-[r]->(o:Entity)
 WHERE type(r) = $relation

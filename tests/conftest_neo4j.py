@@ -14,7 +14,8 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import neo4j
@@ -22,7 +23,7 @@ import pytest
 
 from kg.sinks.neo4j import Neo4jSettings, connect, settings_from_env
 
-__all__ = ["neo4j_server_run_dir", "neo4j_settings", "neo4j_driver", "empty_neo4j", "neo4j_tls_certificate",
+__all__ = ["neo4j_server_run_dir", "neo4j_settings", "neo4j_admin", "start_server_on_store", "neo4j_driver", "empty_neo4j", "neo4j_tls_certificate",
            "sample_graph", "seed_graph", "graph_counts", "database_state", "make_sample_graph", "sample_graph_for"]
 
 SERVER_SCRIPT = Path(__file__).resolve().parent / "neo4j_test_server" / "server.sh"
@@ -39,8 +40,10 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"no Neo4j: {reason}")
 
 
-def _start_test_server(run_dir: Path, password: str) -> str:
-    env = {**os.environ, "NEO4J_PASSWORD": password, "KG_NEO4J_RUN_DIR": str(run_dir)}
+def _start_test_server(run_dir: Path, password: str, *, env: dict[str, str] | None = None) -> str:
+    # PYTHON: this interpreter (it has the driver) checks the login, whatever python3 is on the PATH
+    env = {**os.environ, "NEO4J_PASSWORD": password, "KG_NEO4J_RUN_DIR": str(run_dir), "PYTHON": sys.executable,
+           **(env or {})}
     done = subprocess.run(["bash", str(SERVER_SCRIPT), "start"], env=env, capture_output=True,
                           text=True, timeout=START_TIMEOUT_S, check=False)
     lines = done.stdout.strip().splitlines()
@@ -77,6 +80,29 @@ def _neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Ne
         yield Neo4jSettings(uri=uri, username="neo4j", password=password), run_dir
     finally:
         _stop_test_server(run_dir)
+
+
+def start_server_on_store(home: Path, run_dir: Path) -> tuple[Neo4jSettings, Callable[[], None]]:
+    """A second test server on the store in ``home`` (as ``neo4j-admin database import`` leaves
+    it with NEO4J_HOME=home), with a small heap; returns its settings and a function that stops it."""
+    password = secrets.token_urlsafe(18)
+    try:
+        uri = _start_test_server(run_dir, password, env={"KG_NEO4J_HOME": str(home), "KG_NEO4J_HEAP": "512m"})
+    except (OSError, RuntimeError, subprocess.TimeoutExpired) as error:
+        _stop_test_server(run_dir)
+        pytest.fail(f"the test server did not start on {home}: {error}", pytrace=False)
+    return Neo4jSettings(uri=uri, username="neo4j", password=password), lambda: _stop_test_server(run_dir)
+
+
+@pytest.fixture(scope="session")
+def neo4j_admin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding a ``neo4j-admin`` command (Neo4j 5.26's AdminTool from the test server's
+    jars, Maven Central), to put first on the PATH."""
+    folder = tmp_path_factory.mktemp("neo4j-admin-bin")
+    script = folder / "neo4j-admin"
+    script.write_text(f'#!/usr/bin/env sh\nexec bash "{SERVER_SCRIPT}" admin "$@"\n')
+    script.chmod(0o755)
+    return folder
 
 
 @pytest.fixture(scope="session")

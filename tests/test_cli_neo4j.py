@@ -294,3 +294,26 @@ def test_the_password_is_asked_for_without_echo_when_not_in_the_environment(neo4
     assert code == 2
     assert "kg: error: " in shown and "refused the login" in shown
     assert wrong not in shown
+
+
+@pytest.mark.neo4j
+def test_query_errors_a_person_makes_are_one_line(empty_neo4j, graph_file):
+    env = _env(empty_neo4j)
+    assert _kg("load", str(graph_file), "-q", env=env).returncode == 0
+    bad_search = _kg("query", "find-entity", "-p", "text=zentrix AND (", env=env)
+    assert bad_search.returncode == 2
+    assert "is not valid full-text search syntax" in _error_line(bad_search)
+    unknown_type = _kg("query", "relations-of-type", "-p", "relation=acquired", env=env)
+    assert unknown_type.returncode == 2
+    assert "no relation type ACQUIRED in the database" in _error_line(unknown_type)
+    any_case = _kg("query", "relations-of-type", "-p", "relation=banned", "--format", "json", env=env)
+    assert any_case.returncode == 0 and [r["object"] for r in json.loads(any_case.stdout)] == ["Zentrix Labs"]
+
+
+@pytest.mark.neo4j
+def test_load_of_inputs_that_hold_no_document_sends_nothing(empty_neo4j, neo4j_driver, tmp_path):
+    env = _env(empty_neo4j)
+    done = _kg("load", str(tmp_path / "typo.txt"), env=env)
+    assert done.returncode == 2, done.stderr
+    assert "kg: error: nothing to do: no document could be read (1 input skipped)" in done.stderr
+    assert graph_counts(neo4j_driver)["nodes"] == 0

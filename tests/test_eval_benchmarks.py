@@ -275,8 +275,9 @@ def test_evaluate_wikinews_finds_the_texts_beside_it_or_takes_inputs(tmp_path):
 
     report = ev.evaluate(str(gold_path), None, run=run)
     assert seen == [Document(id="w1", text="Ada Brook works for Northwind.", title="T")]
-    assert report.kind == "wikinews" and report.missing_documents == () and report.exit_code == 0
+    assert report.kind == "wikinews" and report.missing_documents == ()
     assert report.relations.micro == ev.RelationScore(right=5, wrong=3, found=4, missed=1)
+    assert report.missed_must == 1 and not report.passed and report.exit_code == 1  # a must line not found
     out = ev.report_to_json(report)
     json.dumps(out)
     assert out["relations"]["overall"] == {"right": 5, "wrong": 3, "found": 4, "missed": 1, "precision": 0.625,
@@ -284,7 +285,7 @@ def test_evaluate_wikinews_finds_the_texts_beside_it_or_takes_inputs(tmp_path):
     assert out["calibration"]["predictions"] == 8
     assert [b["count"] for b in out["calibration"]["bands"]] == [1, 0, 1, 1, 0, 1, 1, 1, 1, 1]
     text = ev.format_report(report)
-    assert "Calibration" in text and "PASS" not in text and "FAIL" not in text
+    assert "Calibration" in text and "FAIL: 1 of 5 must lines not found" in text.splitlines()[0]
     assert any(line.split()[:2] == ["SPOUSE_OF", "1.000"] for line in text.splitlines())
     # INPUT replaces the search; read= turns paths into documents
     asked = []
@@ -356,6 +357,25 @@ def test_exit_code_1_only_when_kg_gold_with_must_lines_fails(tmp_path):
     should = {**MUST_GOLD, "relations": [{**MUST_GOLD["relations"][0], "level": "should"}]}
     path = _write_jsonl(tmp_path / "should.jsonl", [should])
     assert ev.evaluate(str(path), None, run=_must_run(False)).exit_code == 0
+
+
+@pytest.mark.parametrize("found", [True, False])
+def test_cli_eval_exit_code_follows_the_wikinews_must_lines(tmp_path, monkeypatch, found):
+    """The Wikinews relation file has `must` lines too: one not found is exit 1, as for kg gold;
+    all found is exit 0 with PASS (CoNLL04 and DocRED have none, and always exit 0)."""
+    from kg.cli import app
+
+    gold = {"id": "w1", "relations": [_line("Ada Brook", [], "WORKS_FOR", "Northwind", [], "must")]}
+    gold_path = _write_jsonl(tmp_path / "arts_relations.jsonl", [gold])
+    _write_jsonl(tmp_path / "arts.jsonl", [{"id": "w1", "text": GOLD_TEXT}])
+    record = {"id": "w1", "entities": [entity("a", "Ada Brook", "Person"), entity("n", "Northwind", "Organization")],
+              "relations": [rel("a", "WORKS_FOR", "n", 0.7)] if found else []}
+    monkeypatch.setattr("kg.pipeline.run_documents", lambda docs, options=None: ([record], {}))
+    result = CliRunner().invoke(app, ["eval", str(gold_path)])
+    assert result.exit_code == (0 if found else 1), result.output
+    assert result.stdout.splitlines()[0].endswith("PASS" if found else "FAIL: 1 of 1 must lines not found")
+    as_json = CliRunner().invoke(app, ["eval", str(gold_path), "--json"])
+    assert as_json.exit_code == result.exit_code and json.loads(as_json.stdout)["passed"] is found
 
 
 def test_cli_eval_exits_1_on_a_failed_must_line_and_still_prints(tmp_path, monkeypatch):

@@ -394,3 +394,19 @@ def test_seed_dateline_is_not_body(seed_docs: dict) -> None:
     body = body_of(seed_docs["004_82ff1074eb669021"])
     assert body.startswith("Moscow-based security software maker")
     assert "(Reuters)" not in body
+
+
+def test_count_documents_counts_files_and_json_lines_without_parsing(tmp_path: Path) -> None:
+    from kg.ingest import count_documents, read_documents
+
+    (tmp_path / "a.txt").write_text("One text.")
+    (tmp_path / "b.jsonl").write_text('{"id": "x", "text": "X."}\n\n{"id": "y", "text": "Y."}\n{bad\n')
+    (tmp_path / "empty.jsonl").write_text("")
+    (tmp_path / "notes.csv").write_text("ignored in a folder")
+    missing = tmp_path / "typo.txt"
+    inputs = [str(tmp_path), str(missing)]
+    counted = count_documents(inputs)
+    # a.txt, three lines of b.jsonl (the bad one a skip), the empty file's skip, the missing file's skip
+    assert counted == 6 == len(list(read_documents(inputs)))
+    assert count_documents(["-"]) is None  # standard input can be read only once
+    assert count_documents([str(tmp_path)], max_bytes=10) is None  # too big to count cheaply

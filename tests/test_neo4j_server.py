@@ -85,3 +85,32 @@ def test_a_second_server_starts_on_its_own_port_and_stops_cleanly(neo4j_settings
         os.kill(pid, 0)
     assert not data_dir.exists()
     assert password not in (run_dir / "server.log").read_text() + started.stdout + started.stderr
+
+
+@pytest.fixture(scope="module")
+def python_without_driver(tmp_path_factory) -> Path:
+    """A bin folder whose python3 and python have no neo4j driver (a bare virtual environment)."""
+    import sys
+
+    venv = tmp_path_factory.mktemp("bare-venv")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    assert subprocess.run([str(venv / "bin" / "python3"), "-c", "import neo4j"], capture_output=True).returncode != 0
+    return venv / "bin"
+
+
+@pytest.mark.parametrize("how", ["PYTHON", "PATH"])
+def test_start_says_at_once_that_the_driver_is_missing(tmp_path, python_without_driver, how):
+    """Without the driver the login cannot be checked: one line saying so, at once, and no server
+    left starting (it used to wait for minutes and then blame the login)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("NEO4J_PASSWORD", "PYTHON")}
+    env.update(KG_NEO4J_RUN_DIR=str(tmp_path / "run"), NEO4J_PASSWORD="x" * 12)
+    if how == "PYTHON":
+        env["PYTHON"] = str(python_without_driver / "python3")
+    else:
+        env["PATH"] = f"{python_without_driver}{os.pathsep}{env['PATH']}"
+    done = subprocess.run(["bash", str(SERVER_SCRIPT), "start"], env=env, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "neo4j driver" in lines[0] and "no driver login" not in lines[0], lines
+    assert not (tmp_path / "run" / "pid").exists()

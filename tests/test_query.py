@@ -302,3 +302,66 @@ def test_query_files_run_read_only(loaded, tmp_path):
     with pytest.raises(Neo4jError):
         run_query(read_query(path), {}, settings=loaded)
     assert _run(loaded, "find-entity", text="x") == []
+
+
+# ---------------------------------------------------------------- output for people
+
+
+def _long_result() -> QueryResult:
+    sentence = "The Trade Safety Board said on Monday that the ban would take effect in ninety days. " * 3
+    return QueryResult(columns=("relation", "document", "sentence", "start"),
+                       rows=(("BANNED", "doc-a", sentence.strip(), 0), ("EXEMPTED", "doc-b", "Short one.", 200)))
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_a_table_fits_the_width_cutting_long_cells_and_says_so(width):
+    text = format_result(_long_result(), "table", width=width)
+    lines = text.splitlines()
+    assert all(len(line) <= width for line in lines[:-1]), text
+    assert lines[0].split() == ["relation", "document", "sentence", "start"]
+    assert lines[2].startswith("BANNED    doc-a     The Trade Safety Board") and "\u2026" in lines[2]
+    assert lines[2].rstrip().endswith("0") and lines[3].rstrip().endswith("200")  # columns after the cut stay
+    assert "Short one." in lines[3]
+    assert lines[-1] == (f"(2 rows; long cells cut to fit {width} columns: --format csv or json, "
+                         "or a pipe, shows them whole)")
+
+
+def test_a_table_without_a_width_or_that_fits_keeps_every_cell_whole():
+    whole = format_result(_long_result(), "table")
+    assert _long_result().rows[0][2] in whole and whole.splitlines()[-1] == "(2 rows)"
+    assert format_result(RESULT, "table", width=200) == format_result(RESULT, "table")
+
+
+def test_relation_type_parameters_take_any_case_and_spaces():
+    query = read_query(find_query("relations-of-type"))
+    for given in ("banned", "Banned", " BANNED "):
+        assert bind_parameters(query, {"relation": given})["relation"] == "BANNED"
+    assert bind_parameters(query, {"relation": "pulled products"})["relation"] == "PULLED_PRODUCTS"
+    assert bind_parameters(query, {"relation": "pulled-products"})["relation"] == "PULLED_PRODUCTS"
+    with pytest.raises(UsageError, match="must be a relation type"):
+        bind_parameters(query, {"relation": "banned!"})
+    evidence = read_query(find_query("edge-evidence"))
+    assert bind_parameters(evidence, {"subject": "a", "object": "b"})["relation"] == ""  # any type
+
+
+@pytest.mark.neo4j
+def test_relation_types_match_the_database_or_are_refused_with_its_list(loaded):
+    rows = _run(loaded, "relations-of-type", relation="founded")
+    assert [(r["subject"], r["object"]) for r in rows] == [("Orla Vance", "Zentrix Labs")]
+    assert len(_run(loaded, "edge-evidence", subject="TSB", object="Zentrix", relation="Banned")) == 3
+    with pytest.raises(UsageError) as refused:
+        _run(loaded, "relations-of-type", relation="bannned")
+    assert str(refused.value) == (
+        "query relations-of-type: no relation type BANNNED in the database (--param relation=...; its types: "
+        "BANNED, BASED_IN, EXEMPTED, FOUNDED, MENTIONS, NEAR_DUPLICATE_OF, PULLED_PRODUCTS)")
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("text, column", [("zentrix AND (", 13), ('"zentrix', 9), ("a:b:", 3)])
+def test_a_search_text_lucene_cannot_parse_is_one_line(loaded, text, column):
+    with pytest.raises(UsageError) as refused:
+        _run(loaded, "find-entity", text=text)
+    message = str(refused.value)
+    assert message.startswith(f"query find-entity: --param text={text!r} is not valid full-text search syntax "
+                              f"(at character {column}): put a phrase in double quotes")
+    assert "\n" not in message and "lucene" not in message.lower() and "Exception" not in message

@@ -84,6 +84,8 @@ def test_the_import_script_names_every_file_with_matching_options(tmp_path):
     write_neo4j_csv(make_sample_graph(), tmp_path)
     script = (tmp_path / "import.sh").read_text()
     assert "neo4j-admin database import full" in script
+    # the database name before the file lists, which take any number of files (Neo4j 5.19 on)
+    assert script.index('full "${1:-neo4j}"') < script.index("--nodes=")
     assert "--array-delimiter=U+001F" in script and "--multiline-fields=true" in script
     assert re.findall(r"--nodes=(\S+)", script) == ["documents.csv", "entities.csv"]
     assert re.findall(r"--relationships=(\S+)", script) == ["mentions.csv", "near_duplicates.csv", "relations.csv"]
@@ -180,3 +182,50 @@ def test_kg_build_neo4j_csv_of_the_seeds_loads_back_to_what_kg_load_writes(empty
     assert imported == loaded
     relation_types = {rel_type for _, rel_type, _, _ in imported["relationships"]}
     assert {"MENTIONS", "NEAR_DUPLICATE_OF", "BANNED"} <= relation_types
+
+
+@pytest.mark.neo4j
+@pytest.mark.model
+def test_the_real_neo4j_admin_imports_the_folder_as_kg_load_writes_it(empty_neo4j, neo4j_driver, neo4j_admin,
+                                                                      seed_graph, tmp_path):
+    """import.sh as written, with Neo4j 5.26's own neo4j-admin (Maven Central), into a fresh
+    store; a server started on that store holds what ``kg load`` writes of the same graph: the
+    seeds' graph and the hand-made one with quotes, newlines, an empty string and empty lists."""
+    import os
+    import subprocess
+
+    from conftest_neo4j import graph_counts, start_server_on_store
+    from kg.sinks.neo4j import connect
+
+    tricky = _tricky_graph()
+    graph = {"nodes": seed_graph["nodes"] + tricky["nodes"], "edges": seed_graph["edges"] + tricky["edges"]}
+    load_graph(graph, settings=empty_neo4j)
+    loaded = database_state(neo4j_driver)
+
+    write_neo4j_csv(graph, tmp_path / "csv")
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "PATH": f"{neo4j_admin}{os.pathsep}{os.environ['PATH']}", "NEO4J_HOME": str(home),
+           "KG_NEO4J_HEAP": "1g"}
+    done = subprocess.run(["sh", str(tmp_path / "csv" / "import.sh")], env=env, capture_output=True, text=True,
+                          timeout=600, check=False)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    assert "IMPORT DONE" in done.stdout
+
+    settings, stop = start_server_on_store(home, tmp_path / "run")
+    try:
+        with connect(settings) as driver:
+            # schema.cypher, as its comment says (what cypher-shell -f would send, statement by statement)
+            schema = (tmp_path / "csv" / "schema.cypher").read_text()
+            lines = "\n".join(line for line in schema.splitlines() if not line.startswith("//"))
+            for statement in filter(None, (part.strip() for part in lines.split(";"))):
+                driver.execute_query(statement)
+            imported = database_state(driver)
+            assert graph_counts(driver) == graph_counts(neo4j_driver)
+            empty_aliases, _, _ = driver.execute_query(
+                "MATCH (e:Entity {id: 'organization:velmart'}) RETURN e.aliases AS aliases")
+    finally:
+        stop()
+    assert imported == loaded
+    assert empty_aliases[0]["aliases"] == []  # an empty list arrives as [], not missing
+    assert len(imported["nodes"]) == len(graph["nodes"])

@@ -26,7 +26,7 @@ from kg.ingest.formats import html_document, jsonl_documents, looks_like_jsonl, 
 from kg.ingest.sources import SUFFIXES, Candidate, StdinInput, expand_inputs, suffix_of
 from kg.types import Document, Skipped
 
-__all__ = ["read_documents", "SUFFIXES", "STDIN_ID"]
+__all__ = ["read_documents", "count_documents", "SUFFIXES", "STDIN_ID"]
 
 STDIN_ID = "stdin"
 _HTML = frozenset({".html", ".htm"})
@@ -82,6 +82,38 @@ def read_documents(
                 if unique != result.id:
                     result = replace(result, id=unique)
             yield result
+
+
+def count_documents(inputs: Sequence[str], *, max_bytes: int = 1 << 30) -> int | None:
+    """How many documents (and skipped inputs) ``read_documents`` will yield, counted without
+    parsing: one a file, one a non-blank line of a JSON lines file. None when that is not cheap to
+    know: standard input (it can be read only once), or JSON lines files over ``max_bytes`` in
+    all. A progress bar's total, not a promise: an unreadable file counts as the one skip it is."""
+    if isinstance(inputs, str):
+        inputs = [inputs]
+    total = 0
+    budget = max_bytes
+    for item in expand_inputs(inputs):
+        if isinstance(item, StdinInput):
+            return None
+        if isinstance(item, Skipped):
+            total += 1
+        elif suffix_of(item.path) == ".jsonl":
+            lines = 0
+            try:
+                info = os.stat(item.path)
+                if stat.S_ISREG(info.st_mode):  # never open a pipe here: it would wait
+                    budget -= info.st_size
+                    if budget < 0:
+                        return None
+                    with open(item.path, "rb") as handle:
+                        lines = sum(1 for line in handle if line.strip())
+            except OSError:  # read_documents names it as one skipped input
+                pass
+            total += max(lines, 1)  # an empty file is one skip
+        elif suffix_of(item.path) in SUFFIXES or item.explicit:
+            total += 1
+    return total
 
 
 def _warn_on_stderr(message: str) -> None:

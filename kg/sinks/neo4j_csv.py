@@ -68,8 +68,10 @@ def write_neo4j_csv(graph: Mapping[str, Any], folder: Path) -> list[Path]:
             stream.writelines(_csv_line(row) for row in rows)
         written.append(path)
     schema = folder / "schema.cypher"
-    schema.write_text("// Run after the import (cypher-shell -f schema.cypher): kg's constraints and index.\n"
-                      + "".join(f"{ddl};\n" for ddl in statements("schema")), encoding="utf-8")
+    schema.write_text("// Run after the import (cypher-shell -f schema.cypher): kg's constraints and index,\n"
+                      "// and the empty lists a CSV field cannot hold.\n"
+                      + "".join(f"{ddl};\n" for ddl in statements("schema") + statements("after_import")),
+                      encoding="utf-8")
     script = folder / "import.sh"
     script.write_text(_import_script(list(tables)), encoding="utf-8")
     script.chmod(0o755)
@@ -190,10 +192,12 @@ def _import_script(names: list[str]) -> str:
         "# schema.cypher (cypher-shell -f schema.cypher) for kg's constraints and full-text index.",
         'set -eu',
         'cd "$(dirname "$0")"',
-        'neo4j-admin database import full \\',
+        # The database name goes first: --nodes and --relationships take any number of files,
+        # so a name after them is read as one more file (Neo4j 5.26: "File 'neo4j' doesn't exist").
+        'neo4j-admin database import full "${1:-neo4j}" \\',
         "  --array-delimiter=U+001F --multiline-fields=true --overwrite-destination=false \\",
     ]
     lines += [f"  --nodes={shlex.quote(name)} \\" for name in node_files]
     lines += [f"  --relationships={shlex.quote(name)} \\" for name in rel_files]
-    lines.append('  "${1:-neo4j}"')
+    lines[-1] = lines[-1].removesuffix(" \\")
     return "\n".join(lines) + "\n"

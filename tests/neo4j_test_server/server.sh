@@ -7,10 +7,16 @@
 #   tests/neo4j_test_server/server.sh stop                       stops it cleanly (SIGTERM, data folder removed)
 #   tests/neo4j_test_server/server.sh build                      only builds
 #   tests/neo4j_test_server/server.sh status                     prints the URI of the running server, or fails
+#   tests/neo4j_test_server/server.sh admin ARGS...              runs neo4j-admin (org.neo4j.cli.AdminTool) from the
+#                                                    same jars, e.g. admin database import full neo4j --nodes=...
+#                                                    (NEO4J_HOME says where the store goes)
 #
 # Environment: NEO4J_PASSWORD (required by start; never printed), KG_NEO4J_RUN_DIR (state folder,
 # default tests/neo4j_test_server/.run: one server per folder), KG_NEO4J_PORT (default: a free port),
-# KG_NEO4J_START_TIMEOUT (seconds, default 180), KG_NEO4J_HEAP (default 2g), PYTHON (default python3),
+# KG_NEO4J_START_TIMEOUT (seconds, default 180), KG_NEO4J_HEAP (default 2g), KG_NEO4J_HOME (serve the
+# store in that folder, e.g. one neo4j-admin imported into, and keep it; default: a fresh temporary one),
+# PYTHON (the interpreter with the neo4j driver that checks the login; default: the first of python3 and
+# python that has it, so the one kg is installed in when it is first on the PATH),
 # KG_NEO4J_TLS (default 1: when openssl is installed, Bolt also accepts TLS on the same port with a
 # fresh self-signed certificate for 127.0.0.1 and localhost, RUN_DIR/tls/public.crt, so that clients
 # can test bolt+s:// and neo4j+s:// by trusting that file; 0: plain Bolt only).
@@ -22,7 +28,7 @@ TARGET="$HERE/target"
 CLASSES="$TARGET/classes"
 CLASSPATH_FILE="$TARGET/classpath.txt"
 MAIN_CLASS="kg.testserver.TestServer"
-PYTHON="${PYTHON:-python3}"
+PYTHON="${PYTHON:-}"
 
 log() { echo "server.sh: $*" >&2; }
 
@@ -55,6 +61,28 @@ build() {
         return 1
     fi
     log "built in $((SECONDS - started)) s"
+}
+
+# The interpreter that checks the login: $PYTHON, else the first of python3 and python that has the
+# neo4j driver. Without one, say so at once: waiting for a login that can never be checked would
+# take minutes and then blame the password.
+find_python() {
+    local candidate
+    if [[ -n "$PYTHON" ]]; then
+        if ! "$PYTHON" -c 'import neo4j' 2>/dev/null; then
+            log "PYTHON=$PYTHON has no neo4j driver (pip install neo4j, or pip install -e . in the kg checkout)"
+            return 1
+        fi
+        return 0
+    fi
+    for candidate in python3 python; do
+        if command -v "$candidate" >/dev/null && "$candidate" -c 'import neo4j' 2>/dev/null; then
+            PYTHON="$candidate"
+            return 0
+        fi
+    done
+    log "no Python with the neo4j driver on the PATH to check the login: pip install -e . in the kg checkout, or set PYTHON"
+    return 1
 }
 
 # Exits 0 once user neo4j can log in at $1 with NEO4J_PASSWORD (read from the environment, not argv).
@@ -95,6 +123,7 @@ start() {
         log "NEO4J_PASSWORD is not set: it becomes the password of user neo4j"
         return 2
     fi
+    find_python || return 1
     if pid_alive && [[ -f "$RUN_DIR/uri" ]]; then
         local uri
         uri="$(cat "$RUN_DIR/uri")"
@@ -167,6 +196,13 @@ stop() {
     log "stopped"
 }
 
+admin() {
+    build
+    local classpath
+    classpath="$CLASSES:$(tr -d '\n' < "$CLASSPATH_FILE")"
+    exec java "-Xmx${KG_NEO4J_HEAP:-2g}" -cp "$classpath" org.neo4j.cli.AdminTool "$@"
+}
+
 status() {
     if pid_alive && [[ -f "$RUN_DIR/uri" ]]; then
         cat "$RUN_DIR/uri"
@@ -181,5 +217,6 @@ case "${1:-}" in
     stop) stop ;;
     build) build ;;
     status) status ;;
-    *) echo "usage: $0 start|stop|build|status" >&2; exit 2 ;;
+    admin) shift; admin "$@" ;;
+    *) echo "usage: $0 start|stop|build|status|admin ARGS..." >&2; exit 2 ;;
 esac

@@ -31,6 +31,9 @@ import org.neo4j.io.ByteUnit;
  * With TLS_DIR (holding private.key and public.crt, PEM), Bolt also speaks TLS on the same port
  * (encryption optional), so bolt+s:// and neo4j+s:// can be tested against a real handshake.
  *
+ * With KG_NEO4J_HOME set, the server runs on the store in that folder (data/databases/neo4j, as
+ * neo4j-admin database import writes it with NEO4J_HOME set to the same folder) and keeps it.
+ *
  * Usage: java -cp ... kg.testserver.TestServer RUN_DIR [PORT [TLS_DIR]]   (PORT 0: a free port)
  */
 public final class TestServer {
@@ -53,7 +56,11 @@ public final class TestServer {
         int requestedPort = args.length > 1 ? Integer.parseInt(args[1]) : 0;
         Path tlsDir = args.length > 2 && !args[2].isEmpty() ? Path.of(args[2]).toAbsolutePath() : null;
         Files.createDirectories(runDir);
-        Path home = Files.createTempDirectory("kg-neo4j-");
+        // KG_NEO4J_HOME: serve the store already in that folder (e.g. one neo4j-admin imported into)
+        // and keep it on exit; otherwise a fresh temporary folder, deleted on exit.
+        String givenHome = System.getenv("KG_NEO4J_HOME");
+        boolean keepHome = givenHome != null && !givenHome.isEmpty();
+        Path home = keepHome ? Path.of(givenHome).toAbsolutePath() : Files.createTempDirectory("kg-neo4j-");
 
         DatabaseManagementService service = null;
         int port = -1;
@@ -71,7 +78,9 @@ public final class TestServer {
             }
         }
         if (service == null) {
-            deleteTree(home);
+            if (!keepHome) {
+                deleteTree(home);
+            }
             throw lastFailure;
         }
 
@@ -87,7 +96,9 @@ public final class TestServer {
             } catch (Exception e) {
                 System.err.println("shutdown: " + e);
             } finally {
-                deleteTree(home);
+                if (!keepHome) {
+                    deleteTree(home);
+                }
                 stopped.countDown();
             }
         }, "kg-neo4j-shutdown"));
