@@ -226,7 +226,7 @@ PAUSING_KG = textwrap.dedent('''
             yield PausingStream(stream)
 
 
-    kg.sinks.json.atomic_writer = kg.sinks.graphml.atomic_writer = pausing_writer
+    kg.sinks.json.atomic_writer = kg.sinks.files.atomic_writer = pausing_writer  # GraphML and GEXF write through files.write_xml
     sys.argv[0] = "kg"
     runpy.run_module("kg", run_name="__main__")
 ''')
