@@ -11,6 +11,7 @@ import typer
 
 from .errors import KgError, UsageError
 from .cli_neo4j import load_command, query_command, remove_command
+from .cli_view import view_command
 
 __all__ = ["app", "main"]
 
@@ -37,7 +38,7 @@ SchedulerOpt = Annotated[Optional[str], typer.Option("--scheduler", metavar="ADD
 RelationModelOpt = Annotated[str, typer.Option("--relation-model", metavar="PATH", help="Relation model file from `kg train`; 'default' is the one shipped with kg, 'none' uses the rules alone.")]
 MinConfidenceOpt = Annotated[Optional[float], typer.Option("--min-confidence", min=0.0, max=1.0, help="Drop relations whose confidence (a measured probability) is below this (default: the relation model's, chosen on dev data for precision).")]
 
-_FORMATS = ("graphml", "json", "neo4j-csv")
+_FORMATS = ("graphml", "json", "neo4j-csv", "html")
 
 
 def _options(model, schema, aliases, workers, keep_boilerplate, *, cache=None, no_cache=True, engine="local", scheduler=None,
@@ -84,7 +85,7 @@ def _output_format(out: str, fmt: str | None) -> str:
             raise UsageError(f"unknown --format {fmt!r}: use one of {', '.join(_FORMATS)}")
         return fmt
     suffix = Path(out).suffix.lower()
-    if suffix in {".graphml", ".json"}:
+    if suffix in {".graphml", ".json", ".html"}:
         return suffix[1:]
     raise UsageError(f"cannot tell the format of {out!r} from its suffix: pass --format ({', '.join(_FORMATS)})")
 
@@ -100,8 +101,8 @@ def _check_out(out: str, *, folder: bool = False) -> None:
 @app.command()
 def build(
     inputs: Inputs,
-    out: Annotated[str, typer.Option("--out", "-o", help="Output file (.graphml, .json) or folder (neo4j-csv).")],
-    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="graphml, json or neo4j-csv (default: from --out's suffix).")] = None,
+    out: Annotated[str, typer.Option("--out", "-o", help="Output file (.graphml, .json, .html) or folder (neo4j-csv).")],
+    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="graphml, json, neo4j-csv or html (default: from --out's suffix).")] = None,
     schema: SchemaOpt = None,
     aliases: AliasesOpt = None,
     model: ModelOpt = None,
@@ -128,6 +129,10 @@ def build(
         write_graphml(result.graph, out)
     elif output_format == "json":
         write_graph_json(result.graph, out)
+    elif output_format == "html":
+        from .sinks.html import write_html
+
+        write_html(graph_to_json(result.graph), out, title=Path(out).stem)
     else:
         from .sinks.neo4j_csv import write_neo4j_csv
 
@@ -270,6 +275,7 @@ def show_schema(schema: SchemaOpt = None, as_json: Annotated[bool, typer.Option(
 app.command("load", help=load_command.__doc__)(load_command)
 app.command("query", help=query_command.__doc__)(query_command)
 app.command("remove", help=remove_command.__doc__)(remove_command)
+app.command("view", help=view_command.__doc__)(view_command)
 
 
 def main() -> None:
