@@ -3,7 +3,9 @@
 (function () {
   "use strict";
 
+  var timings = { start: performance.now() };
   var DATA = JSON.parse(document.getElementById("kg-data").textContent);
+  timings.parsed = performance.now();
   var lib = window.graphologyLibrary;
   var byId = function (id) { return document.getElementById(id); };
 
@@ -11,6 +13,9 @@
   // larger ones in graphology-library's web worker, so the page stays responsive meanwhile.
   var SYNC_LAYOUT_MAX_NODES = 600;
   var EDGE_LABELS_MAX = 2000;
+  // Clickable edges cost a second drawing of every edge (sigma's picking layer): with more shown,
+  // relations are reached from their entities' panels instead.
+  var EDGE_EVENTS_MAX = 3000;
   var PALETTE = ["#4e79a7", "#e15759", "#59a14f", "#f28e2b", "#b07aa1", "#76b7b2", "#edc948",
                  "#ff9da7", "#9c755f", "#2f6f8f", "#8cd17d", "#d37295", "#79706e", "#a0cbe8"];
   var RELATION_PALETTE = ["#5b7fb5", "#c8585a", "#5f9e56", "#d98a3a", "#9a6fa0", "#4f9f9a",
@@ -35,10 +40,12 @@
   Object.keys(relationTypes).sort().forEach(function (t, i) { relationColor[t] = RELATION_PALETTE[i % RELATION_PALETTE.length]; });
 
   function nodeColor(n) { return n.kind === "entity" ? typeColor[n.type || "?"] : (KIND_COLOR[n.kind] || "#aaa"); }
+  // Sizes shrink with the graph's size: thousands of full-size discs would hide each other.
+  var SCALE = Math.max(0.35, Math.min(1, Math.sqrt(400 / Math.max(1, DATA.nodes.length))));
   function nodeSize(n) {
-    if (n.kind !== "entity") return 3;
+    if (n.kind !== "entity") return 3 * SCALE;
     var m = typeof n.mentions === "number" ? n.mentions : (Array.isArray(n.mentions) ? n.mentions.length : 1);
-    return 3 + 3 * Math.log(1 + Math.max(0, m));
+    return (3 + 3 * Math.log(1 + Math.max(0, m))) * SCALE;
   }
   function hasPlace(n) {
     return n.kind === "entity" && typeof n.lat === "number" && typeof n.lon === "number" &&
@@ -91,6 +98,7 @@
     });
   });
 
+  timings.graph = performance.now();
   var dates = {};
   Object.keys(DATA.documents).forEach(function (d) { var p = DATA.documents[d].published; if (p) dates[p.slice(0, 10)] = 1; });
   DATA.edges.forEach(function (e) { if (e.first_seen) dates[e.first_seen] = 1; if (e.last_seen) dates[e.last_seen] = 1; });
@@ -141,7 +149,9 @@
     graph.forEachEdge(function (id, _a, source, target) { if (edgePasses(id, source, target)) visibleEdges.add(id); });
     showCounts();
     if (renderer) {
-      renderer.setSetting("renderEdgeLabels", shownRelations() <= EDGE_LABELS_MAX || !!state.focusEdges);
+      var shown = shownRelations();
+      renderer.setSetting("renderEdgeLabels", shown <= EDGE_LABELS_MAX || !!state.focusEdges);
+      if (renderer.getSetting("enableEdgeEvents") !== (shown <= EDGE_EVENTS_MAX)) renderer.setSetting("enableEdgeEvents", shown <= EDGE_EVENTS_MAX);
       renderer.refresh();
     }
     drawMap();
@@ -196,10 +206,12 @@
     lib.layoutNoverlap.assign(graph, { maxIterations: 100, settings: { ratio: 1.2, margin: 2 } });
   }
 
+  timings.layout = performance.now();
   applyFilters();
+  timings.filters = performance.now();
   var renderer = new Sigma(graph, byId("graph"), {
     renderEdgeLabels: shownRelations() <= EDGE_LABELS_MAX,
-    enableEdgeEvents: true,
+    enableEdgeEvents: shownRelations() <= EDGE_EVENTS_MAX,
     defaultEdgeType: "arrow",
     edgeProgramClasses: {
       arrow: Sigma.rendering.EdgeArrowProgram,
@@ -217,22 +229,53 @@
     edgeReducer: edgeReducer,
   });
 
-  var supervisor = null, layoutTimer = null;
+  timings.sigma = performance.now();
+  requestAnimationFrame(function () { timings.firstFrame = performance.now(); });
+  // The worker lays out a copy that nothing draws; the drawn graph takes its positions a few times
+  // a second (each take redraws everything, which is what froze the page when done every step).
+  // The next take waits at least four times as long as the last one lasted, so a slow machine
+  // spends at most a fifth of its time redrawing and answers clicks and keys in between.
+  var supervisor = null, layoutTimer = null, syncTimer = null, layoutGraph = null;
   function layoutRunning() { return !!(supervisor && supervisor.isRunning()); }
+  function takePositions() {
+    layoutGraph.forEachNode(function (id, p) {  // in place, without events: one redraw below, not two
+      var attrs = graph.getNodeAttributes(id);
+      attrs.x = p.x; attrs.y = p.y;
+    });
+    renderer.refresh();
+  }
+  function syncLoop() {
+    var started = performance.now();
+    takePositions();
+    // Two frames later the drawing has reached the screen: with a software WebGL that is most
+    // of the cost, and it does not show in the time the script took.
+    requestAnimationFrame(function () {
+      requestAnimationFrame(function () {
+        var took = performance.now() - started;
+        if (layoutRunning()) syncTimer = setTimeout(syncLoop, Math.max(300, 4 * took));
+      });
+    });
+  }
   function setLayoutButton() {
     byId("layout").textContent = layoutRunning() ? "Stop layout" : "Run layout";
     byId("status").textContent = layoutRunning() ? "laying out " + graph.order + " nodes…" : "";
   }
   function startLayout(ms) {
-    if (!supervisor) supervisor = new lib.FA2Layout(graph, { settings: layoutSettings, getEdgeWeight: "lw" });
+    if (!supervisor) {
+      layoutGraph = new graphology.MultiDirectedGraph({ allowSelfLoops: true });
+      graph.forEachNode(function (id, attrs) { layoutGraph.addNode(id, { x: attrs.x, y: attrs.y, size: attrs.size }); });
+      graph.forEachEdge(function (id, attrs, source, target) { layoutGraph.addEdgeWithKey(id, source, target, { lw: attrs.lw }); });
+      supervisor = new lib.FA2Layout(layoutGraph, { settings: layoutSettings, getEdgeWeight: "lw" });
+    }
     supervisor.start();
-    clearTimeout(layoutTimer);
+    clearTimeout(layoutTimer); clearTimeout(syncTimer);
     if (ms) layoutTimer = setTimeout(stopLayout, ms);
+    syncTimer = setTimeout(syncLoop, 300);
     setLayoutButton();
   }
   function stopLayout() {
-    clearTimeout(layoutTimer);
-    if (supervisor) supervisor.stop();
+    clearTimeout(layoutTimer); clearTimeout(syncTimer);
+    if (supervisor && supervisor.isRunning()) { supervisor.stop(); takePositions(); }
     setLayoutButton();
   }
   byId("layout").addEventListener("click", function () { if (layoutRunning()) stopLayout(); else startLayout(0); });
@@ -360,11 +403,18 @@
     showDetails(edgeDetails(id));
     applyFilters();
   }
+  function hint() {
+    return el("p", { className: "hint", text: shownRelations() <= EDGE_EVENTS_MAX
+      ? "Click an entity or a relation to see its names, reasons and evidence."
+      : "Click an entity to see its names, reasons and relations; its relations lead to their evidence. " +
+        "(Relations become clickable in the picture when " + EDGE_EVENTS_MAX + " or fewer are shown.)" });
+  }
   function clearSelection() {
     state.selectedNode = state.selectedEdge = null; state.focusNodes = state.focusEdges = null;
-    showDetails([el("p", { className: "hint", text: "Click an entity or a relation to see its names, reasons and evidence." })]);
     applyFilters();
+    showDetails([hint()]);
   }
+  showDetails([hint()]);
   renderer.on("clickNode", function (p) { selectNode(p.node, false); });
   renderer.on("clickEdge", function (p) { selectEdge(p.edge); });
   renderer.on("clickStage", clearSelection);
@@ -482,7 +532,7 @@
     places.forEach(function (n) {
       if (!visibleNodes.has(n.id)) return;
       var p = mapPoint(n), focused = !state.focusNodes || state.focusNodes.has(n.id);
-      ctx.beginPath(); ctx.arc(p[0], p[1], Math.min(7, 2 + nodeSize(n) / 5), 0, 2 * Math.PI);
+      ctx.beginPath(); ctx.arc(p[0], p[1], places.length > 200 ? 1.2 : Math.min(6, 2 + nodeSize(n) / 6), 0, 2 * Math.PI);
       ctx.fillStyle = focused ? typeColor[n.type || "?"] : "#cfcfcf"; ctx.fill();
       if (n.id === state.selectedNode) { ctx.strokeStyle = "#d62728"; ctx.lineWidth = 2; ctx.stroke(); ctx.lineWidth = 1; }
     });
@@ -515,6 +565,7 @@
   // ---- for scripts and tests: counts, where an item is drawn, whether the layout runs ----------
   window.kgView = {
     ready: true,
+    timings: timings,
     graph: graph,
     renderer: renderer,
     counts: counts,
