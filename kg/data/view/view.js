@@ -39,6 +39,10 @@
   Object.keys(entityTypes).sort().forEach(function (t, i) { typeColor[t] = PALETTE[i % PALETTE.length]; });
   Object.keys(relationTypes).sort().forEach(function (t, i) { relationColor[t] = RELATION_PALETTE[i % RELATION_PALETTE.length]; });
 
+  function tint(hex, amount) {  // the colour mixed with white: what stays of the picture around a selection
+    var v = parseInt(hex.slice(1), 16), mix = function (c) { return Math.round(c + (255 - c) * amount); };
+    return "rgb(" + mix(v >> 16 & 255) + "," + mix(v >> 8 & 255) + "," + mix(v & 255) + ")";
+  }
   function nodeColor(n) { return n.kind === "entity" ? typeColor[n.type || "?"] : (KIND_COLOR[n.kind] || "#aaa"); }
   // Sizes shrink with the graph's size: thousands of full-size discs would hide each other.
   var SCALE = Math.max(0.35, Math.min(1, Math.sqrt(400 / Math.max(1, DATA.nodes.length))));
@@ -68,7 +72,7 @@
     if (graph.hasNode(n.id)) return;
     graph.addNode(n.id, {
       label: n.label, x: random() * 100 - 50, y: random() * 100 - 50,
-      size: nodeSize(n), color: nodeColor(n), kind: n.kind,
+      size: nodeSize(n), color: nodeColor(n), faded: tint(nodeColor(n), 0.75), kind: n.kind,
     });
   });
   var pairs = {};  // unordered node pair -> relation edges between them (drawn as curves when > 1)
@@ -180,7 +184,7 @@
   function nodeReducer(id, attrs) {
     if (!visibleNodes.has(id)) return Object.assign({}, attrs, { hidden: true });
     var out = Object.assign({}, attrs);
-    if (state.focusNodes && !state.focusNodes.has(id)) { out.color = DIM; out.label = ""; out.zIndex = 0; }
+    if (state.focusNodes && !state.focusNodes.has(id)) { out.color = attrs.faded; out.zIndex = 0; }
     else if (state.focusNodes) { out.zIndex = 1; out.forceLabel = true; }
     if (id === state.selectedNode) { out.highlighted = true; out.zIndex = 2; }
     return out;
@@ -223,7 +227,7 @@
     edgeLabelSize: 11,
     labelSize: 12,
     zIndex: true,
-    stagePadding: 40,
+    stagePadding: 120,  // room for the labels, drawn to the right of their nodes
     hideEdgesOnMove: graph.size > 5000,
     nodeReducer: nodeReducer,
     edgeReducer: edgeReducer,
