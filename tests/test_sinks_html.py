@@ -150,6 +150,21 @@ def test_the_page_is_self_contained_and_its_data_cannot_break_out():
     assert "<title>&lt;b&gt;Mills&lt;/b&gt; &amp; co</title>" in page
 
 
+def test_numbers_the_browser_cannot_read_become_null():
+    graph = small_graph()
+    graph["nodes"][-1]["lat"] = float("nan")
+    graph["edges"][-1]["confidence"] = float("inf")
+    parser = _Tags()
+    parser.feed(render_html(graph))
+
+    def refuse(name):
+        raise AssertionError(f"{name} in the page's JSON")
+
+    data = json.loads(parser.data_script, parse_constant=refuse)
+    assert data["nodes"][-1]["lat"] is None and data["edges"][-1]["confidence"] is None
+    assert summarise(view_data(graph)).places == 1
+
+
 def test_vendored_scripts_ship_with_their_licences():
     folder = resources.files("kg").joinpath("data", "js")
     for name in VENDORED_SCRIPTS:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -147,7 +148,21 @@ def _resource(*parts: str) -> str:
 def _script_json(data: dict) -> str:
     # Inside <script type="application/json"> only "</script" or "<!--" could end the block
     # early; JSON allows "\u003c" for "<" anywhere in a string, and "<" appears nowhere else.
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c")
+    try:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError:  # NaN or infinity (Python's json reads them): the browser's JSON has no such numbers
+        text = json.dumps(_finite(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c")
+
+
+def _finite(value):
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
 
 
 def render_html(graph: dict, *, title: str | None = None) -> str:

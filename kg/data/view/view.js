@@ -174,8 +174,9 @@
   }
   function showCounts() {
     var c = counts(), el = byId("counts");
-    el.textContent = c.shownEntities + " of " + c.entities + " entities, " + c.shownRelations + " of " +
-      c.relations + " relations, " + c.documents + " documents";
+    el.textContent = c.shownEntities + " of " + c.entities + (c.entities === 1 ? " entity, " : " entities, ") +
+      c.shownRelations + " of " + c.relations + (c.relations === 1 ? " relation, " : " relations, ") +
+      c.documents + (c.documents === 1 ? " document" : " documents");
     el.dataset.entities = c.entities; el.dataset.relations = c.relations;
     el.dataset.shownEntities = c.shownEntities; el.dataset.shownRelations = c.shownRelations;
   }
