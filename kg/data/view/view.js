@@ -3,9 +3,7 @@
 (function () {
   "use strict";
 
-  var timings = { start: performance.now() };
   var DATA = JSON.parse(document.getElementById("kg-data").textContent);
-  timings.parsed = performance.now();
   var lib = window.graphologyLibrary;
   var byId = function (id) { return document.getElementById(id); };
 
@@ -102,7 +100,6 @@
     });
   });
 
-  timings.graph = performance.now();
   var dates = {};
   Object.keys(DATA.documents).forEach(function (d) { var p = DATA.documents[d].published; if (p) dates[p.slice(0, 10)] = 1; });
   DATA.edges.forEach(function (e) { if (e.first_seen) dates[e.first_seen] = 1; if (e.last_seen) dates[e.last_seen] = 1; });
@@ -211,9 +208,7 @@
     lib.layoutNoverlap.assign(graph, { maxIterations: 100, settings: { ratio: 1.2, margin: 2 } });
   }
 
-  timings.layout = performance.now();
   applyFilters();
-  timings.filters = performance.now();
   var renderer = new Sigma(graph, byId("graph"), {
     renderEdgeLabels: shownRelations() <= EDGE_LABELS_MAX,
     enableEdgeEvents: shownRelations() <= EDGE_EVENTS_MAX,
@@ -234,12 +229,10 @@
     edgeReducer: edgeReducer,
   });
 
-  timings.sigma = performance.now();
-  requestAnimationFrame(function () { timings.firstFrame = performance.now(); });
   // The worker lays out a copy that nothing draws; the drawn graph takes its positions a few times
   // a second (each take redraws everything, which is what froze the page when done every step).
-  // The next take waits at least four times as long as the last one lasted, so a slow machine
-  // spends at most a fifth of its time redrawing and answers clicks and keys in between.
+  // The next take waits four times as long as the last one lasted (up to 4 s), so a slow machine
+  // spends about a fifth of its time redrawing and answers clicks and keys in between.
   var supervisor = null, layoutTimer = null, syncTimer = null, layoutGraph = null;
   function layoutRunning() { return !!(supervisor && supervisor.isRunning()); }
   function takePositions() {
@@ -257,7 +250,7 @@
     requestAnimationFrame(function () {
       requestAnimationFrame(function () {
         var took = performance.now() - started;
-        if (layoutRunning()) syncTimer = setTimeout(syncLoop, Math.max(300, 4 * took));
+        if (layoutRunning()) syncTimer = setTimeout(syncLoop, Math.min(4000, Math.max(300, 4 * took)));
       });
     });
   }
@@ -360,7 +353,7 @@
       definitions([["id", id], ["mentions", n.mentions], ["documents", n.documents],
                    ["published", d.length ? (d[0] === d[d.length - 1] ? d[0] : d[0] + " – " + d[d.length - 1]) : null],
                    ["lat, lon", place], ["country", n.country_code || n.iso_code], ["GeoNames", n.geonames_id]]),
-      el("h2", { text: "Aliases" }), list((n.aliases || []).map(function (a) { return a; }), "none"),
+      el("h2", { text: "Aliases" }), list((n.aliases || []).slice(), "none"),
       el("h2", { text: "Merged from" }), list(merged, "nothing merged"),
       el("h2", { text: "Relations" }), list(relations, "none"),
     ];
@@ -399,7 +392,6 @@
       if (d) renderer.getCamera().animate({ x: d.x, y: d.y, ratio: Math.min(renderer.getCamera().ratio, 0.6) }, { duration: 300 });
     }
     applyFilters();
-    drawMap();
   }
   function selectEdge(id) {
     if (!graph.hasEdge(id)) return;
@@ -570,14 +562,13 @@
   // ---- for scripts and tests: counts, where an item is drawn, whether the layout runs ----------
   window.kgView = {
     ready: true,
-    timings: timings,
     graph: graph,
     renderer: renderer,
     counts: counts,
     layoutRunning: layoutRunning,
     stopLayout: stopLayout,
     nodePoint: function (id) { return renderer.framedGraphToViewport(renderer.getNodeDisplayData(id)); },
-    edgePoint: function (id) {
+    edgePoint: function (id) {  // the middle of a straight edge (a curved one bends away from it)
       var ends = graph.extremities(id).map(function (n) { return renderer.framedGraphToViewport(renderer.getNodeDisplayData(n)); });
       return { x: (ends[0].x + ends[1].x) / 2, y: (ends[0].y + ends[1].y) / 2 };
     },
