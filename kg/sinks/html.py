@@ -3,8 +3,8 @@
 The page inlines the graph as JSON and the JavaScript it runs (sigma.js, graphology and
 graphology-library, vendored in ``kg/data/js`` with their licences), so it opens from a file with
 no network. This module only prepares the data: what the page shows is laid out and filtered by
-``kg/data/view/view.js`` in the browser (ForceAtlas2 in a web worker: in Python, networkx took
-79 s to lay out 5,000 nodes).
+``kg/data/view/view.js`` in the browser (ForceAtlas2 in a web worker: networkx's layouts take
+minutes for 5,000 nodes, see kg/data/js/README.md).
 """
 from __future__ import annotations
 
