@@ -12,6 +12,7 @@ import typer
 from .errors import UsageError
 from .cli_neo4j import load_command, query_command, remove_command
 from .cli_support import check_outcome, document_progress, run_app
+from .cli_view import view_command
 
 __all__ = ["app", "main"]
 
@@ -55,7 +56,7 @@ MinConfidenceOpt = Annotated[Optional[float], typer.Option("--min-confidence", m
 
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail (exit 1) and write nothing when any input is skipped.")]
 
-_FORMATS = ("graphml", "graphml-yed", "gexf", "json", "neo4j-csv")
+_FORMATS = ("graphml", "graphml-yed", "gexf", "json", "neo4j-csv", "html")
 
 
 def _options(model, schema, aliases, workers, keep_boilerplate, *, cache=None, no_cache=True, engine="local", scheduler=None,
@@ -99,7 +100,7 @@ def _output_format(out: str, fmt: str | None) -> str:
             raise UsageError(f"unknown --format {fmt!r}: use one of {', '.join(_FORMATS)}")
         return fmt
     suffix = Path(out).suffix.lower()
-    if suffix in {".graphml", ".json", ".gexf"}:
+    if suffix in {".graphml", ".json", ".gexf", ".html"}:
         return suffix[1:]
     raise UsageError(f"cannot tell the format of {out!r} from its suffix: pass --format ({', '.join(_FORMATS)})")
 
@@ -115,8 +116,8 @@ def _check_out(out: str, *, folder: bool = False) -> None:
 @app.command()
 def build(
     inputs: Inputs,
-    out: Annotated[str, typer.Option("--out", "-o", help="Output file (.graphml, .gexf, .json), folder (neo4j-csv), or - for stdout (the summary goes to stderr).")],
-    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="graphml, graphml-yed (with yEd's labels), gexf (Gephi, with time), json or neo4j-csv (default: from --out's suffix; json for -).")] = None,
+    out: Annotated[str, typer.Option("--out", "-o", help="Output file (.graphml, .gexf, .json, .html), folder (neo4j-csv), or - for stdout (the summary goes to stderr).")],
+    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="graphml, graphml-yed (with yEd's labels), gexf (Gephi, with time), json, neo4j-csv or html (the interactive view) (default: from --out's suffix; json for -).")] = None,
     entities_only: Annotated[bool, typer.Option("--entities-only", help="Leave out document nodes and their MENTIONS and NEAR_DUPLICATE_OF edges (for layouts).")] = False,
     schema: SchemaOpt = None,
     aliases: AliasesOpt = None,
@@ -139,8 +140,8 @@ def build(
     from .sinks.json import graph_to_json
 
     output_format = _output_format(out, fmt) if out != "-" or fmt else "json"
-    if out == "-" and output_format == "neo4j-csv":
-        raise UsageError("--format neo4j-csv writes a folder, not standard output")
+    if out == "-" and output_format in {"neo4j-csv", "html"}:
+        raise UsageError(f"--format {output_format} writes a {'folder' if output_format == 'neo4j-csv' else 'file'}, not standard output")
     _check_out(out, folder=output_format == "neo4j-csv")
     options = _options(model, schema, aliases, workers, keep_boilerplate, cache=cache, no_cache=no_cache, engine=engine, scheduler=scheduler,
                        relation_model=relation_model, min_confidence=min_confidence)
@@ -148,7 +149,11 @@ def build(
     _summarise(result.summary, quiet=quiet)
     check_outcome(result.summary, strict=strict, out=out)  # before anything is written
     graph = entity_subgraph(result.graph) if entities_only else result.graph
-    if output_format == "neo4j-csv":
+    if output_format == "html":
+        from .sinks.html import write_html
+
+        write_html(graph_to_json(graph), out, title=Path(out).stem)
+    elif output_format == "neo4j-csv":
         from .sinks.neo4j_csv import write_neo4j_csv
 
         write_neo4j_csv(graph_to_json(graph), Path(out))
@@ -293,6 +298,7 @@ def show_schema(schema: SchemaOpt = None, as_json: Annotated[bool, typer.Option(
 app.command("load", help=load_command.__doc__)(load_command)
 app.command("query", help=query_command.__doc__)(query_command)
 app.command("remove", help=remove_command.__doc__)(remove_command)
+app.command("view", help=view_command.__doc__)(view_command)
 
 
 def main() -> None:
