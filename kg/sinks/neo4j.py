@@ -7,9 +7,13 @@ evidence_sentences, evidence_starts, evidence_ends}]->(:Entity)`` and
 ``(:Document)-[:NEAR_DUPLICATE_OF {similarity}]->(:Document)``.
 
 Loading is idempotent (MERGE on ids, evidence deduplicated by document and offsets) and additive
-(a new document's evidence joins the edges already there). Rows go in ``UNWIND $rows`` batches,
-each batch one managed transaction (``execute_write`` retries transient failures); labels and
-relationship types are validated names (kg.sinks.cypher), every value is a parameter.
+(a new document's evidence joins the edges already there). Every entity and relation edge also
+keeps ``kg_provenance``: what each load said of it and on which documents' word
+(kg.sinks.provenance), so removing documents recomputes every property from what the remaining
+loads said: after loads A and B, removing A's documents leaves what a load of B alone writes.
+Rows go in ``UNWIND $rows`` batches, each batch one managed transaction (``execute_write``
+retries transient failures); labels and relationship types are validated names
+(kg.sinks.cypher), every value is a parameter.
 """
 from __future__ import annotations
 
@@ -37,6 +41,7 @@ from neo4j import exceptions as neo4j_exceptions
 from kg.errors import InputError, Neo4jError
 from kg.reserved import RESERVED_RELATION_TYPES, RESERVED_TYPES, reserved_relation_type, reserved_type
 from kg.sinks.cypher import checked_name, statement, statements
+from kg.sinks.provenance import LOCK, PROVENANCE, entity_properties, relation_properties, without_documents
 
 __all__ = [
     "DEFAULT_URI",
@@ -64,11 +69,13 @@ _DEADLOCK_RETRY_DELAY = 0.05  # seconds before a batch that lost a deadlock runs
 
 _DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
 _AUTH_RATE_LIMIT = "Neo.ClientError.Security.AuthenticationRateLimit"
-# kg_merging is the loader's own marker (merge_relations.cypher), never taken from a graph file.
+# The loader's own properties (kg.sinks.provenance; kg_merging: an older loader's marker) are never
+# taken from a graph file.
+_OWN_FIELDS = {PROVENANCE, LOCK, "kg_merging"}
 _RELATION_FIELDS = {"id", "source", "target", "type", "label", "weight", "documents", "confidence", "evidence",
-                    "kg_merging"}
-_ENTITY_FIELDS = {"id", "kind", "aliases", "mentions", "documents"}
-_DOCUMENT_FIELDS = {"id", "kind"}
+                    *_OWN_FIELDS}
+_ENTITY_FIELDS = {"id", "kind", "aliases", "mentions", "documents", *_OWN_FIELDS}
+_DOCUMENT_FIELDS = {"id", "kind", *_OWN_FIELDS}
 _STRUCTURAL_TYPES = {"MENTIONS", "NEAR_DUPLICATE_OF"}
 
 
@@ -312,10 +319,13 @@ def plan_load(graph: Mapping[str, Any]) -> LoadPlan:
                     "id": node_id,
                     "aliases": _unique_strings(node.get("aliases") or []),
                     "props": _properties(node, _ENTITY_FIELDS),
+                    "docs": [],  # filled from the edges below: the documents that vouch for it
                 }
                 count_row = {"id": node_id, "mentions": int(node.get("mentions") or 0),
                              "documents": int(node.get("documents") or 0)}
                 _check_sendable((row, count_row))
+                row["raw"] = {**_fields(node, _ENTITY_FIELDS), "aliases": row["aliases"],
+                              "mentions": count_row["mentions"], "documents": count_row["documents"]}
                 entities[label].append(row)
                 counts.append(count_row)
             else:
@@ -326,6 +336,7 @@ def plan_load(graph: Mapping[str, Any]) -> LoadPlan:
     mentions: list[dict] = []
     near_duplicates: list[dict] = []
     relations: dict[str, list[dict]] = defaultdict(list)
+    vouching: dict[str, set[str]] = defaultdict(set)  # entity id -> documents that mention or cite it
     for edge in graph["edges"]:
         try:
             edge_type = _required_str(edge, "type", "edge")
@@ -337,6 +348,7 @@ def plan_load(graph: Mapping[str, Any]) -> LoadPlan:
                 row = {"source": source, "target": target, "count": int(count if count is not None else 1)}
                 _check_ints(row["count"])  # the ids are those of nodes, checked above
                 mentions.append(row)
+                vouching[target].add(source)
                 continue
             elif edge_type == "NEAR_DUPLICATE_OF":
                 _expect_kinds(edge_type, source, target, ("document", "document"), kinds)
@@ -350,12 +362,19 @@ def plan_load(graph: Mapping[str, Any]) -> LoadPlan:
                     raise InputError(f"edge {source!r} -> {target!r} has type {edge_type}, which is reserved "
                                       f"for kg's own edges ({', '.join(RESERVED_RELATION_TYPES)})")
                 _expect_kinds(edge_type, source, target, ("entity", "entity"), kinds)
-                relations[edge_type].append(_relation_row(edge, source, target))  # checked as it is built
+                row = _relation_row(edge, source, target)  # checked as it is built
+                relations[edge_type].append(row)
+                cited = set(row["evidence_docs"]) - {""}
+                vouching[source] |= cited
+                vouching[target] |= cited
                 continue
             _check_sendable(row)
             rows.append(row)
         except _BAD_VALUE as error:
             raise InputError(f"edge {_safe_preview(edge)}: {_one_line(str(error))}") from None
+    for rows in entities.values():
+        for row in rows:
+            row["docs"] = sorted(vouching.get(row["id"], ()))
     return LoadPlan(
         documents=tuple(documents),
         entities={label: tuple(rows) for label, rows in sorted(entities.items())},
@@ -437,6 +456,7 @@ def _relation_row(edge: Mapping[str, Any], source: str, target: str) -> dict:
         "evidence_starts": starts,
         "evidence_ends": ends,
         "props": _properties(edge, _RELATION_FIELDS),
+        "raw": _fields(edge, _RELATION_FIELDS),
     }
     _check_texts(row["id"], source, target, row["label"], *docs, *sentences)
     _check_ints(row["weight"], row["documents"], *starts, *ends)
@@ -513,7 +533,13 @@ def _properties(item: Mapping[str, Any], skip: set[str]) -> dict:
     """Item fields as Neo4j property values. None and empty lists are left out (so a later load
     cannot erase a value with nothing, and a field such as ``merged_from``, JSON text when it
     holds maps, is never an empty array on other nodes); maps and mixed lists become JSON text."""
-    return {key: _property_value(value) for key, value in item.items()
+    return {key: _property_value(value) for key, value in _fields(item, skip).items()}
+
+
+def _fields(item: Mapping[str, Any], skip: set[str]) -> dict:
+    """The fields ``_properties`` keeps, as the graph file gives them (what a load's
+    contribution records: lists stay lists, so two loads' lists can be merged)."""
+    return {key: value for key, value in item.items()
             if key not in skip and value is not None and not (isinstance(value, (list, tuple)) and not value)}
 
 
@@ -636,25 +662,37 @@ def _load_plan(plan: LoadPlan, *, settings: Neo4jSettings, batch_size: int, writ
     totals: dict[str, int] = dict.fromkeys(_COUNTERS, 0)
     evidence_added = 0
 
-    def nodes(step: str, query: str, rows: Sequence[dict]) -> list[_Batch]:
+    floors: dict[str, dict] = {}  # entity id -> the counts its contributions state (the count step's rows)
+
+    def nodes(step: str, query: str, rows: Sequence[dict], **merging: Any) -> list[_Batch]:
         # Each node is one row of one batch: batches of node rows never touch the same node.
-        return [_Batch(step, query, batch, frozenset()) for batch in _batches(rows, batch_size)]
+        return [_Batch(step, query, batch, frozenset(), **merging) for batch in _batches(rows, batch_size)]
 
-    def relationships(step: str, query: str, rows: Sequence[dict], ends: tuple[str, str]) -> list[_Batch]:
+    def relationships(step: str, query: str, rows: Sequence[dict], ends: tuple[str, str], **merging: Any) -> list[_Batch]:
         return _relationship_batches(step, query, rows, ends=ends, batch_size=batch_size,
-                                     parts=_partitions(len(rows), batch_size=batch_size, writers=writers))
+                                     parts=_partitions(len(rows), batch_size=batch_size, writers=writers),
+                                     **merging)
 
-    phases: list[list[_Batch]] = [
-        nodes("documents", statement("merge_documents"), plan.documents)
-        + [batch for label, rows in plan.entities.items()
-           for batch in nodes(f"entities:{label}", statement("merge_entities", label=label), rows)],
-        relationships("mentions", statement("merge_mentions"), plan.mentions, ("document", "entity"))
+    def entity_batches(label: str, rows: Sequence[dict]) -> list[_Batch]:
+        return nodes(f"entities:{label}", statement("lock_entities"), rows,
+                     then=statement("write_entities", label=label), merge=_entity_merger(floors))
+
+    def relation_batches(name: str, rows: Sequence[dict]) -> list[_Batch]:
+        return relationships(f"relations:{name}", statement("lock_relations", type=name), rows, ("entity", "entity"),
+                             then=statement("write_relations"), merge=_merge_relations)
+
+    def counts() -> list[_Batch]:
+        rows = [floors.get(row["id"], row) for row in plan.entity_counts]
+        return nodes("entity counts", statement("refresh_entity_counts"), rows)
+
+    phases: list[Callable[[], list[_Batch]]] = [
+        lambda: nodes("documents", statement("merge_documents"), plan.documents)
+        + [batch for label, rows in plan.entities.items() for batch in entity_batches(label, rows)],
+        lambda: relationships("mentions", statement("merge_mentions"), plan.mentions, ("document", "entity"))
         + relationships("near duplicates", statement("merge_near_duplicates"), plan.near_duplicates,
                         ("document", "document"))
-        + [batch for name, rows in plan.relations.items()
-           for batch in relationships(f"relations:{name}", statement("merge_relations", type=name), rows,
-                                      ("entity", "entity"))],
-        nodes("entity counts", statement("refresh_entity_counts"), plan.entity_counts),
+        + [batch for name, rows in plan.relations.items() for batch in relation_batches(name, rows)],
+        counts,  # after the entities' merge: their floors come from every load's contribution
     ]
     with connect(settings) as driver:
         with driver.session(database=settings.database) as session:
@@ -667,11 +705,11 @@ def _load_plan(plan: LoadPlan, *, settings: Neo4jSettings, batch_size: int, writ
             # Concurrent writers still deadlock now and then (Neo4j also locks neighbours of the
             # nodes it links); the retry need not idle for the driver's default first second.
             with driver.session(database=settings.database, initial_retry_delay=_DEADLOCK_RETRY_DELAY) as batch_session:
-                return _write(batch_session, batch.query, batch.rows)
+                return _write(batch_session, batch.query, batch.rows, then=batch.then, merge=batch.merge)
 
         with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="kg-neo4j") as pool:
             for phase in phases:
-                for batch, (records, counters) in _run_phase(pool, phase, writers=writers, write=write_batch):
+                for batch, (records, counters) in _run_phase(pool, phase(), writers=writers, write=write_batch):
                     _add_counters(totals, counters)
                     evidence_added += sum(record.get("evidence_added") or 0 for record in records)
                     _check_written(batch, records)
@@ -701,6 +739,37 @@ class _Batch:
     query: str
     rows: Sequence[dict]
     locks: frozenset[tuple[str, int]]
+    # A batch that merges with what is stored: ``query`` creates, locks and reads; ``merge`` turns
+    # (rows, what was read) into the rows of ``then`` and the records to report; ``then`` writes.
+    then: str | None = None
+    merge: Callable[[Sequence[dict], list[dict]], tuple[list[dict], list[dict]]] | None = None
+
+
+def _entity_merger(floors: dict[str, dict]) -> Callable[[Sequence[dict], list[dict]], tuple[list[dict], list[dict]]]:
+    def merge(rows: Sequence[dict], stored: list[dict]) -> tuple[list[dict], list[dict]]:
+        written = []
+        for record in stored:
+            row = rows[record["index"]]
+            props = entity_properties(record["props"], entity_id=row["id"], docs=row["docs"], props=row["raw"],
+                                      to_value=_property_value)
+            floors[row["id"]] = {"id": row["id"], "mentions": props["mentions"], "documents": props["documents"]}
+            written.append({"id": row["id"], "props": props})
+        return written, []
+
+    return merge
+
+
+def _merge_relations(rows: Sequence[dict], stored: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Each row's evidence and contribution added to its edge as stored (an edge named twice in one
+    batch takes both, in order)."""
+    merged: dict[str, dict] = {}
+    fresh = 0
+    for record in stored:
+        now = merged.get(record["element"], record["props"])
+        merged[record["element"]], added = relation_properties(now, row=rows[record["index"]], to_value=_property_value)
+        fresh += added
+    written = [{"element": element, "props": props} for element, props in merged.items()]
+    return written, [{"evidence_added": fresh, "written": len(stored)}]
 
 
 def _partitions(rows: int, *, batch_size: int, writers: int) -> int:
@@ -717,7 +786,7 @@ def _partition(node_id: str, parts: int) -> int:
 
 
 def _relationship_batches(step: str, query: str, rows: Sequence[dict], *, ends: tuple[str, str],
-                          batch_size: int, parts: int) -> list[_Batch]:
+                          batch_size: int, parts: int, **merging: Any) -> list[_Batch]:
     """"Mix and batch": rows grouped by the partitions of their two end nodes, then cut into
     batches. Creating a relationship locks both its nodes, so two batches drawn at random would
     share nodes, wait on each other and deadlock; two batches whose partitions differ share no
@@ -728,7 +797,8 @@ def _relationship_batches(step: str, query: str, rows: Sequence[dict], *, ends: 
         key = frozenset({(ends[0], _partition(row["source"], parts)), (ends[1], _partition(row["target"], parts))})
         buckets[key].append(row)
     ordered = sorted(buckets.items(), key=lambda item: (-len(item[1]), sorted(item[0])))
-    return [_Batch(step, query, batch, key) for key, bucket in ordered for batch in _batches(bucket, batch_size)]
+    return [_Batch(step, query, batch, key, **merging) for key, bucket in ordered
+            for batch in _batches(bucket, batch_size)]
 
 
 def _run_phase(pool: ThreadPoolExecutor, batches: Sequence[_Batch], *, writers: int,
@@ -762,26 +832,39 @@ def remove_documents(doc_ids: Iterable[str], *, settings: Neo4jSettings) -> Remo
     if not wanted:
         return RemoveSummary((), (), 0, 0, 0, 0)
 
-    def work(tx: neo4j.ManagedTransaction) -> tuple[dict, dict, dict]:
-        evidence = tx.run(statement("remove_evidence"), doc_ids=wanted).single(strict=True).data()
+    def work(tx: neo4j.ManagedTransaction) -> RemoveSummary:
+        # 1-2: the edges citing them lose that evidence and what those documents' loads said.
+        edges = [record.data() for record in tx.run(statement("remove_find_relations"), doc_ids=wanted)]
+        edge_rows = [{"element": edge["element"],
+                      "props": without_documents(edge["props"], wanted, kind="relation", to_value=_property_value)}
+                     for edge in edges]
+        tx.run(statement("remove_write_relations"), rows=edge_rows).consume()
+        # 3: the documents, with their MENTIONS and NEAR_DUPLICATE_OF edges.
         removed = tx.run(statement("remove_documents"), doc_ids=wanted).single(strict=True).data()
-        touched = sorted(set(evidence["touched"]) | set(removed["mentioned"]))
-        pruned = tx.run(statement("prune_entities"), entity_ids=touched).single(strict=True).data()
-        return evidence, removed, pruned
+        # 4-5: the entities at either end: deleted when nothing links to them, else recomputed.
+        touched = sorted({edge["source"] for edge in edges} | {edge["target"] for edge in edges}
+                         | set(removed["mentioned"]))
+        entities = [record.data() for record in tx.run(statement("remove_find_entities"), entity_ids=touched)]
+        entity_rows = [{"id": entity["id"], "props": None if entity["degree"] == 0 else without_documents(
+                            entity["props"], wanted, kind="entity", to_value=_property_value,
+                            counts={"documents": entity["documents"], "mentions": entity["mentions"]})}
+                       for entity in entities]
+        tx.run(statement("remove_write_entities"), rows=entity_rows).consume()
+        # A document known only through evidence (no Document node) counts as removed too.
+        cited = {doc for edge in edges for doc in edge["props"].get("evidence_docs") or [] if doc in wanted}
+        found = tuple(sorted(set(removed["removed"]) | cited))
+        return RemoveSummary(
+            removed=found,
+            missing=tuple(doc for doc in wanted if doc not in found),
+            edges_deleted=sum(row["props"] is None for row in edge_rows),
+            edges_updated=sum(row["props"] is not None for row in edge_rows),
+            entities_deleted=sum(row["props"] is None for row in entity_rows),
+            entities_updated=sum(row["props"] is not None and entity["documents"] > 0
+                                 for row, entity in zip(entity_rows, entities)),
+        )
 
     with connect(settings) as driver, driver.session(database=settings.database) as session:
-        evidence, removed, pruned = session.execute_write(work)
-    # A document known only through evidence (no Document node) counts as removed too.
-    found = tuple(sorted(set(removed["removed"]) | set(evidence["cited"])))
-    missing = tuple(doc for doc in wanted if doc not in found)
-    return RemoveSummary(
-        removed=found,
-        missing=missing,
-        edges_deleted=evidence["edges_deleted"] or 0,
-        edges_updated=evidence["edges_updated"] or 0,
-        entities_deleted=pruned["entities_deleted"] or 0,
-        entities_updated=pruned["entities_updated"] or 0,
-    )
+        return session.execute_write(work)
 
 
 # How long a batch whose commit was cut off is tried again (as long as the driver retries the rest).
@@ -789,8 +872,13 @@ _INCOMPLETE_COMMIT_RETRY_S = 30.0
 _INCOMPLETE_COMMIT_PAUSE_S = 1.0
 
 
-def _write(session: neo4j.Session, query: str, rows: Sequence[dict] | None) -> tuple[list[dict], Any]:
-    """Run one statement in one managed write transaction (retried on transient errors).
+def _write(session: neo4j.Session, query: str, rows: Sequence[dict] | None, *, then: str | None = None,
+           merge: Callable[[Sequence[dict], list[dict]], tuple[list[dict], list[dict]]] | None = None,
+           ) -> tuple[list[dict], Any]:
+    """Run one statement in one managed write transaction (retried on transient errors); with
+    ``then`` and ``merge``, ``query`` gets each row's keys (its position as ``index``, ``id``,
+    ``source``, ``target``) and returns what is stored, ``merge`` computes the rows of ``then``,
+    and ``then`` writes them, in the same transaction.
 
     The driver does not retry a transaction whose connection died while it was committing
     (IncompleteCommit): the commit may or may not have happened, and running a statement twice is
@@ -799,6 +887,15 @@ def _write(session: neo4j.Session, query: str, rows: Sequence[dict] | None) -> t
     happen, the second finds everything there (its counters then say "already there")."""
 
     def work(tx: neo4j.ManagedTransaction) -> tuple[list[dict], Any]:
+        if then is not None and merge is not None and rows is not None:
+            keys = [{"index": index, **{k: row[k] for k in ("id", "source", "target") if k in row}}
+                    for index, row in enumerate(rows)]
+            result = tx.run(query, rows=keys)
+            stored = [record.data() for record in result]
+            counters = _counter_dict(result.consume().counters)
+            written, records = merge(rows, stored)
+            second = tx.run(then, rows=written).consume().counters
+            return records, {name: counters[name] + _counter_dict(second)[name] for name in _COUNTERS}
         result = tx.run(query, rows=list(rows)) if rows is not None else tx.run(query)
         records = [record.data() for record in result]
         return records, result.consume().counters
@@ -813,9 +910,13 @@ def _write(session: neo4j.Session, query: str, rows: Sequence[dict] | None) -> t
             time.sleep(_INCOMPLETE_COMMIT_PAUSE_S)
 
 
+def _counter_dict(counters: Any) -> dict[str, int]:
+    return {name: getattr(counters, name, 0) for name in _COUNTERS}
+
+
 def _add_counters(totals: dict[str, int], counters: Any) -> None:
     for name in _COUNTERS:
-        totals[name] += getattr(counters, name, 0)
+        totals[name] += counters.get(name, 0) if isinstance(counters, dict) else getattr(counters, name, 0)
 
 
 def _batches(rows: Sequence[dict], size: int) -> Iterator[Sequence[dict]]:
