@@ -622,7 +622,7 @@ Progress = Callable[[str, int], None]  # (step name, rows done in this call)
 
 
 def load_graph(
-    graph: Mapping[str, Any],
+    graph: Mapping[str, Any] | LoadPlan,
     *,
     settings: Neo4jSettings,
     batch_size: int = DEFAULT_BATCH_SIZE,
@@ -633,12 +633,13 @@ def load_graph(
     then the entities' counts. Within each of those phases up to ``writers`` batches are written
     at once; relationship batches that run together never share an end node (see
     ``_relationship_batches``), so they seldom wait on each other's locks, and the rare deadlock
-    (Neo4j also locks records of the nodes' neighbours) is retried at once."""
+    (Neo4j also locks records of the nodes' neighbours) is retried at once. ``graph`` may be
+    the LoadPlan ``plan_load`` made of it (checked already)."""
     if batch_size < 1 or writers < 1:
         raise ValueError("batch_size and writers must be at least 1")
     with _cyclic_gc_paused():
-        return _load_plan(plan_load(graph), settings=settings, batch_size=batch_size, writers=writers,
-                          progress=progress)
+        plan = graph if isinstance(graph, LoadPlan) else plan_load(graph)
+        return _load_plan(plan, settings=settings, batch_size=batch_size, writers=writers, progress=progress)
 
 
 @contextmanager
