@@ -183,6 +183,32 @@ def test_load_builds_from_documents(empty_neo4j, neo4j_driver, tmp_path):
     assert any("Bellwether" in name for name in records[0]["names"])
 
 
+@pytest.mark.neo4j
+def test_two_runs_loading_files_of_one_name_give_two_documents_that_remove_names_apart(empty_neo4j, neo4j_driver,
+                                                                                      tmp_path):
+    texts = {"x": "Harbor council fines shipping firm\n\nThe Harbor Council fined Bellwether Shipping on Tuesday.\n",
+             "y": "Mill reopens\n\nOrla Vance reopened the Dunmere mill in Port Arlen on Friday.\n"}
+    for folder, text in texts.items():
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "report.txt").write_text(text, encoding="utf-8")
+    env = _env(empty_neo4j)
+    for folder in texts:  # two runs, from the folder above
+        done = _kg("load", f"{folder}/report.txt", "--relation-model", "none", "--quiet", env=env, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    records, _, _ = neo4j_driver.execute_query("MATCH (d:Document) RETURN d.id AS id, d.source AS source, d.title AS title")
+    found = {r["source"]: (r["id"], r["title"]) for r in records}
+    assert set(found) == {"x/report.txt", "y/report.txt"}
+    assert found["x/report.txt"] == (document_id("report.txt", texts["x"]), "Harbor council fines shipping firm")
+    assert found["y/report.txt"][1] == "Mill reopens"
+
+    done = _kg("remove", found["x/report.txt"][0], env=env)
+    assert done.returncode == 0, done.stderr
+    records, _, _ = neo4j_driver.execute_query("MATCH (d:Document) RETURN d.id AS id")
+    assert [r["id"] for r in records] == [found["y/report.txt"][0]]
+    names, _, _ = neo4j_driver.execute_query("MATCH (e:Entity) RETURN collect(e.name) AS names")
+    assert not any("Bellwether" in name for name in names[0]["names"])
+
+
 # ---------------------------------------------------------------- the seed articles, end to end
 
 
