@@ -24,11 +24,12 @@ import os
 import re
 import socket
 import ssl
+import threading
 import time
 import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +39,7 @@ import neo4j
 from neo4j import GraphDatabase
 from neo4j import exceptions as neo4j_exceptions
 
-from kg.errors import InputError, Neo4jError
+from kg.errors import InputError, Neo4jError, UsageError
 from kg.reserved import RESERVED_RELATION_TYPES, RESERVED_TYPES, reserved_relation_type, reserved_type
 from kg.sinks.cypher import checked_name, statement, statements
 from kg.sinks.provenance import LOCK, PROVENANCE, entity_properties, relation_properties, without_documents
@@ -58,6 +59,9 @@ __all__ = [
     "load_graph",
     "remove_documents",
     "neo4j_error_message",
+    "bounded",
+    "DEFAULT_TRANSACTION_TIMEOUT",
+    "TRANSACTION_TIMEOUT_ENV",
 ]
 
 DEFAULT_URI = "neo4j://localhost:7687"
@@ -65,6 +69,13 @@ DEFAULT_USERNAME = "neo4j"
 DEFAULT_BATCH_SIZE = 5_000
 DEFAULT_WRITERS = 2  # concurrent write transactions
 DEFAULT_TIMEOUT = 15.0  # seconds to connect, and to wait for a pooled connection
+# Seconds one transaction (a batch of a load, a removal, a query) may take. The server aborts it
+# then; kg stops waiting a little later, so a frozen server (SIGSTOP, a hung VM: the connection
+# stays open and silent) ends the command with one line instead of a wait without end.
+DEFAULT_TRANSACTION_TIMEOUT = 120.0
+TRANSACTION_TIMEOUT_ENV = "KG_NEO4J_TRANSACTION_TIMEOUT"
+_ANSWER_GRACE_S = 15.0  # past the transaction timeout: time for the server's own abort to arrive
+_CLOSE_WAIT_S = 5.0  # a driver closing against a frozen server is left behind after this
 _DEADLOCK_RETRY_DELAY = 0.05  # seconds before a batch that lost a deadlock runs again (then doubling)
 
 _DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
@@ -91,10 +102,12 @@ class Neo4jSettings:
     password: str | None = field(default=None, repr=False)
     database: str | None = None  # None: the server's default database
     timeout: float = DEFAULT_TIMEOUT
+    transaction_timeout: float = DEFAULT_TRANSACTION_TIMEOUT
 
     def __repr__(self) -> str:
         return (f"Neo4jSettings(uri={self.display_uri!r}, username={self.username!r}, "
-                f"database={self.database!r}, timeout={self.timeout!r})")
+                f"database={self.database!r}, timeout={self.timeout!r}, "
+                f"transaction_timeout={self.transaction_timeout!r})")
 
     @property
     def display_uri(self) -> str:
@@ -117,7 +130,8 @@ def settings_from_env(
     environ: Mapping[str, str] | None = None,
 ) -> Neo4jSettings:
     """Settings from NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD and NEO4J_DATABASE; arguments override.
-    The password stays None when neither gives one (the CLI then prompts)."""
+    The password stays None when neither gives one (the CLI then prompts). KG_NEO4J_TRANSACTION_TIMEOUT
+    (seconds) sets how long one transaction may take."""
     env = os.environ if environ is None else environ
     return Neo4jSettings(
         uri=uri or env.get("NEO4J_URI") or DEFAULT_URI,
@@ -125,7 +139,21 @@ def settings_from_env(
         password=password if password is not None else env.get("NEO4J_PASSWORD"),
         database=database or env.get("NEO4J_DATABASE") or None,
         timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+        transaction_timeout=_seconds(env.get(TRANSACTION_TIMEOUT_ENV), TRANSACTION_TIMEOUT_ENV,
+                                     DEFAULT_TRANSACTION_TIMEOUT),
     )
+
+
+def _seconds(text: str | None, name: str, default: float) -> float:
+    if text is None or not text.strip():
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise UsageError(f"{name} must be a number of seconds above 0, not {text!r}")
+    return value
 
 
 def neo4j_error_message(error: Exception, settings: Neo4jSettings) -> str:
@@ -257,14 +285,59 @@ def connect(settings: Neo4jSettings) -> Iterator[neo4j.Driver]:
     except (neo4j_exceptions.ConfigurationError, ValueError) as error:
         raise Neo4jError(neo4j_error_message(error, settings)) from None
     try:
-        driver.verify_connectivity()
         # A missing database only shows when a query runs against it.
-        driver.execute_query("RETURN 1", database_=settings.database)
+        bounded(settings, lambda: (driver.verify_connectivity(),
+                                   driver.execute_query("RETURN 1", database_=settings.database)))
         yield driver
     except (neo4j_exceptions.Neo4jError, neo4j_exceptions.DriverError) as error:
         raise Neo4jError(neo4j_error_message(error, settings)) from None
     finally:
-        driver.close()
+        # Closing says goodbye on every connection: against a frozen server that can block.
+        closing = threading.Thread(target=driver.close, name="kg-neo4j-close", daemon=True)
+        closing.start()
+        closing.join(_CLOSE_WAIT_S)
+
+
+def bounded(settings: Neo4jSettings, work: Callable[[], Any]) -> Any:
+    """``work()``, or Neo4jError when it has not returned within the settings' transaction
+    timeout (and a grace for the server's own abort to arrive). The driver waits on a silent
+    connection for as long as the server's keep-alive hint says, or for ever without one; the
+    wait goes on in a daemon thread, which the process does not wait for at exit."""
+    future = _start_daemon(work)
+    try:
+        return future.result(timeout=settings.transaction_timeout + _ANSWER_GRACE_S)
+    except TimeoutError:
+        raise Neo4jError(_no_answer(settings)) from None
+
+
+def _no_answer(settings: Neo4jSettings) -> str:
+    return _scrub(f"Neo4j at {settings.display_uri} did not answer within {settings.transaction_timeout:g} s: "
+                  f"is the server frozen or overloaded? ({TRANSACTION_TIMEOUT_ENV} sets the limit)",
+                  settings.password)
+
+
+def _start_daemon(work: Callable[..., Any], *args: Any) -> Future:
+    """``work(*args)`` in a new daemon thread, as a Future."""
+    future: Future = Future()
+
+    def run() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(work(*args))
+        except BaseException as error:  # handed to whoever waits on the future
+            future.set_exception(error)
+
+    threading.Thread(target=run, name="kg-neo4j", daemon=True).start()
+    return future
+
+
+class _DaemonThreads:
+    """The ``submit`` of an executor, each call on a daemon thread of its own: a batch stuck on a
+    frozen server must not keep the process alive once kg has given up on it."""
+
+    def submit(self, work: Callable[..., Any], *args: Any) -> Future:
+        return _start_daemon(work, *args)
 
 
 # ---------------------------------------------------------------- planning (pure)
@@ -696,26 +769,32 @@ def _load_plan(plan: LoadPlan, *, settings: Neo4jSettings, batch_size: int, writ
         counts,  # after the entities' merge: their floors come from every load's contribution
     ]
     with connect(settings) as driver:
-        with driver.session(database=settings.database) as session:
-            for ddl in statements("schema"):
-                _add_counters(totals, _write(session, ddl, None)[1])
-            session.run(statement("await_indexes")).consume()
+        def schema() -> None:
+            with driver.session(database=settings.database) as session:
+                for ddl in statements("schema"):
+                    _add_counters(totals, _write(session, ddl, None, timeout=settings.transaction_timeout)[1])
+                session.run(statement("await_indexes")).consume()
+
+        bounded(settings, schema)
 
         def write_batch(batch: _Batch) -> tuple[list[dict], Any]:
             # Sessions are not thread-safe: one per batch, from the driver's connection pool.
             # Concurrent writers still deadlock now and then (Neo4j also locks neighbours of the
             # nodes it links); the retry need not idle for the driver's default first second.
             with driver.session(database=settings.database, initial_retry_delay=_DEADLOCK_RETRY_DELAY) as batch_session:
-                return _write(batch_session, batch.query, batch.rows, then=batch.then, merge=batch.merge)
+                return _write(batch_session, batch.query, batch.rows, then=batch.then, merge=batch.merge,
+                              timeout=settings.transaction_timeout)
 
-        with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="kg-neo4j") as pool:
-            for phase in phases:
-                for batch, (records, counters) in _run_phase(pool, phase(), writers=writers, write=write_batch):
-                    _add_counters(totals, counters)
-                    evidence_added += sum(record.get("evidence_added") or 0 for record in records)
-                    _check_written(batch, records)
-                    if progress is not None:
-                        progress(batch.step, len(batch.rows))
+        pool = _DaemonThreads()  # a batch stuck on a frozen server must not keep kg alive
+        give_up = settings.transaction_timeout + _ANSWER_GRACE_S
+        for phase in phases:
+            for batch, (records, counters) in _run_phase(pool, phase(), writers=writers, write=write_batch,
+                                                         timeout=give_up, on_timeout=lambda: _no_answer(settings)):
+                _add_counters(totals, counters)
+                evidence_added += sum(record.get("evidence_added") or 0 for record in records)
+                _check_written(batch, records)
+                if progress is not None:
+                    progress(batch.step, len(batch.rows))
     return LoadSummary(
         documents=len(plan.documents),
         entities=plan.entity_count,
@@ -802,12 +881,16 @@ def _relationship_batches(step: str, query: str, rows: Sequence[dict], *, ends: 
             for batch in _batches(bucket, batch_size)]
 
 
-def _run_phase(pool: ThreadPoolExecutor, batches: Sequence[_Batch], *, writers: int,
-               write: Callable[[_Batch], Any]) -> Iterator[tuple[_Batch, Any]]:
-    """Write the batches with up to ``writers`` at once, never two with overlapping ``locks``;
-    yields (batch, result) as each finishes. The first failure stops the phase."""
+def _run_phase(pool: Any, batches: Sequence[_Batch], *, writers: int,
+               write: Callable[[_Batch], Any], timeout: float | None = None,
+               on_timeout: Callable[[], str] | None = None) -> Iterator[tuple[_Batch, Any]]:
+    """Write the batches with up to ``writers`` at once (``pool.submit``), never two with
+    overlapping ``locks``; yields (batch, result) as each finishes. The first failure stops the
+    phase; so does a batch still running ``timeout`` seconds after it started (Neo4jError with
+    ``on_timeout()``'s message)."""
     pending = list(batches)
     running: dict[Future, _Batch] = {}
+    started: dict[Future, float] = {}
     try:
         while pending or running:
             busy: set[tuple[str, int]] = set().union(*(batch.locks for batch in running.values()))
@@ -816,10 +899,15 @@ def _run_phase(pool: ThreadPoolExecutor, batches: Sequence[_Batch], *, writers: 
                     break
                 if batch.locks.isdisjoint(busy):
                     pending.remove(batch)
-                    running[pool.submit(write, batch)] = batch
+                    future = pool.submit(write, batch)
+                    running[future], started[future] = batch, time.monotonic()
                     busy |= batch.locks
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            left = None if timeout is None else max(0.0, min(started[f] for f in running) + timeout - time.monotonic())
+            done, _ = wait(running, timeout=left, return_when=FIRST_COMPLETED)
+            if not done:
+                raise Neo4jError(on_timeout() if on_timeout else f"a write took more than {timeout:g} s")
             for future in done:
+                started.pop(future, None)
                 yield running.pop(future), future.result()
     finally:
         for future in running:
@@ -864,8 +952,12 @@ def remove_documents(doc_ids: Iterable[str], *, settings: Neo4jSettings) -> Remo
                                  for row, entity in zip(entity_rows, entities)),
         )
 
-    with connect(settings) as driver, driver.session(database=settings.database) as session:
-        return session.execute_write(work)
+    def run(driver: neo4j.Driver) -> RemoveSummary:
+        with driver.session(database=settings.database) as session:
+            return session.execute_write(neo4j.unit_of_work(timeout=settings.transaction_timeout)(work))
+
+    with connect(settings) as driver:
+        return bounded(settings, lambda: run(driver))
 
 
 # How long a batch whose commit was cut off is tried again (as long as the driver retries the rest).
@@ -875,7 +967,7 @@ _INCOMPLETE_COMMIT_PAUSE_S = 1.0
 
 def _write(session: neo4j.Session, query: str, rows: Sequence[dict] | None, *, then: str | None = None,
            merge: Callable[[Sequence[dict], list[dict]], tuple[list[dict], list[dict]]] | None = None,
-           ) -> tuple[list[dict], Any]:
+           timeout: float | None = None) -> tuple[list[dict], Any]:
     """Run one statement in one managed write transaction (retried on transient errors); with
     ``then`` and ``merge``, ``query`` gets each row's keys (its position as ``index``, ``id``,
     ``source``, ``target``) and returns what is stored, ``merge`` computes the rows of ``then``,
@@ -901,6 +993,8 @@ def _write(session: neo4j.Session, query: str, rows: Sequence[dict] | None, *, t
         records = [record.data() for record in result]
         return records, result.consume().counters
 
+    if timeout is not None:  # the server aborts a transaction that takes longer
+        work = neo4j.unit_of_work(timeout=timeout)(work)
     deadline = time.monotonic() + _INCOMPLETE_COMMIT_RETRY_S
     while True:
         try:
