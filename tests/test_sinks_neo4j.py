@@ -41,6 +41,34 @@ def test_settings_come_from_the_environment_and_flags_override():
         DEFAULT_URI, "neo4j", None, None)
 
 
+def test_the_transaction_timeout_comes_from_the_environment_and_a_bad_one_is_one_line():
+    from kg.errors import UsageError
+    from kg.sinks.neo4j import DEFAULT_TRANSACTION_TIMEOUT
+
+    assert settings_from_env(environ={}).transaction_timeout == DEFAULT_TRANSACTION_TIMEOUT
+    assert settings_from_env(environ={"KG_NEO4J_TRANSACTION_TIMEOUT": "7.5"}).transaction_timeout == 7.5
+    for bad in ("0", "-3", "soon", "inf", "nan"):
+        with pytest.raises(UsageError, match="KG_NEO4J_TRANSACTION_TIMEOUT"):
+            settings_from_env(environ={"KG_NEO4J_TRANSACTION_TIMEOUT": bad})
+
+
+def test_a_phase_whose_batch_never_returns_stops_with_the_timeout_message():
+    import threading
+
+    from kg.sinks.neo4j import _Batch, _DaemonThreads, _run_phase
+
+    never = threading.Event()
+    batches = [_Batch("step", "Q", [{"id": "a"}], frozenset())]
+    started = time.monotonic()
+    try:
+        with pytest.raises(Neo4jError, match="did not answer"):
+            list(_run_phase(_DaemonThreads(), batches, writers=1, write=lambda batch: never.wait(),
+                            timeout=0.5, on_timeout=lambda: "Neo4j did not answer"))
+        assert time.monotonic() - started < 5
+    finally:
+        never.set()  # the abandoned writer thread ends
+
+
 def test_the_password_is_not_in_repr_nor_in_the_displayed_uri():
     settings = Neo4jSettings(uri="bolt://someone:hunter2-secret@db.example:7687", password="hunter2-secret")
     assert "hunter2-secret" not in repr(settings)
