@@ -259,6 +259,7 @@ def train_model(
     """Train the relation model from annotated text; print held-out scores; write one model file."""
     from .train import train
 
+    _check_out(out)
     span = _range(docred_range) if docred_range else None
     with document_progress(None, quiet=quiet) as bar:
         report = train(gold, out, schema_path=schema, mapping_path=mapping, texts_path=texts, docred_range=span,

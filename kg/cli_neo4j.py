@@ -57,6 +57,15 @@ def read_graph_file(path: str) -> dict:
     return graph
 
 
+def _planned(name: str, plan_load):
+    """A graph file's load plan: its shapes and reserved names checked before anything connects."""
+    try:
+        return plan_load(read_graph_file(name))
+    except InputError as error:
+        message = str(error)
+        raise type(error)(message if message.startswith(name) else f"{name}: {message}") from None
+
+
 def _is_graph_file(name: str) -> bool:
     return name != "-" and Path(name).suffix.lower() == ".json"
 
@@ -67,17 +76,17 @@ def _echo_lines(lines: list[str], *, quiet: bool) -> None:
             typer.echo(line, err=True)
 
 
-def _load_with_progress(graph: dict, settings, *, batch_size: int, quiet: bool, what: str):
+def _load_with_progress(graph, settings, *, batch_size: int, quiet: bool, what: str):
     from tqdm import tqdm
 
-    from kg.sinks.neo4j import load_graph, plan_load
+    from kg.sinks.neo4j import LoadPlan, load_graph, plan_load
 
-    plan = plan_load(graph)  # checked before anything is sent
+    plan = graph if isinstance(graph, LoadPlan) else plan_load(graph)  # checked before anything is sent
     total = (len(plan.documents) + plan.entity_count + len(plan.mentions) + len(plan.near_duplicates)
              + plan.relation_count + len(plan.entity_counts))
     with tqdm(total=total, desc=f"loading {what}", unit="row", file=sys.stderr, leave=False,
               disable=True if quiet else None) as bar:
-        return load_graph(graph, settings=settings, batch_size=batch_size,
+        return load_graph(plan, settings=settings, batch_size=batch_size,
                           progress=lambda _step, done: bar.update(done))
 
 
@@ -98,11 +107,11 @@ def load_command(
     min_confidence: Annotated[Optional[float], typer.Option("--min-confidence", min=0.0, max=1.0, help="Drop relations whose confidence is below this (default: the relation model's).")] = None,
 ) -> None:
     """Build the graph (or read graph .json files from kg build) and write it into Neo4j; loading twice changes nothing."""
-    from kg.sinks.neo4j import connect
+    from kg.sinks.neo4j import connect, plan_load
 
     graph_files = [name for name in inputs if _is_graph_file(name)]
     documents = [name for name in inputs if not _is_graph_file(name)]
-    graphs = [(name, read_graph_file(name)) for name in graph_files]
+    graphs = [(name, _planned(name, plan_load)) for name in graph_files]
     settings = resolve_settings(uri, username, database, ask_password=ask_password)
     with connect(settings):  # a wrong password or server shows before a long build
         pass

@@ -38,7 +38,7 @@ from typing import Any
 import networkx as nx
 
 from .errors import EvalError, UsageError
-from .ids import name_key
+from .ids import name_key, without_text_hash
 from .types import ENTITY_TYPES, Document, Skipped
 
 __all__ = [
@@ -2121,20 +2121,20 @@ def evaluate(
         raise UsageError("reading INPUT files needs kg's reader (read=)")
     if kind == "conll04":
         golds = read_conll04(gold_path)
-        documents = _documents(read(list(inputs))) if inputs else _gold_documents(golds, read=read)
+        documents = _named_as_gold(read(list(inputs)), golds) if inputs else _gold_documents(golds, read=read)
         records, _ = run(documents)
         return score_conll04(golds, records)
     if kind == "wikinews":
         golds = read_wikinews(gold_path)
         if inputs:
-            documents = _documents(read(list(inputs)))
+            documents = _named_as_gold(read(list(inputs)), golds)
         else:
             texts = _wikinews_texts(gold_path, [g["id"] for g in golds])
             documents = _documents(read([str(texts)])) if read is not None else _text_documents(texts)
         records, _ = run(documents)
         return score_wikinews(golds, records)
     golds = read_gold(gold_path)
-    documents = _documents(read(list(inputs))) if inputs else _gold_documents(golds, read=read)
+    documents = _named_as_gold(read(list(inputs)), golds) if inputs else _gold_documents(golds, read=read)
     records, graph = run(documents)
     if nlp is None and _needs_parse(golds):
         from .nlp import load_model  # only when a head word cannot be found without a parse
@@ -2159,6 +2159,21 @@ def _gold_documents(golds: Sequence[Mapping[str, Any]], *, read: ReadInputs | No
         # One file, one gold document: it answers under the gold's id whatever its file name.
         documents += [replace(found[0], id=gold["id"])] if len(found) == 1 else found
     return documents
+
+
+def _named_as_gold(results: Iterable[Document | Skipped], golds: Sequence[Mapping[str, Any]]) -> list[Document]:
+    """The documents read from INPUT files, each under its gold record's id: the record whose
+    ``source`` is that file, else the one named by the file's stem (kg names a file
+    ``<stem>-<hash of its text>``; gold files name it by its stem)."""
+    ids = {str(g.get("id")) for g in golds}
+    by_file = {Path(g["source"]).resolve(): str(g["id"]) for g in golds if isinstance(g.get("source"), str)}
+    named = []
+    for document in _documents(results):
+        gold_id = document.id if document.id in ids else by_file.get(Path(document.source or "").resolve())
+        if gold_id is None and without_text_hash(document.id) in ids:
+            gold_id = without_text_hash(document.id)
+        named.append(replace(document, id=gold_id) if gold_id and gold_id != document.id else document)
+    return named
 
 
 def _documents(results: Iterable[Document | Skipped]) -> list[Document]:

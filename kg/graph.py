@@ -186,7 +186,9 @@ def localise(extraction: Extraction, resolution: GlobalResolution, *, by_id: Map
     for entity in extraction.entities:
         global_id = mapping[entity.id]
         merged = by_id.get(global_id)
-        mentions = tuple(replace(m, entity=global_id) for m in entity.mentions)
+        # A mention already under its corpus-wide id is kept, not copied: a long document's
+        # hundreds of thousands of mentions would otherwise be held twice.
+        mentions = tuple(m if m.entity == global_id else replace(m, entity=global_id) for m in entity.mentions)
         if global_id in entities:
             previous = entities[global_id]
             mentions = tuple(sorted({*previous.mentions, *mentions}, key=lambda m: (m.start, m.end)))

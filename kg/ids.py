@@ -2,12 +2,13 @@
 are the same across runs, machines and document orders."""
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from functools import lru_cache
 
 __all__ = [
-    "name_key", "slug", "entity_id", "document_id", "namespaced_document_id", "in_entity_namespace",
+    "name_key", "slug", "entity_id", "document_id", "text_hash", "without_text_hash", "namespaced_document_id", "in_entity_namespace",
     "ENTITY_ID_PREFIXES", "DOCUMENT_PREFIX", "escape_controls", "has_controls",
 ]
 
@@ -64,13 +65,31 @@ def entity_id(entity_type: str, name: str) -> str:
     return f"{entity_type.lower()}:{slug(name)}"
 
 
-def document_id(source: str) -> str:
+def document_id(source: str, text: str | None = None) -> str:
     """A document id from a file name without its suffix (``seeds/004_x.txt`` -> ``004_x``),
     control characters escaped (``\\x0a``) and outside the entity id namespace
-    (``person:john-smith.txt`` -> ``doc:person:john-smith``)."""
+    (``person:john-smith.txt`` -> ``doc:person:john-smith``). With ``text``, its ``text_hash``
+    follows (``004_x-1f3a9c0b``): two files of one name in two runs (``x/report.txt``,
+    ``y/report.txt``) are two documents, and the same text is the same document from any folder,
+    working directory or machine."""
     base = source.replace("\\", "/").rsplit("/", 1)[-1]
     stem = base.rsplit(".", 1)[0] if "." in base else base
-    return namespaced_document_id(escape_controls(stem) or "document")
+    stem = namespaced_document_id(escape_controls(stem) or "document")
+    return stem if text is None else f"{stem}-{text_hash(text)}"
+
+
+def text_hash(text: str) -> str:
+    """Eight hex digits of the SHA-1 of ``text`` (lone surrogates included as they are)."""
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+_TEXT_HASH = re.compile(r"-[0-9a-f]{8}$")
+
+
+def without_text_hash(doc_id: str) -> str:
+    """A file document's id without the hash ``document_id`` adds: its stem (``004_x-1f3a9c0b``
+    -> ``004_x``), what a gold file written before hashes names it by."""
+    return _TEXT_HASH.sub("", doc_id)
 
 
 def in_entity_namespace(identifier: str) -> bool:

@@ -30,7 +30,7 @@ import neo4j.time
 
 from kg.errors import UsageError
 from kg.sinks.cypher import statement
-from kg.sinks.neo4j import Neo4jSettings, connect
+from kg.sinks.neo4j import Neo4jSettings, bounded, connect
 
 __all__ = [
     "FORMATS",
@@ -341,14 +341,19 @@ def run_query(query: QueryFile, params: Mapping[str, Any], *, settings: Neo4jSet
         rows = tuple(tuple(_plain(value) for value in record.values()) for record in result)
         return QueryResult(columns=columns, rows=rows)
 
-    with connect(settings) as driver, driver.session(database=settings.database) as session:
-        try:
-            return session.execute_read(work)
-        except neo4j.exceptions.ClientError as error:
-            message = search_syntax_error(error, query, params)
-            if message is None:
-                raise
-            raise UsageError(message) from None
+    def run(driver: neo4j.Driver) -> QueryResult:
+        # The server aborts a query past the transaction timeout; kg stops waiting on a frozen one.
+        with driver.session(database=settings.database) as session:
+            try:
+                return session.execute_read(neo4j.unit_of_work(timeout=settings.transaction_timeout)(work))
+            except neo4j.exceptions.ClientError as error:
+                message = search_syntax_error(error, query, params)
+                if message is None:
+                    raise
+                raise UsageError(message) from None
+
+    with connect(settings) as driver:
+        return bounded(settings, lambda: run(driver))
 
 
 def _plain(value: Any) -> Any:

@@ -6,6 +6,7 @@ import json
 import os
 import pty
 import select
+import socket
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest_neo4j import database_state, graph_counts, make_sample_graph
+from kg.ids import document_id, without_text_hash
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -177,14 +179,63 @@ def test_load_builds_from_documents(empty_neo4j, neo4j_driver, tmp_path):
     assert done.returncode == 0, done.stderr
     records, _, _ = neo4j_driver.execute_query(
         "MATCH (d:Document) OPTIONAL MATCH (d)-[:MENTIONS]->(e:Entity) RETURN d.id AS id, collect(e.name) AS names")
-    assert [r["id"] for r in records] == ["harbor-note"]
+    assert [r["id"] for r in records] == [document_id("harbor-note.txt", article.read_text(encoding="utf-8"))]
     assert any("Bellwether" in name for name in records[0]["names"])
+
+
+@pytest.mark.neo4j
+def test_two_runs_loading_files_of_one_name_give_two_documents_that_remove_names_apart(empty_neo4j, neo4j_driver,
+                                                                                      tmp_path):
+    texts = {"x": "Harbor council fines shipping firm\n\nThe Harbor Council fined Bellwether Shipping on Tuesday.\n",
+             "y": "Mill reopens\n\nOrla Vance reopened the Dunmere mill in Port Arlen on Friday.\n"}
+    for folder, text in texts.items():
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "report.txt").write_text(text, encoding="utf-8")
+    env = _env(empty_neo4j)
+    for folder in texts:  # two runs, from the folder above
+        done = _kg("load", f"{folder}/report.txt", "--relation-model", "none", "--quiet", env=env, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    records, _, _ = neo4j_driver.execute_query("MATCH (d:Document) RETURN d.id AS id, d.source AS source, d.title AS title")
+    found = {r["source"]: (r["id"], r["title"]) for r in records}
+    assert set(found) == {"x/report.txt", "y/report.txt"}
+    assert found["x/report.txt"] == (document_id("report.txt", texts["x"]), "Harbor council fines shipping firm")
+    assert found["y/report.txt"][1] == "Mill reopens"
+
+    done = _kg("remove", found["x/report.txt"][0], env=env)
+    assert done.returncode == 0, done.stderr
+    records, _, _ = neo4j_driver.execute_query("MATCH (d:Document) RETURN d.id AS id")
+    assert [r["id"] for r in records] == [found["y/report.txt"][0]]
+    names, _, _ = neo4j_driver.execute_query("MATCH (e:Entity) RETURN collect(e.name) AS names")
+    assert not any("Bellwether" in name for name in names[0]["names"])
 
 
 # ---------------------------------------------------------------- the seed articles, end to end
 
 
 AGENCY, COMPANY = "Department of Homeland Security", "Kaspersky Lab"  # as the seed gold file names them
+
+
+@pytest.mark.parametrize("bad", [
+    {"nodes": [{"id": "document:x", "kind": "entity", "name": "X", "type": "Document"}], "edges": []},
+    {"nodes": [{"id": "person:a", "kind": "entity", "name": "A", "type": "Person"},
+               {"id": "person:b", "kind": "entity", "name": "B", "type": "Person"}],
+     "edges": [{"source": "person:a", "target": "person:b", "type": "SAID", "evidence": []}]},
+])
+def test_a_graph_file_with_a_reserved_name_is_one_line_before_any_connection(tmp_path, bad):
+    graph = tmp_path / "reserved.json"
+    graph.write_text(json.dumps(bad), encoding="utf-8")
+    with socket.socket() as listener:  # a "server" that notes every connection attempt
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        listener.settimeout(0.5)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
+        env.update({"NEO4J_URI": f"bolt://127.0.0.1:{listener.getsockname()[1]}", "NEO4J_PASSWORD": "unused"})
+        done = _kg("load", str(graph), env=env)
+        with pytest.raises(TimeoutError):
+            listener.accept()[0].close()
+    assert done.returncode == 2
+    line = _error_line(done)
+    assert str(graph) in line and "reserved" in line
 
 
 @pytest.mark.neo4j
@@ -208,10 +259,10 @@ def test_kg_load_seeds_twice_then_who_banned_whom(empty_neo4j, neo4j_driver):
     assert asked.returncode == 0, asked.stderr
     ban = next(r for r in json.loads(asked.stdout) if (r["banned_by"], r["banned"]) == (AGENCY, COMPANY))
     seed_ids = sorted(p.stem for p in (ROOT / "seeds").glob("*.txt"))
-    assert sorted({item.split(": ", 1)[0] for item in ban["evidence"]}) == seed_ids
+    assert sorted({without_text_hash(item.split(": ", 1)[0]) for item in ban["evidence"]}) == seed_ids
     for item in ban["evidence"]:
         doc, sentence = item.split(": ", 1)
-        assert sentence in (ROOT / "seeds" / f"{doc}.txt").read_text(encoding="utf-8")
+        assert sentence in (ROOT / "seeds" / f"{without_text_hash(doc)}.txt").read_text(encoding="utf-8")
 
     table = _kg("query", "who-banned-whom", env=env)
     assert table.returncode == 0, table.stderr

@@ -666,6 +666,26 @@ def test_evaluate_reads_sources_with_the_given_reader(tmp_path, monkeypatch):
     assert skipped.missing_documents == ("g1",) and not skipped.passed
 
 
+def test_input_files_answer_under_the_gold_ids_that_name_them(tmp_path, monkeypatch):
+    """kg names a file <stem>-<hash of its text>; gold names it by its stem or its source."""
+    from kg.ingest import read_documents
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "story-one.txt").write_text("Jane Roe works for Northwind Traders.\n")
+    (tmp_path / "docs" / "other.txt").write_text("Contoso sued Northwind Traders.\n")
+    path = _write_jsonl(tmp_path / "gold.jsonl", [{"id": "story-one", "source": "elsewhere/story-one.txt"},
+                                                  {"id": "g2", "source": "docs/other.txt"}])
+    seen = []
+
+    def run(documents):
+        seen.extend(d.id for d in documents)
+        return [{"id": d.id, "entities": [], "relations": []} for d in documents], {"nodes": [], "edges": []}
+
+    report = ev.evaluate(str(path), ["docs"], run=run, read=lambda paths: read_documents(paths))
+    assert sorted(seen) == ["g2", "story-one"] and report.missing_documents == ()
+
+
 def test_evaluate_docred_with_mapping_beside_the_data(tmp_path):
     (tmp_path / "dev.json").write_text(json.dumps(_docred()))
     (tmp_path / "redocred_mapping.json").write_text(json.dumps(MAPPING))

@@ -14,7 +14,9 @@ and relationship.
   temporary folder that a fresh start never reuses (TestServer.java), so a restart with the data
   kept is impossible here: it restarts empty, and loading again must equal a clean load;
 - a server that refuses connections, or accepts them and never answers, fails ``kg load`` fast
-  with one line (exit 2).
+  with one line (exit 2);
+- the server frozen halfway (SIGSTOP: connections stay open, nothing answers): ``kg load`` stops
+  with one line (exit 2) once a transaction has waited past KG_NEO4J_TRANSACTION_TIMEOUT.
 """
 from __future__ import annotations
 
@@ -49,6 +51,8 @@ LOAD_TIMEOUT_S = 300  # bounds against hangs, generous: not benchmarks
 RETRY_WINDOW_S = 30  # kg's driver retries a failed transaction this long (kg.sinks.neo4j.connect)
 GIVE_UP_BOUND_S = RETRY_WINDOW_S + 60
 UNREACHABLE_BOUND_S = 60  # the driver's connection timeout is 15 s
+FROZEN_TIMEOUT_S = 5  # KG_NEO4J_TRANSACTION_TIMEOUT for the frozen-server load
+FROZEN_BOUND_S = FROZEN_TIMEOUT_S + 15 + 30  # kg's grace for the server's own abort, and slack
 
 
 # --- the graph and how a database state is compared --------------------------------------------
@@ -147,8 +151,9 @@ def clean_load(big_graph, neo4j_settings, neo4j_driver) -> dict:
     return digest
 
 
-def _env(settings: Neo4jSettings) -> dict[str, str]:
+def _env(settings: Neo4jSettings, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
+    env.update(extra)
     env.update({"NEO4J_URI": settings.uri, "NEO4J_USERNAME": settings.username,
                 "NEO4J_PASSWORD": settings.password or "",
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))})
@@ -157,8 +162,10 @@ def _env(settings: Neo4jSettings) -> dict[str, str]:
     return env
 
 
-def _kg_load(path: Path, settings: Neo4jSettings, **options) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "kg", "load", str(path), "--quiet"], env=_env(settings), cwd=ROOT,
+def _kg_load(path: Path, settings: Neo4jSettings, *, extra_env: dict[str, str] | None = None,
+             **options) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "kg", "load", str(path), "--quiet"],
+                            env=_env(settings, **(extra_env or {})), cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
                             **options)
 
@@ -446,6 +453,26 @@ class ServerKillScenario:
         if self.results["ended"]["again"][0] == 0:
             with connect(again) as driver:
                 self.results["digest"] = state_digest(driver)
+        self._freeze(again, relations)
+
+    def _freeze(self, settings: Neo4jSettings, relations: int) -> None:
+        """Load into the restarted server again (emptied), SIGSTOP it halfway, time the load's end."""
+        with connect(settings) as driver:
+            empty(driver)
+            loader = _kg_load(self.graph_file, settings,
+                              extra_env={"KG_NEO4J_TRANSACTION_TIMEOUT": str(FROZEN_TIMEOUT_S)})
+            try:
+                self.results["at_freeze"] = _wait_for_relationships(driver, None, relations // 10, loader)
+            except BaseException:
+                loader.kill()
+                raise
+        pid = int((self.run_dir / "pid").read_text())
+        os.kill(pid, signal.SIGSTOP)
+        frozen_at = time.monotonic()
+        try:
+            self.results["frozen"] = (*_finish(loader), frozen_at)
+        finally:
+            os.kill(pid, signal.SIGCONT)
 
     def wait(self) -> dict:
         self.thread.join(START_TIMEOUT_S + 4 * LOAD_TIMEOUT_S)
@@ -469,7 +496,7 @@ class ServerKillScenario:
 
 @pytest.fixture(scope="module", autouse=True)
 def server_kill_scenario(request, big_graph_file, tmp_path_factory) -> Iterator[ServerKillScenario | None]:
-    wanted = any(item.name.startswith("test_a_server_killed") for item in request.session.items
+    wanted = any(item.name.startswith(("test_a_server_killed", "test_a_frozen_server")) for item in request.session.items
                  if item.module is request.module)
     if not wanted:  # deselected: no server to start
         yield None
@@ -516,3 +543,13 @@ def test_a_server_killed_halfway_fails_the_load_in_one_line_and_loading_again_eq
     code, _, stderr, _ = results["ended"]["again"]
     assert code == 0, stderr
     assert results["digest"] == clean_load
+
+
+def test_a_frozen_server_fails_the_load_in_one_line_within_the_transaction_timeout(server_kill_scenario):
+    results = server_kill_scenario.wait()
+    code, stdout, stderr, ended, frozen_at = results["frozen"]
+    assert code == 2, stderr
+    line = _one_error_line(stderr)
+    assert f"did not answer within {FROZEN_TIMEOUT_S} s" in line and "KG_NEO4J_TRANSACTION_TIMEOUT" in line
+    assert server_kill_scenario.password not in stdout + stderr
+    assert FROZEN_TIMEOUT_S <= ended - frozen_at < FROZEN_BOUND_S

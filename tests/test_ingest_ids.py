@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kg.errors import DuplicateDocumentId
-from kg.ids import document_id, in_entity_namespace
+from kg.ids import document_id, in_entity_namespace, text_hash
 from kg.ingest import read_documents
 from kg.types import Document, Skipped
 
@@ -35,7 +35,7 @@ def test_a_file_named_like_an_entity_id_does_not_become_that_entity(tmp_path: Pa
     path = tmp_path / "person:john-smith.txt"
     path.write_text("John Smith met Mary Jones in Boston on Monday.\n", encoding="utf-8")
     [doc] = read_all(path)
-    assert doc.id == "doc:person:john-smith" and not in_entity_namespace(doc.id)
+    assert doc.id.startswith("doc:person:john-smith-") and not in_entity_namespace(doc.id)
     graph = graph_to_json(build([str(path)], options=_options()).graph)
     kinds = {n["id"]: n["kind"] for n in graph["nodes"]}
     assert kinds.get("person:john-smith") == "entity"
@@ -84,12 +84,22 @@ def test_the_cli_names_a_duplicate_id_on_one_line_and_writes_nothing(tmp_path: P
 
 
 def test_generated_ids_give_way_to_stated_ones(tmp_path: Path) -> None:
-    # Line 2 without an id would be "lines-2", which line 1 states for itself.
+    # Line 2 without an id would be "lines-<hash of its text>", which line 1 states for itself.
+    generated = f"lines-{text_hash('Two.')}"
     path = tmp_path / "lines.jsonl"
-    path.write_text(json.dumps({"id": "lines-2", "text": "One."}) + "\n" + json.dumps({"text": "Two."}) + "\n",
+    path.write_text(json.dumps({"id": generated, "text": "One."}) + "\n" + json.dumps({"text": "Two."}) + "\n",
                     encoding="utf-8")
     found = ids(read_all(path))
-    assert found[0] == "lines-2" and found[1].startswith("lines-2-") and len(set(found)) == 2
+    assert found[0] == generated and found[1].startswith(f"{generated}-") and len(set(found)) == 2
+
+
+def test_json_lines_without_an_id_are_named_by_their_text_wherever_they_move(tmp_path: Path) -> None:
+    first, second = tmp_path / "x" / "feed.jsonl", tmp_path / "y" / "feed.jsonl"
+    for path, texts in ((first, ["Alpha story.", "Beta story."]), (second, ["Gamma story.", "Alpha story."])):
+        path.parent.mkdir()
+        path.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts), encoding="utf-8")
+    one, two = ids(read_all(first)), ids(read_all(second))  # two runs
+    assert len(set(one + two)) == 3 and one[0] == two[1] == f"feed-{text_hash('Alpha story.')}"
 
 
 def test_two_files_with_one_stem_are_two_documents_with_stable_ids(tmp_path: Path) -> None:
@@ -99,6 +109,28 @@ def test_two_files_with_one_stem_are_two_documents_with_stable_ids(tmp_path: Pat
     first = ids(read_all(tmp_path / "x" / "report.txt", tmp_path / "y" / "report.txt"))
     again = ids(read_all(tmp_path / "y" / "report.txt", tmp_path / "x" / "report.txt"))
     assert len(set(first)) == 2 and sorted(first) == sorted(again)
+
+
+def test_files_of_one_name_read_in_two_runs_are_two_documents_and_one_text_is_one_id_anywhere(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for folder in ("x", "y"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "report.txt").write_text(f"Report from folder {folder}.\n", encoding="utf-8")
+    [x] = ids(read_all(tmp_path / "x" / "report.txt"))
+    [y] = ids(read_all(tmp_path / "y" / "report.txt"))  # a second run
+    assert x != y and x.startswith("report-") and y.startswith("report-")
+    assert x == f"report-{text_hash('Report from folder x.' + chr(10))}"
+    # The same file named from another folder, or as part of a folder input, keeps its id.
+    monkeypatch.chdir(tmp_path / "x")
+    assert ids(read_all("report.txt")) == [x] and ids(read_all(tmp_path)) == [x, y]
+
+
+def test_one_text_in_two_files_of_one_name_in_one_run_is_two_documents(tmp_path: Path) -> None:
+    for folder in ("x", "y"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "report.txt").write_text("The same wire story.\n", encoding="utf-8")
+    found = ids(read_all(tmp_path))
+    assert len(set(found)) == 2 and found[0] == f"report-{text_hash('The same wire story.' + chr(10))}"
 
 
 def test_standard_input_is_named_by_its_text() -> None:
@@ -123,6 +155,6 @@ def test_file_names_with_control_characters_are_escaped_reversibly(tmp_path: Pat
     for name in names:
         (tmp_path / name).write_text("Some text about Oslo.\n", encoding="utf-8")
     results = read_all(*(tmp_path / n for n in names))
-    assert ids(results) == ["a\\x01", "a\\x02", "b\\x0ac", "b c"]
+    assert [i.rsplit("-", 1)[0] for i in ids(results)] == ["a\\x01", "a\\x02", "b\\x0ac", "b c"]
     assert all("\n" not in r.source for r in results)
     assert document_id("x/b\nc.txt") == "b\\x0ac"

@@ -112,6 +112,40 @@ def test_kg_extract_checks_its_out_too(tmp_path: Path) -> None:
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "folder" in result.stderr
 
 
+@pytest.mark.parametrize("case", ["pipe", "folder", "read-only file", "under a file", "read-only folder"])
+def test_kg_train_checks_its_out_before_reading_any_gold(tmp_path: Path, case: str) -> None:
+    gold = Path(__file__).resolve().parent / "data" / "gold" / "seeds.jsonl"
+    out, words = tmp_path / "model.json.gz", {"pipe": "named pipe", "folder": "folder", "read-only file": "read-only",
+                                              "under a file": "not a folder", "read-only folder": "read-only"}[case]
+    if case == "pipe":
+        os.mkfifo(out)
+    elif case == "folder":
+        out.mkdir()
+    elif case == "read-only file":
+        out.write_bytes(b"a model\n")
+        out.chmod(0o444)
+    elif case == "under a file":
+        (tmp_path / "notes.txt").write_text("a file\n", encoding="utf-8")
+        out = tmp_path / "notes.txt" / "model.json.gz"
+    else:
+        (tmp_path / "locked").mkdir()
+        out = tmp_path / "locked" / "model.json.gz"
+        (tmp_path / "locked").chmod(0o555)
+    try:
+        started = time.monotonic()
+        result = _kg("train", str(gold), "--out", str(out), "-q", cwd=tmp_path)
+        seconds = time.monotonic() - started
+    finally:
+        if case == "read-only folder":
+            (tmp_path / "locked").chmod(0o755)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr and words in result.stderr
+    assert result.stdout == ""  # no candidates counted, no scores: refused before the training
+    assert seconds < 20
+    if case == "read-only file":
+        assert out.read_bytes() == b"a model\n"
+
+
 def test_a_symbolic_link_is_followed_its_target_replaced_and_the_link_kept(tmp_path: Path) -> None:
     target = tmp_path / "real" / "graph.json"
     target.parent.mkdir()

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from kg.ids import name_key
+from kg.ids import name_key, without_text_hash
 from kg.pipeline import BuildOptions, build
 from conftest import SEED_GOLD, SEEDS
 
@@ -51,7 +51,8 @@ def test_nothing_from_comments_navigation_or_biography(seed_build, gold):
 
 
 def test_document_properties_come_from_the_article(seed_build, gold):
-    documents = {n: d for n, d in seed_build.graph.nodes(data=True) if d["kind"] == "document"}
+    # Gold names the seed files by their stems; kg adds a hash of the text.
+    documents = {without_text_hash(n): d for n, d in seed_build.graph.nodes(data=True) if d["kind"] == "document"}
     for record in gold:
         node = documents[record["id"]]
         for field, value in record["document"].items():
@@ -64,7 +65,7 @@ def test_the_two_seeds_are_near_duplicates(seed_build):
     ]
     assert len(pairs) == 1
     u, v, similarity = pairs[0]
-    assert {u, v} == {"000_4492bc89f768e1dd", "004_82ff1074eb669021"}
+    assert {without_text_hash(u), without_text_hash(v)} == {"000_4492bc89f768e1dd", "004_82ff1074eb669021"}
     assert 0.0 < similarity <= 1.0
 
 

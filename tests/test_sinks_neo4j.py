@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import socket
 import time
 
@@ -38,6 +39,34 @@ def test_settings_come_from_the_environment_and_flags_override():
     defaults = settings_from_env(environ={})
     assert (defaults.uri, defaults.username, defaults.password, defaults.database) == (
         DEFAULT_URI, "neo4j", None, None)
+
+
+def test_the_transaction_timeout_comes_from_the_environment_and_a_bad_one_is_one_line():
+    from kg.errors import UsageError
+    from kg.sinks.neo4j import DEFAULT_TRANSACTION_TIMEOUT
+
+    assert settings_from_env(environ={}).transaction_timeout == DEFAULT_TRANSACTION_TIMEOUT
+    assert settings_from_env(environ={"KG_NEO4J_TRANSACTION_TIMEOUT": "7.5"}).transaction_timeout == 7.5
+    for bad in ("0", "-3", "soon", "inf", "nan"):
+        with pytest.raises(UsageError, match="KG_NEO4J_TRANSACTION_TIMEOUT"):
+            settings_from_env(environ={"KG_NEO4J_TRANSACTION_TIMEOUT": bad})
+
+
+def test_a_phase_whose_batch_never_returns_stops_with_the_timeout_message():
+    import threading
+
+    from kg.sinks.neo4j import _Batch, _DaemonThreads, _run_phase
+
+    never = threading.Event()
+    batches = [_Batch("step", "Q", [{"id": "a"}], frozenset())]
+    started = time.monotonic()
+    try:
+        with pytest.raises(Neo4jError, match="did not answer"):
+            list(_run_phase(_DaemonThreads(), batches, writers=1, write=lambda batch: never.wait(),
+                            timeout=0.5, on_timeout=lambda: "Neo4j did not answer"))
+        assert time.monotonic() - started < 5
+    finally:
+        never.set()  # the abandoned writer thread ends
 
 
 def test_the_password_is_not_in_repr_nor_in_the_displayed_uri():
@@ -118,16 +147,20 @@ def test_relation_ids_and_labels_are_sent_as_text_and_the_loader_marker_is_not_t
 
 
 def _normalised(state: dict) -> dict:
-    """A database state where list order that loading order may change (aliases, evidence) is sorted."""
+    """A database state where list order that loading order may change (aliases, evidence) is sorted,
+    without the record of which load said what (kg_provenance: it differs by how the documents were
+    grouped into loads)."""
     nodes = []
     for labels, props in state["nodes"]:
         props = dict(props)
+        props.pop("kg_provenance", None)
         if "aliases" in props:
             props["aliases"] = sorted(props["aliases"])
         nodes.append((labels, props))
     relationships = []
     for source, rel_type, target, props in state["relationships"]:
         props = dict(props)
+        props.pop("kg_provenance", None)
         if "evidence_docs" in props:
             evidence = sorted(zip(props.pop("evidence_docs"), props.pop("evidence_sentences"),
                                   props.pop("evidence_starts"), props.pop("evidence_ends")))
@@ -148,6 +181,9 @@ def test_load_writes_the_contract_model(empty_neo4j, neo4j_driver):
         "MATCH (e:Entity {id: 'organization:zentrix-labs'}) RETURN labels(e) AS labels, properties(e) AS p")
     entity = records[0]
     assert sorted(entity["labels"]) == ["Entity", "Organization"]
+    # What this load said of it, on the word of the documents that mention it (kg.sinks.provenance).
+    [said] = [json.loads(text) for text in entity["p"].pop("kg_provenance")]
+    assert said["docs"] == ["doc-a", "doc-b", "doc-c", "doc-d"] and said["props"]["name"] == "Zentrix Labs"
     assert entity["p"] == {"id": "organization:zentrix-labs", "name": "Zentrix Labs", "type": "Organization",
                            "aliases": ["Zentrix", "Zentrix Labs Inc."], "mentions": 9, "documents": 4}
 
@@ -155,6 +191,7 @@ def test_load_writes_the_contract_model(empty_neo4j, neo4j_driver):
         "MATCH (:Entity {id: 'organization:trade-safety-board'})-[r:BANNED]->(:Entity {id: 'organization:zentrix-labs'}) "
         "RETURN properties(r) AS p")
     banned = records[0]["p"]
+    assert [json.loads(text)["docs"] for text in banned["kg_provenance"]] == [["doc-a", "doc-b"]]
     assert banned["label"] == "banned" and banned["weight"] == 3 and banned["documents"] == 2
     assert banned["confidence"] == pytest.approx(0.9)
     assert banned["evidence_docs"] == ["doc-a", "doc-a", "doc-b"]
@@ -175,19 +212,20 @@ def test_load_writes_the_contract_model(empty_neo4j, neo4j_driver):
 
 @pytest.mark.neo4j
 def test_first_and_last_seen_reach_neo4j_and_a_later_load_widens_them(empty_neo4j, neo4j_driver):
-    def banned(first: str, last: str) -> dict:
+    def banned(first: str, last: str, docs: set[str]) -> dict:
         graph = make_sample_graph()
         for edge in graph["edges"]:
             if edge["type"] == "BANNED":
                 edge["first_seen"], edge["last_seen"] = first, last
+                edge["evidence"] = [e for e in edge["evidence"] if e["doc"] in docs]
         return graph
 
     query = "MATCH ()-[r:BANNED]->() RETURN r.first_seen AS first, r.last_seen AS last"
-    load_graph(banned("2021-03-01", "2021-03-05"), settings=empty_neo4j)
+    load_graph(banned("2021-03-01", "2021-03-01", {"doc-a"}), settings=empty_neo4j)
     records, _, _ = neo4j_driver.execute_query(query)
-    assert [(r["first"], r["last"]) for r in records] == [("2021-03-01", "2021-03-05")]
-    load_graph(banned("2021-02-20", "2021-03-02"), settings=empty_neo4j)  # an earlier report
-    load_graph(make_sample_graph(), settings=empty_neo4j)  # no dates known: nothing is lost
+    assert [(r["first"], r["last"]) for r in records] == [("2021-03-01", "2021-03-01")]
+    # another document's report of the edge widens the span; the first one's is not lost
+    load_graph(banned("2021-02-20", "2021-03-05", {"doc-b"}), settings=empty_neo4j)
     records, _, _ = neo4j_driver.execute_query(query)
     assert [(r["first"], r["last"]) for r in records] == [("2021-02-20", "2021-03-05")]
 
@@ -464,3 +502,108 @@ def test_relation_rows_that_matched_no_entity_are_an_error_not_silence():
     _check_written(batch, [{"n": 2}])  # statements that do not count rows are not checked
     with pytest.raises(Neo4jError, match="1 of 2 relations"):
         _check_written(batch, [{"evidence_added": 1, "written": 1}])
+
+
+# ---------------------------------------------------------------- incremental loads (issue 10, item 2)
+
+
+def _two_loads() -> tuple[dict, dict]:
+    """Two graph files with no document in common that disagree on a shared entity (name, aliases,
+    merge reasons, a place link) and a shared edge (confidence, sources, past, dates)."""
+    def graph(doc: str, *, name: str, aliases: list[str], merge: dict, confidence: float, sources: list[str],
+              past: bool, seen: str, extra: dict) -> dict:
+        entity = {"id": "organization:zentrix-labs", "kind": "entity", "name": name, "type": "Organization",
+                  "aliases": aliases, "mentions": 3, "documents": 1, "merged_from": [merge], **extra}
+        board = {"id": "organization:trade-safety-board", "kind": "entity", "name": "Trade Safety Board",
+                 "type": "Organization", "aliases": [f"TSB {doc}"], "mentions": 1, "documents": 1, "merged_from": []}
+        own = {"id": f"person:writer-{doc}", "kind": "entity", "name": f"Writer {doc}", "type": "Person",
+               "aliases": [], "mentions": 1, "documents": 1}
+        evidence = [_evidence_item(doc, f"The Board banned Zentrix ({doc}).", 10)]
+        return {"nodes": [{"id": doc, "kind": "document", "title": f"Story {doc}", "source": f"{doc}.txt",
+                           "published": seen, "authors": [f"Writer {doc}"]}, entity, board, own],
+                "edges": [{"source": doc, "target": e, "type": "MENTIONS", "count": c}
+                          for e, c in ((entity["id"], 3), (board["id"], 1), (own["id"], 1))]
+                + [{"id": "tsb|BANNED|zentrix", "source": board["id"], "target": entity["id"], "type": "BANNED",
+                    "label": "banned", "weight": 1, "documents": 1, "confidence": confidence, "evidence": evidence,
+                    "sources": sources, "past": past, "first_seen": seen, "last_seen": seen},
+                   {"id": f"{own['id']}|WORKS_FOR|zentrix", "source": own["id"], "target": entity["id"],
+                    "type": "WORKS_FOR", "label": "works for", "weight": 1, "documents": 1, "confidence": 0.7,
+                    "evidence": [_evidence_item(doc, f"Writer {doc} works for Zentrix.", 60)]}]}
+
+    a = graph("story-a", name="Zentrix Labs", aliases=["Zentrix", "ZL"],
+              merge={"name": "ZL", "reason": "acronym", "doc": "story-a"}, confidence=0.895,
+              sources=["rule-banned"], past=False, seen="2020-04-01", extra={"geonames_id": 11})
+    b = graph("story-b", name="Zentrix Laboratories", aliases=["Zentrix Laboratories"],
+              merge={"name": "Zentrix", "reason": "short form", "doc": "story-b"}, confidence=0.65,
+              sources=["model"], past=True, seen="2021-06-01", extra={})
+    return a, b
+
+
+def _evidence_item(doc: str, sentence: str, start: int) -> dict:
+    return {"doc": doc, "sentence": sentence, "start": start, "end": start + len(sentence)}
+
+
+def _entity_props(driver, entity_id: str) -> dict:
+    records, _, _ = driver.execute_query("MATCH (e:Entity {id: $id}) RETURN properties(e) AS p", id=entity_id)
+    return records[0]["p"]
+
+
+@pytest.mark.neo4j
+def test_a_second_load_keeps_the_first_loads_merge_reasons_and_aliases(empty_neo4j, neo4j_driver):
+    a, b = _two_loads()
+    load_graph(a, settings=empty_neo4j)
+    load_graph(b, settings=empty_neo4j)
+    entity = _entity_props(neo4j_driver, "organization:zentrix-labs")
+    assert [(m["name"], m["doc"]) for m in json.loads(entity["merged_from"])] == [("ZL", "story-a"),
+                                                                                ("Zentrix", "story-b")]
+    assert entity["aliases"] == ["Zentrix", "ZL", "Zentrix Laboratories"]
+    assert entity["name"] == "Zentrix Laboratories" and entity["geonames_id"] == 11
+    assert (entity["mentions"], entity["documents"]) == (6, 2)
+    records, _, _ = neo4j_driver.execute_query("MATCH ()-[r:BANNED]->() RETURN properties(r) AS p")
+    banned = records[0]["p"]
+    assert banned["confidence"] == pytest.approx(0.895) and banned["sources"] == ["rule-banned", "model"]
+    assert (banned["first_seen"], banned["last_seen"], banned["weight"], banned["documents"]) == (
+        "2020-04-01", "2021-06-01", 2, 2)
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("order", ["a-then-b", "b-then-a"])
+def test_removing_a_load_leaves_exactly_a_load_of_the_other_alone(empty_neo4j, neo4j_driver, order):
+    a, b = _two_loads()
+    load_graph(b, settings=empty_neo4j)
+    b_alone = database_state(neo4j_driver)
+    neo4j_driver.execute_query("MATCH (n) DETACH DELETE n")
+
+    for graph in ((a, b) if order == "a-then-b" else (b, a)):
+        load_graph(graph, settings=empty_neo4j)
+    summary = remove_documents(["story-a"], settings=empty_neo4j)
+    assert summary.removed == ("story-a",) and summary.entities_deleted == 1  # Writer story-a
+    assert database_state(neo4j_driver) == b_alone  # every label, property and edge
+
+
+@pytest.mark.neo4j
+def test_removing_one_seed_article_leaves_exactly_a_load_of_the_other(empty_neo4j, neo4j_driver, seeds_dir):
+    """The same with the real pipeline's graphs of the two seed articles, loaded one after the other."""
+    from kg.pipeline import build_graph_json
+
+    first, second = sorted(seeds_dir.glob("*.txt"))
+    graph_a, _ = build_graph_json([str(first)])
+    graph_b, _ = build_graph_json([str(second)])
+    shared = ({n["id"] for n in graph_a["nodes"] if n["kind"] == "entity"}
+              & {n["id"] for n in graph_b["nodes"] if n["kind"] == "entity"})
+    assert shared  # the two articles share entities: what the removal must put back as B had them
+    load_graph(graph_b, settings=empty_neo4j)
+    b_alone = database_state(neo4j_driver)
+    neo4j_driver.execute_query("MATCH (n) DETACH DELETE n")
+
+    load_graph(graph_a, settings=empty_neo4j)
+    load_graph(graph_b, settings=empty_neo4j)
+    merges = {n["id"]: n.get("merged_from") or [] for g in (graph_a, graph_b) for n in g["nodes"]
+              if n["kind"] == "entity" and n["id"] in shared and n.get("merged_from")}
+    for entity_id in merges:
+        stored = json.loads(_entity_props(neo4j_driver, entity_id).get("merged_from") or "[]")
+        wanted = [m for g in (graph_a, graph_b) for n in g["nodes"] if n["id"] == entity_id
+                  for m in n.get("merged_from") or []]
+        assert all(m in stored for m in wanted), entity_id
+    remove_documents([n["id"] for n in graph_a["nodes"] if n["kind"] == "document"], settings=empty_neo4j)
+    assert database_state(neo4j_driver) == b_alone

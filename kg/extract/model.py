@@ -97,9 +97,13 @@ class RelationModel:
         }
 
     def save(self, path: str | Path) -> None:
-        """Deterministic bytes: sorted keys, no timestamp in the gzip header."""
+        """Deterministic bytes: sorted keys, no timestamp in the gzip header. Written to a temporary
+        file and renamed, so a failed run leaves the previous model whole."""
+        from kg.sinks.files import atomic_writer
+
         data = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        Path(path).write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
+        with atomic_writer(path, mode="wb") as stream:
+            stream.write(gzip.compress(data, compresslevel=9, mtime=0))
 
 
 def _from_json(raw: Any, where: str, fingerprint: str) -> RelationModel:

@@ -13,13 +13,12 @@ import hashlib
 import os
 import stat
 import sys
-from collections import Counter
 from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import replace
 from typing import TextIO
 
 from kg.errors import DuplicateDocumentId, InputError
-from kg.ids import document_id
+from kg.ids import document_id, text_hash
 from kg.ingest.decode import decode_bytes, shown_path
 from kg.ingest.markdown import markdown_to_text
 from kg.ingest.formats import html_document, jsonl_documents, looks_like_jsonl, text_document
@@ -45,13 +44,14 @@ def read_documents(
 ) -> Iterator[Document | Skipped]:
     """Documents of ``inputs`` in order, and a Skipped for every input that could not be read.
 
-    Ids are unique within a run and never have the form of an entity id (``kg.ids``): the file
-    stem (``kg.ids.document_id``); when two files share a stem, each gets a short stable hash
-    of its path. A JSON line's ``id`` is kept as given (``doc:`` in front when it looks like an
-    entity id); a JSON line without one gets ``<stem>-<line number>``. Standard input is
-    ``stdin-<hash of its text>``, so two runs fed different texts never share a document.
-    Two JSON lines giving one ``id`` raise DuplicateDocumentId (no order decides which one
-    wins); any other repeated id gets a hash of its source. With ``keep_boilerplate`` the
+    Ids are unique within a run and across runs, and never have the form of an entity id
+    (``kg.ids``): a file is ``<stem>-<hash of its text>`` (``kg.ids.document_id``), so
+    ``x/report.txt`` and ``y/report.txt`` loaded in two runs are two documents, and one text is
+    one id from any folder or machine. A JSON line's ``id`` is kept as given (``doc:`` in front
+    when it looks like an entity id); a JSON line without one is ``<file stem>-<hash of its
+    text>``, standard input ``stdin-<hash of its text>``. Two JSON lines giving one ``id`` raise
+    DuplicateDocumentId (no order decides which one wins); any other repeated id (one text in
+    two files of one name) gets a hash of its source. With ``keep_boilerplate`` the
     whole text is the body (``body`` is None); metadata is still read from it. Metadata that is
     left out (a ``published`` value that is not a date) is one line to ``on_warning`` (stderr).
     """
@@ -59,14 +59,12 @@ def read_documents(
     if isinstance(inputs, str):  # one path given bare, not a string of one-letter paths
         inputs = [inputs]
     items = list(expand_inputs(inputs))
-    shared_stems = _shared_stems(items)
     used: dict[str, str] = {}  # id -> the source that holds it
     given: dict[str, str] = {}  # id -> the JSON line that stated it
     stated_by: set[str] = set()  # sources ("file:LINE") of documents whose JSON line stated the id
     for item in items:
         for result in _read_item(
-            item, keep_boilerplate=keep_boilerplate, stdin=stdin, shared_stems=shared_stems,
-            stated=stated_by, warn=warn,
+            item, keep_boilerplate=keep_boilerplate, stdin=stdin, stated=stated_by, warn=warn,
         ):
             if isinstance(result, Document):
                 stated = result.source in stated_by
@@ -136,21 +134,11 @@ def unique_id(wanted: str, source: str, used: Container[str]) -> str:
     return candidate
 
 
-def _shared_stems(items: list) -> frozenset[str]:
-    stems = Counter(
-        document_id(shown_path(item.path, escape=False))
-        for item in items
-        if isinstance(item, Candidate) and suffix_of(item.path) in SUFFIXES - {".jsonl"}
-    )
-    return frozenset(stem for stem, count in stems.items() if count > 1)
-
-
 def _read_item(
     item: Candidate | StdinInput | Skipped,
     *,
     keep_boilerplate: bool,
     stdin: TextIO | None,
-    shared_stems: frozenset[str],
     stated: set[str],
     warn: Callable[[str], None],
 ) -> Iterator[Document | Skipped]:
@@ -160,13 +148,11 @@ def _read_item(
         yield from _read_stdin(item.source, stdin if stdin is not None else sys.stdin,
                                keep_boilerplate=keep_boilerplate, stated=stated, warn=warn)
     else:
-        yield from _read_file(item, keep_boilerplate=keep_boilerplate, shared_stems=shared_stems,
-                              stated=stated, warn=warn)
+        yield from _read_file(item, keep_boilerplate=keep_boilerplate, stated=stated, warn=warn)
 
 
 def _read_file(
-    item: Candidate, *, keep_boilerplate: bool, shared_stems: frozenset[str], stated: set[str],
-    warn: Callable[[str], None],
+    item: Candidate, *, keep_boilerplate: bool, stated: set[str], warn: Callable[[str], None],
 ) -> Iterator[Document | Skipped]:
     suffix = suffix_of(item.path)
     if suffix not in SUFFIXES:
@@ -186,12 +172,12 @@ def _read_file(
     if not text.strip():
         yield Skipped(item.source, "no text (only whitespace)")
         return
-    stem = document_id(shown_path(item.path, escape=False))
+    name = shown_path(item.path, escape=False)
     if suffix == ".jsonl":
-        yield from jsonl_documents(text, stem=stem, source=item.source,
+        yield from jsonl_documents(text, stem=document_id(name), source=item.source,
                                    keep_boilerplate=keep_boilerplate, stated=stated, on_warning=warn)
         return
-    doc_id = f"{stem}-{short_hash(item.source)}" if stem in shared_stems else stem
+    doc_id = document_id(name, text)  # the text as read: a Markdown file's own characters
     if suffix == ".md":  # syntax to spaces, one for one: offsets stay those of the file
         text = markdown_to_text(text)
     read = html_document if suffix in _HTML else text_document
@@ -238,9 +224,9 @@ def _read_stdin(
         yield Skipped(source, "no text on standard input")
         return
     # Named by its text: two runs fed different texts never share (and replace) one document.
-    stem = f"{STDIN_ID}-{hashlib.sha1(text.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
     if looks_like_jsonl(text):
-        yield from jsonl_documents(text, stem=stem, source=source,
+        yield from jsonl_documents(text, stem=STDIN_ID, source=source,
                                    keep_boilerplate=keep_boilerplate, stated=stated, on_warning=warn)
     else:
-        yield text_document(text, doc_id=stem, source=source, keep_boilerplate=keep_boilerplate)
+        yield text_document(text, doc_id=f"{STDIN_ID}-{text_hash(text)}", source=source,
+                            keep_boilerplate=keep_boilerplate)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 import trafilatura
 from lxml.etree import LxmlError
 
-from kg.ids import has_controls, namespaced_document_id
+from kg.ids import has_controls, namespaced_document_id, text_hash
 from kg.ingest.dates import iso_date
 from kg.ingest.decode import replace_control_chars, replace_surrogates, strip_bom
 from kg.ingest.furniture import analyse
@@ -93,7 +93,8 @@ def jsonl_documents(
 ) -> Iterator[Document | Skipped]:
     """One Document per line holding {"id", "text", optional "title", "url", "published",
     "authors"}; a bad line is Skipped as "source:LINE" with the reason, the others are kept.
-    A line without an id gets "<stem>-<line number>"; an id with the form of an entity id gets
+    A line without an id gets "<stem>-<hash of its text>" (the same text, the same id, wherever
+    the line moves; lines of one text in one file are told apart by the caller); an id with the form of an entity id gets
     ``doc:`` in front (``kg.ids.namespaced_document_id``). The sources of documents whose line
     stated an id are added to ``stated``. A ``published`` value that is not a date is left out,
     with a warning (``on_warning``)."""
@@ -111,7 +112,7 @@ def jsonl_documents(
         if warning is not None and on_warning is not None:
             on_warning(f"{where}: {warning}")
         given = fields.pop("id")
-        doc_id = namespaced_document_id(given) if given else f"{stem}-{number}"
+        doc_id = namespaced_document_id(given) if given else f"{stem}-{text_hash(fields['text'])}"
         document = text_document(
             fields.pop("text"), doc_id=doc_id, source=where, keep_boilerplate=keep_boilerplate,
             **fields,

@@ -7,9 +7,13 @@ evidence_sentences, evidence_starts, evidence_ends}]->(:Entity)`` and
 ``(:Document)-[:NEAR_DUPLICATE_OF {similarity}]->(:Document)``.
 
 Loading is idempotent (MERGE on ids, evidence deduplicated by document and offsets) and additive
-(a new document's evidence joins the edges already there). Rows go in ``UNWIND $rows`` batches,
-each batch one managed transaction (``execute_write`` retries transient failures); labels and
-relationship types are validated names (kg.sinks.cypher), every value is a parameter.
+(a new document's evidence joins the edges already there). Every entity and relation edge also
+keeps ``kg_provenance``: what each load said of it and on which documents' word
+(kg.sinks.provenance), so removing documents recomputes every property from what the remaining
+loads said: after loads A and B, removing A's documents leaves what a load of B alone writes.
+Rows go in ``UNWIND $rows`` batches, each batch one managed transaction (``execute_write``
+retries transient failures); labels and relationship types are validated names
+(kg.sinks.cypher), every value is a parameter.
 """
 from __future__ import annotations
 
@@ -20,11 +24,12 @@ import os
 import re
 import socket
 import ssl
+import threading
 import time
 import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,9 +39,10 @@ import neo4j
 from neo4j import GraphDatabase
 from neo4j import exceptions as neo4j_exceptions
 
-from kg.errors import InputError, Neo4jError
+from kg.errors import InputError, Neo4jError, UsageError
 from kg.reserved import RESERVED_RELATION_TYPES, RESERVED_TYPES, reserved_relation_type, reserved_type
 from kg.sinks.cypher import checked_name, statement, statements
+from kg.sinks.provenance import LOCK, PROVENANCE, entity_properties, relation_properties, without_documents
 
 __all__ = [
     "DEFAULT_URI",
@@ -53,6 +59,9 @@ __all__ = [
     "load_graph",
     "remove_documents",
     "neo4j_error_message",
+    "bounded",
+    "DEFAULT_TRANSACTION_TIMEOUT",
+    "TRANSACTION_TIMEOUT_ENV",
 ]
 
 DEFAULT_URI = "neo4j://localhost:7687"
@@ -60,15 +69,24 @@ DEFAULT_USERNAME = "neo4j"
 DEFAULT_BATCH_SIZE = 5_000
 DEFAULT_WRITERS = 2  # concurrent write transactions
 DEFAULT_TIMEOUT = 15.0  # seconds to connect, and to wait for a pooled connection
+# Seconds one transaction (a batch of a load, a removal, a query) may take. The server aborts it
+# then; kg stops waiting a little later, so a frozen server (SIGSTOP, a hung VM: the connection
+# stays open and silent) ends the command with one line instead of a wait without end.
+DEFAULT_TRANSACTION_TIMEOUT = 120.0
+TRANSACTION_TIMEOUT_ENV = "KG_NEO4J_TRANSACTION_TIMEOUT"
+_ANSWER_GRACE_S = 15.0  # past the transaction timeout: time for the server's own abort to arrive
+_CLOSE_WAIT_S = 5.0  # a driver closing against a frozen server is left behind after this
 _DEADLOCK_RETRY_DELAY = 0.05  # seconds before a batch that lost a deadlock runs again (then doubling)
 
 _DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
 _AUTH_RATE_LIMIT = "Neo.ClientError.Security.AuthenticationRateLimit"
-# kg_merging is the loader's own marker (merge_relations.cypher), never taken from a graph file.
+# The loader's own properties (kg.sinks.provenance; kg_merging: an older loader's marker) are never
+# taken from a graph file.
+_OWN_FIELDS = {PROVENANCE, LOCK, "kg_merging"}
 _RELATION_FIELDS = {"id", "source", "target", "type", "label", "weight", "documents", "confidence", "evidence",
-                    "kg_merging", "first_seen", "last_seen"}
-_ENTITY_FIELDS = {"id", "kind", "aliases", "mentions", "documents"}
-_DOCUMENT_FIELDS = {"id", "kind"}
+                    *_OWN_FIELDS}
+_ENTITY_FIELDS = {"id", "kind", "aliases", "mentions", "documents", *_OWN_FIELDS}
+_DOCUMENT_FIELDS = {"id", "kind", *_OWN_FIELDS}
 _STRUCTURAL_TYPES = {"MENTIONS", "NEAR_DUPLICATE_OF"}
 
 
@@ -84,10 +102,12 @@ class Neo4jSettings:
     password: str | None = field(default=None, repr=False)
     database: str | None = None  # None: the server's default database
     timeout: float = DEFAULT_TIMEOUT
+    transaction_timeout: float = DEFAULT_TRANSACTION_TIMEOUT
 
     def __repr__(self) -> str:
         return (f"Neo4jSettings(uri={self.display_uri!r}, username={self.username!r}, "
-                f"database={self.database!r}, timeout={self.timeout!r})")
+                f"database={self.database!r}, timeout={self.timeout!r}, "
+                f"transaction_timeout={self.transaction_timeout!r})")
 
     @property
     def display_uri(self) -> str:
@@ -110,7 +130,8 @@ def settings_from_env(
     environ: Mapping[str, str] | None = None,
 ) -> Neo4jSettings:
     """Settings from NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD and NEO4J_DATABASE; arguments override.
-    The password stays None when neither gives one (the CLI then prompts)."""
+    The password stays None when neither gives one (the CLI then prompts). KG_NEO4J_TRANSACTION_TIMEOUT
+    (seconds) sets how long one transaction may take."""
     env = os.environ if environ is None else environ
     return Neo4jSettings(
         uri=uri or env.get("NEO4J_URI") or DEFAULT_URI,
@@ -118,7 +139,21 @@ def settings_from_env(
         password=password if password is not None else env.get("NEO4J_PASSWORD"),
         database=database or env.get("NEO4J_DATABASE") or None,
         timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+        transaction_timeout=_seconds(env.get(TRANSACTION_TIMEOUT_ENV), TRANSACTION_TIMEOUT_ENV,
+                                     DEFAULT_TRANSACTION_TIMEOUT),
     )
+
+
+def _seconds(text: str | None, name: str, default: float) -> float:
+    if text is None or not text.strip():
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise UsageError(f"{name} must be a number of seconds above 0, not {text!r}")
+    return value
 
 
 def neo4j_error_message(error: Exception, settings: Neo4jSettings) -> str:
@@ -250,14 +285,59 @@ def connect(settings: Neo4jSettings) -> Iterator[neo4j.Driver]:
     except (neo4j_exceptions.ConfigurationError, ValueError) as error:
         raise Neo4jError(neo4j_error_message(error, settings)) from None
     try:
-        driver.verify_connectivity()
         # A missing database only shows when a query runs against it.
-        driver.execute_query("RETURN 1", database_=settings.database)
+        bounded(settings, lambda: (driver.verify_connectivity(),
+                                   driver.execute_query("RETURN 1", database_=settings.database)))
         yield driver
     except (neo4j_exceptions.Neo4jError, neo4j_exceptions.DriverError) as error:
         raise Neo4jError(neo4j_error_message(error, settings)) from None
     finally:
-        driver.close()
+        # Closing says goodbye on every connection: against a frozen server that can block.
+        closing = threading.Thread(target=driver.close, name="kg-neo4j-close", daemon=True)
+        closing.start()
+        closing.join(_CLOSE_WAIT_S)
+
+
+def bounded(settings: Neo4jSettings, work: Callable[[], Any]) -> Any:
+    """``work()``, or Neo4jError when it has not returned within the settings' transaction
+    timeout (and a grace for the server's own abort to arrive). The driver waits on a silent
+    connection for as long as the server's keep-alive hint says, or for ever without one; the
+    wait goes on in a daemon thread, which the process does not wait for at exit."""
+    future = _start_daemon(work)
+    try:
+        return future.result(timeout=settings.transaction_timeout + _ANSWER_GRACE_S)
+    except TimeoutError:
+        raise Neo4jError(_no_answer(settings)) from None
+
+
+def _no_answer(settings: Neo4jSettings) -> str:
+    return _scrub(f"Neo4j at {settings.display_uri} did not answer within {settings.transaction_timeout:g} s: "
+                  f"is the server frozen or overloaded? ({TRANSACTION_TIMEOUT_ENV} sets the limit)",
+                  settings.password)
+
+
+def _start_daemon(work: Callable[..., Any], *args: Any) -> Future:
+    """``work(*args)`` in a new daemon thread, as a Future."""
+    future: Future = Future()
+
+    def run() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(work(*args))
+        except BaseException as error:  # handed to whoever waits on the future
+            future.set_exception(error)
+
+    threading.Thread(target=run, name="kg-neo4j", daemon=True).start()
+    return future
+
+
+class _DaemonThreads:
+    """The ``submit`` of an executor, each call on a daemon thread of its own: a batch stuck on a
+    frozen server must not keep the process alive once kg has given up on it."""
+
+    def submit(self, work: Callable[..., Any], *args: Any) -> Future:
+        return _start_daemon(work, *args)
 
 
 # ---------------------------------------------------------------- planning (pure)
@@ -312,10 +392,13 @@ def plan_load(graph: Mapping[str, Any]) -> LoadPlan:
                     "id": node_id,
                     "aliases": _unique_strings(node.get("aliases") or []),
                     "props": _properties(node, _ENTITY_FIELDS),
+                    "docs": [],  # filled from the edges below: the documents that vouch for it
                 }
                 count_row = {"id": node_id, "mentions": int(node.get("mentions") or 0),
                              "documents": int(node.get("documents") or 0)}
                 _check_sendable((row, count_row))
+                row["raw"] = {**_fields(node, _ENTITY_FIELDS), "aliases": row["aliases"],
+                              "mentions": count_row["mentions"], "documents": count_row["documents"]}
                 entities[label].append(row)
                 counts.append(count_row)
             else:
@@ -326,6 +409,7 @@ def plan_load(graph: Mapping[str, Any]) -> LoadPlan:
     mentions: list[dict] = []
     near_duplicates: list[dict] = []
     relations: dict[str, list[dict]] = defaultdict(list)
+    vouching: dict[str, set[str]] = defaultdict(set)  # entity id -> documents that mention or cite it
     for edge in graph["edges"]:
         try:
             edge_type = _required_str(edge, "type", "edge")
@@ -337,6 +421,7 @@ def plan_load(graph: Mapping[str, Any]) -> LoadPlan:
                 row = {"source": source, "target": target, "count": int(count if count is not None else 1)}
                 _check_ints(row["count"])  # the ids are those of nodes, checked above
                 mentions.append(row)
+                vouching[target].add(source)
                 continue
             elif edge_type == "NEAR_DUPLICATE_OF":
                 _expect_kinds(edge_type, source, target, ("document", "document"), kinds)
@@ -350,12 +435,19 @@ def plan_load(graph: Mapping[str, Any]) -> LoadPlan:
                     raise InputError(f"edge {source!r} -> {target!r} has type {edge_type}, which is reserved "
                                       f"for kg's own edges ({', '.join(RESERVED_RELATION_TYPES)})")
                 _expect_kinds(edge_type, source, target, ("entity", "entity"), kinds)
-                relations[edge_type].append(_relation_row(edge, source, target))  # checked as it is built
+                row = _relation_row(edge, source, target)  # checked as it is built
+                relations[edge_type].append(row)
+                cited = set(row["evidence_docs"]) - {""}
+                vouching[source] |= cited
+                vouching[target] |= cited
                 continue
             _check_sendable(row)
             rows.append(row)
         except _BAD_VALUE as error:
             raise InputError(f"edge {_safe_preview(edge)}: {_one_line(str(error))}") from None
+    for rows in entities.values():
+        for row in rows:
+            row["docs"] = sorted(vouching.get(row["id"], ()))
     return LoadPlan(
         documents=tuple(documents),
         entities={label: tuple(rows) for label, rows in sorted(entities.items())},
@@ -432,14 +524,12 @@ def _relation_row(edge: Mapping[str, Any], source: str, target: str) -> dict:
         "weight": max(int(edge.get("weight") or 0), len(docs)),
         "documents": max(int(edge.get("documents") or 0), len(set(docs))),
         "confidence": float(confidence) if confidence is not None else None,
-        # ISO dates: a later load widens the span (merge_relations.cypher), never narrows it.
-        "first_seen": str(edge["first_seen"]) if edge.get("first_seen") else None,
-        "last_seen": str(edge["last_seen"]) if edge.get("last_seen") else None,
         "evidence_docs": docs,
         "evidence_sentences": sentences,
         "evidence_starts": starts,
         "evidence_ends": ends,
         "props": _properties(edge, _RELATION_FIELDS),
+        "raw": _fields(edge, _RELATION_FIELDS),
     }
     _check_texts(row["id"], source, target, row["label"], *docs, *sentences)
     _check_ints(row["weight"], row["documents"], *starts, *ends)
@@ -516,7 +606,13 @@ def _properties(item: Mapping[str, Any], skip: set[str]) -> dict:
     """Item fields as Neo4j property values. None and empty lists are left out (so a later load
     cannot erase a value with nothing, and a field such as ``merged_from``, JSON text when it
     holds maps, is never an empty array on other nodes); maps and mixed lists become JSON text."""
-    return {key: _property_value(value) for key, value in item.items()
+    return {key: _property_value(value) for key, value in _fields(item, skip).items()}
+
+
+def _fields(item: Mapping[str, Any], skip: set[str]) -> dict:
+    """The fields ``_properties`` keeps, as the graph file gives them (what a load's
+    contribution records: lists stay lists, so two loads' lists can be merged)."""
+    return {key: value for key, value in item.items()
             if key not in skip and value is not None and not (isinstance(value, (list, tuple)) and not value)}
 
 
@@ -599,7 +695,7 @@ Progress = Callable[[str, int], None]  # (step name, rows done in this call)
 
 
 def load_graph(
-    graph: Mapping[str, Any],
+    graph: Mapping[str, Any] | LoadPlan,
     *,
     settings: Neo4jSettings,
     batch_size: int = DEFAULT_BATCH_SIZE,
@@ -610,12 +706,13 @@ def load_graph(
     then the entities' counts. Within each of those phases up to ``writers`` batches are written
     at once; relationship batches that run together never share an end node (see
     ``_relationship_batches``), so they seldom wait on each other's locks, and the rare deadlock
-    (Neo4j also locks records of the nodes' neighbours) is retried at once."""
+    (Neo4j also locks records of the nodes' neighbours) is retried at once. ``graph`` may be
+    the LoadPlan ``plan_load`` made of it (checked already)."""
     if batch_size < 1 or writers < 1:
         raise ValueError("batch_size and writers must be at least 1")
     with _cyclic_gc_paused():
-        return _load_plan(plan_load(graph), settings=settings, batch_size=batch_size, writers=writers,
-                          progress=progress)
+        plan = graph if isinstance(graph, LoadPlan) else plan_load(graph)
+        return _load_plan(plan, settings=settings, batch_size=batch_size, writers=writers, progress=progress)
 
 
 @contextmanager
@@ -639,47 +736,65 @@ def _load_plan(plan: LoadPlan, *, settings: Neo4jSettings, batch_size: int, writ
     totals: dict[str, int] = dict.fromkeys(_COUNTERS, 0)
     evidence_added = 0
 
-    def nodes(step: str, query: str, rows: Sequence[dict]) -> list[_Batch]:
+    floors: dict[str, dict] = {}  # entity id -> the counts its contributions state (the count step's rows)
+
+    def nodes(step: str, query: str, rows: Sequence[dict], **merging: Any) -> list[_Batch]:
         # Each node is one row of one batch: batches of node rows never touch the same node.
-        return [_Batch(step, query, batch, frozenset()) for batch in _batches(rows, batch_size)]
+        return [_Batch(step, query, batch, frozenset(), **merging) for batch in _batches(rows, batch_size)]
 
-    def relationships(step: str, query: str, rows: Sequence[dict], ends: tuple[str, str]) -> list[_Batch]:
+    def relationships(step: str, query: str, rows: Sequence[dict], ends: tuple[str, str], **merging: Any) -> list[_Batch]:
         return _relationship_batches(step, query, rows, ends=ends, batch_size=batch_size,
-                                     parts=_partitions(len(rows), batch_size=batch_size, writers=writers))
+                                     parts=_partitions(len(rows), batch_size=batch_size, writers=writers),
+                                     **merging)
 
-    phases: list[list[_Batch]] = [
-        nodes("documents", statement("merge_documents"), plan.documents)
-        + [batch for label, rows in plan.entities.items()
-           for batch in nodes(f"entities:{label}", statement("merge_entities", label=label), rows)],
-        relationships("mentions", statement("merge_mentions"), plan.mentions, ("document", "entity"))
+    def entity_batches(label: str, rows: Sequence[dict]) -> list[_Batch]:
+        return nodes(f"entities:{label}", statement("lock_entities"), rows,
+                     then=statement("write_entities", label=label), merge=_entity_merger(floors))
+
+    def relation_batches(name: str, rows: Sequence[dict]) -> list[_Batch]:
+        return relationships(f"relations:{name}", statement("lock_relations", type=name), rows, ("entity", "entity"),
+                             then=statement("write_relations"), merge=_merge_relations)
+
+    def counts() -> list[_Batch]:
+        rows = [floors.get(row["id"], row) for row in plan.entity_counts]
+        return nodes("entity counts", statement("refresh_entity_counts"), rows)
+
+    phases: list[Callable[[], list[_Batch]]] = [
+        lambda: nodes("documents", statement("merge_documents"), plan.documents)
+        + [batch for label, rows in plan.entities.items() for batch in entity_batches(label, rows)],
+        lambda: relationships("mentions", statement("merge_mentions"), plan.mentions, ("document", "entity"))
         + relationships("near duplicates", statement("merge_near_duplicates"), plan.near_duplicates,
                         ("document", "document"))
-        + [batch for name, rows in plan.relations.items()
-           for batch in relationships(f"relations:{name}", statement("merge_relations", type=name), rows,
-                                      ("entity", "entity"))],
-        nodes("entity counts", statement("refresh_entity_counts"), plan.entity_counts),
+        + [batch for name, rows in plan.relations.items() for batch in relation_batches(name, rows)],
+        counts,  # after the entities' merge: their floors come from every load's contribution
     ]
     with connect(settings) as driver:
-        with driver.session(database=settings.database) as session:
-            for ddl in statements("schema"):
-                _add_counters(totals, _write(session, ddl, None)[1])
-            session.run(statement("await_indexes")).consume()
+        def schema() -> None:
+            with driver.session(database=settings.database) as session:
+                for ddl in statements("schema"):
+                    _add_counters(totals, _write(session, ddl, None, timeout=settings.transaction_timeout)[1])
+                session.run(statement("await_indexes")).consume()
+
+        bounded(settings, schema)
 
         def write_batch(batch: _Batch) -> tuple[list[dict], Any]:
             # Sessions are not thread-safe: one per batch, from the driver's connection pool.
             # Concurrent writers still deadlock now and then (Neo4j also locks neighbours of the
             # nodes it links); the retry need not idle for the driver's default first second.
             with driver.session(database=settings.database, initial_retry_delay=_DEADLOCK_RETRY_DELAY) as batch_session:
-                return _write(batch_session, batch.query, batch.rows)
+                return _write(batch_session, batch.query, batch.rows, then=batch.then, merge=batch.merge,
+                              timeout=settings.transaction_timeout)
 
-        with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="kg-neo4j") as pool:
-            for phase in phases:
-                for batch, (records, counters) in _run_phase(pool, phase, writers=writers, write=write_batch):
-                    _add_counters(totals, counters)
-                    evidence_added += sum(record.get("evidence_added") or 0 for record in records)
-                    _check_written(batch, records)
-                    if progress is not None:
-                        progress(batch.step, len(batch.rows))
+        pool = _DaemonThreads()  # a batch stuck on a frozen server must not keep kg alive
+        give_up = settings.transaction_timeout + _ANSWER_GRACE_S
+        for phase in phases:
+            for batch, (records, counters) in _run_phase(pool, phase(), writers=writers, write=write_batch,
+                                                         timeout=give_up, on_timeout=lambda: _no_answer(settings)):
+                _add_counters(totals, counters)
+                evidence_added += sum(record.get("evidence_added") or 0 for record in records)
+                _check_written(batch, records)
+                if progress is not None:
+                    progress(batch.step, len(batch.rows))
     return LoadSummary(
         documents=len(plan.documents),
         entities=plan.entity_count,
@@ -704,6 +819,37 @@ class _Batch:
     query: str
     rows: Sequence[dict]
     locks: frozenset[tuple[str, int]]
+    # A batch that merges with what is stored: ``query`` creates, locks and reads; ``merge`` turns
+    # (rows, what was read) into the rows of ``then`` and the records to report; ``then`` writes.
+    then: str | None = None
+    merge: Callable[[Sequence[dict], list[dict]], tuple[list[dict], list[dict]]] | None = None
+
+
+def _entity_merger(floors: dict[str, dict]) -> Callable[[Sequence[dict], list[dict]], tuple[list[dict], list[dict]]]:
+    def merge(rows: Sequence[dict], stored: list[dict]) -> tuple[list[dict], list[dict]]:
+        written = []
+        for record in stored:
+            row = rows[record["index"]]
+            props = entity_properties(record["props"], entity_id=row["id"], docs=row["docs"], props=row["raw"],
+                                      to_value=_property_value)
+            floors[row["id"]] = {"id": row["id"], "mentions": props["mentions"], "documents": props["documents"]}
+            written.append({"id": row["id"], "props": props})
+        return written, []
+
+    return merge
+
+
+def _merge_relations(rows: Sequence[dict], stored: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Each row's evidence and contribution added to its edge as stored (an edge named twice in one
+    batch takes both, in order)."""
+    merged: dict[str, dict] = {}
+    fresh = 0
+    for record in stored:
+        now = merged.get(record["element"], record["props"])
+        merged[record["element"]], added = relation_properties(now, row=rows[record["index"]], to_value=_property_value)
+        fresh += added
+    written = [{"element": element, "props": props} for element, props in merged.items()]
+    return written, [{"evidence_added": fresh, "written": len(stored)}]
 
 
 def _partitions(rows: int, *, batch_size: int, writers: int) -> int:
@@ -720,7 +866,7 @@ def _partition(node_id: str, parts: int) -> int:
 
 
 def _relationship_batches(step: str, query: str, rows: Sequence[dict], *, ends: tuple[str, str],
-                          batch_size: int, parts: int) -> list[_Batch]:
+                          batch_size: int, parts: int, **merging: Any) -> list[_Batch]:
     """"Mix and batch": rows grouped by the partitions of their two end nodes, then cut into
     batches. Creating a relationship locks both its nodes, so two batches drawn at random would
     share nodes, wait on each other and deadlock; two batches whose partitions differ share no
@@ -731,15 +877,20 @@ def _relationship_batches(step: str, query: str, rows: Sequence[dict], *, ends: 
         key = frozenset({(ends[0], _partition(row["source"], parts)), (ends[1], _partition(row["target"], parts))})
         buckets[key].append(row)
     ordered = sorted(buckets.items(), key=lambda item: (-len(item[1]), sorted(item[0])))
-    return [_Batch(step, query, batch, key) for key, bucket in ordered for batch in _batches(bucket, batch_size)]
+    return [_Batch(step, query, batch, key, **merging) for key, bucket in ordered
+            for batch in _batches(bucket, batch_size)]
 
 
-def _run_phase(pool: ThreadPoolExecutor, batches: Sequence[_Batch], *, writers: int,
-               write: Callable[[_Batch], Any]) -> Iterator[tuple[_Batch, Any]]:
-    """Write the batches with up to ``writers`` at once, never two with overlapping ``locks``;
-    yields (batch, result) as each finishes. The first failure stops the phase."""
+def _run_phase(pool: Any, batches: Sequence[_Batch], *, writers: int,
+               write: Callable[[_Batch], Any], timeout: float | None = None,
+               on_timeout: Callable[[], str] | None = None) -> Iterator[tuple[_Batch, Any]]:
+    """Write the batches with up to ``writers`` at once (``pool.submit``), never two with
+    overlapping ``locks``; yields (batch, result) as each finishes. The first failure stops the
+    phase; so does a batch still running ``timeout`` seconds after it started (Neo4jError with
+    ``on_timeout()``'s message)."""
     pending = list(batches)
     running: dict[Future, _Batch] = {}
+    started: dict[Future, float] = {}
     try:
         while pending or running:
             busy: set[tuple[str, int]] = set().union(*(batch.locks for batch in running.values()))
@@ -748,10 +899,15 @@ def _run_phase(pool: ThreadPoolExecutor, batches: Sequence[_Batch], *, writers: 
                     break
                 if batch.locks.isdisjoint(busy):
                     pending.remove(batch)
-                    running[pool.submit(write, batch)] = batch
+                    future = pool.submit(write, batch)
+                    running[future], started[future] = batch, time.monotonic()
                     busy |= batch.locks
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            left = None if timeout is None else max(0.0, min(started[f] for f in running) + timeout - time.monotonic())
+            done, _ = wait(running, timeout=left, return_when=FIRST_COMPLETED)
+            if not done:
+                raise Neo4jError(on_timeout() if on_timeout else f"a write took more than {timeout:g} s")
             for future in done:
+                started.pop(future, None)
                 yield running.pop(future), future.result()
     finally:
         for future in running:
@@ -765,26 +921,43 @@ def remove_documents(doc_ids: Iterable[str], *, settings: Neo4jSettings) -> Remo
     if not wanted:
         return RemoveSummary((), (), 0, 0, 0, 0)
 
-    def work(tx: neo4j.ManagedTransaction) -> tuple[dict, dict, dict]:
-        evidence = tx.run(statement("remove_evidence"), doc_ids=wanted).single(strict=True).data()
+    def work(tx: neo4j.ManagedTransaction) -> RemoveSummary:
+        # 1-2: the edges citing them lose that evidence and what those documents' loads said.
+        edges = [record.data() for record in tx.run(statement("remove_find_relations"), doc_ids=wanted)]
+        edge_rows = [{"element": edge["element"],
+                      "props": without_documents(edge["props"], wanted, kind="relation", to_value=_property_value)}
+                     for edge in edges]
+        tx.run(statement("remove_write_relations"), rows=edge_rows).consume()
+        # 3: the documents, with their MENTIONS and NEAR_DUPLICATE_OF edges.
         removed = tx.run(statement("remove_documents"), doc_ids=wanted).single(strict=True).data()
-        touched = sorted(set(evidence["touched"]) | set(removed["mentioned"]))
-        pruned = tx.run(statement("prune_entities"), entity_ids=touched).single(strict=True).data()
-        return evidence, removed, pruned
+        # 4-5: the entities at either end: deleted when nothing links to them, else recomputed.
+        touched = sorted({edge["source"] for edge in edges} | {edge["target"] for edge in edges}
+                         | set(removed["mentioned"]))
+        entities = [record.data() for record in tx.run(statement("remove_find_entities"), entity_ids=touched)]
+        entity_rows = [{"id": entity["id"], "props": None if entity["degree"] == 0 else without_documents(
+                            entity["props"], wanted, kind="entity", to_value=_property_value,
+                            counts={"documents": entity["documents"], "mentions": entity["mentions"]})}
+                       for entity in entities]
+        tx.run(statement("remove_write_entities"), rows=entity_rows).consume()
+        # A document known only through evidence (no Document node) counts as removed too.
+        cited = {doc for edge in edges for doc in edge["props"].get("evidence_docs") or [] if doc in wanted}
+        found = tuple(sorted(set(removed["removed"]) | cited))
+        return RemoveSummary(
+            removed=found,
+            missing=tuple(doc for doc in wanted if doc not in found),
+            edges_deleted=sum(row["props"] is None for row in edge_rows),
+            edges_updated=sum(row["props"] is not None for row in edge_rows),
+            entities_deleted=sum(row["props"] is None for row in entity_rows),
+            entities_updated=sum(row["props"] is not None and entity["documents"] > 0
+                                 for row, entity in zip(entity_rows, entities)),
+        )
 
-    with connect(settings) as driver, driver.session(database=settings.database) as session:
-        evidence, removed, pruned = session.execute_write(work)
-    # A document known only through evidence (no Document node) counts as removed too.
-    found = tuple(sorted(set(removed["removed"]) | set(evidence["cited"])))
-    missing = tuple(doc for doc in wanted if doc not in found)
-    return RemoveSummary(
-        removed=found,
-        missing=missing,
-        edges_deleted=evidence["edges_deleted"] or 0,
-        edges_updated=evidence["edges_updated"] or 0,
-        entities_deleted=pruned["entities_deleted"] or 0,
-        entities_updated=pruned["entities_updated"] or 0,
-    )
+    def run(driver: neo4j.Driver) -> RemoveSummary:
+        with driver.session(database=settings.database) as session:
+            return session.execute_write(neo4j.unit_of_work(timeout=settings.transaction_timeout)(work))
+
+    with connect(settings) as driver:
+        return bounded(settings, lambda: run(driver))
 
 
 # How long a batch whose commit was cut off is tried again (as long as the driver retries the rest).
@@ -792,8 +965,13 @@ _INCOMPLETE_COMMIT_RETRY_S = 30.0
 _INCOMPLETE_COMMIT_PAUSE_S = 1.0
 
 
-def _write(session: neo4j.Session, query: str, rows: Sequence[dict] | None) -> tuple[list[dict], Any]:
-    """Run one statement in one managed write transaction (retried on transient errors).
+def _write(session: neo4j.Session, query: str, rows: Sequence[dict] | None, *, then: str | None = None,
+           merge: Callable[[Sequence[dict], list[dict]], tuple[list[dict], list[dict]]] | None = None,
+           timeout: float | None = None) -> tuple[list[dict], Any]:
+    """Run one statement in one managed write transaction (retried on transient errors); with
+    ``then`` and ``merge``, ``query`` gets each row's keys (its position as ``index``, ``id``,
+    ``source``, ``target``) and returns what is stored, ``merge`` computes the rows of ``then``,
+    and ``then`` writes them, in the same transaction.
 
     The driver does not retry a transaction whose connection died while it was committing
     (IncompleteCommit): the commit may or may not have happened, and running a statement twice is
@@ -802,10 +980,21 @@ def _write(session: neo4j.Session, query: str, rows: Sequence[dict] | None) -> t
     happen, the second finds everything there (its counters then say "already there")."""
 
     def work(tx: neo4j.ManagedTransaction) -> tuple[list[dict], Any]:
+        if then is not None and merge is not None and rows is not None:
+            keys = [{"index": index, **{k: row[k] for k in ("id", "source", "target") if k in row}}
+                    for index, row in enumerate(rows)]
+            result = tx.run(query, rows=keys)
+            stored = [record.data() for record in result]
+            counters = _counter_dict(result.consume().counters)
+            written, records = merge(rows, stored)
+            second = tx.run(then, rows=written).consume().counters
+            return records, {name: counters[name] + _counter_dict(second)[name] for name in _COUNTERS}
         result = tx.run(query, rows=list(rows)) if rows is not None else tx.run(query)
         records = [record.data() for record in result]
         return records, result.consume().counters
 
+    if timeout is not None:  # the server aborts a transaction that takes longer
+        work = neo4j.unit_of_work(timeout=timeout)(work)
     deadline = time.monotonic() + _INCOMPLETE_COMMIT_RETRY_S
     while True:
         try:
@@ -816,9 +1005,13 @@ def _write(session: neo4j.Session, query: str, rows: Sequence[dict] | None) -> t
             time.sleep(_INCOMPLETE_COMMIT_PAUSE_S)
 
 
+def _counter_dict(counters: Any) -> dict[str, int]:
+    return {name: getattr(counters, name, 0) for name in _COUNTERS}
+
+
 def _add_counters(totals: dict[str, int], counters: Any) -> None:
     for name in _COUNTERS:
-        totals[name] += getattr(counters, name, 0)
+        totals[name] += counters.get(name, 0) if isinstance(counters, dict) else getattr(counters, name, 0)
 
 
 def _batches(rows: Sequence[dict], size: int) -> Iterator[Sequence[dict]]:
