@@ -3,9 +3,10 @@
 // Parameters:
 //   $entity (string): id, name or alias of X
 //   $limit (integer, default 25): at most this many entities
+WITH toLower($entity) AS wanted
 MATCH (e:Entity)
-WHERE e.id = $entity OR toLower(e.name) = toLower($entity)
-   OR any(alias IN e.aliases WHERE toLower(alias) = toLower($entity))
+WHERE e.id = $entity OR toLower(e.name) = wanted
+   OR any(alias IN e.aliases WHERE toLower(alias) = wanted)
 MATCH (e)<-[:MENTIONS]-(d:Document)-[:MENTIONS]->(other:Entity)
 WHERE other <> e
 WITH other, count(DISTINCT d) AS shared, collect(DISTINCT d.id) AS docs
