@@ -3,9 +3,9 @@
 // Parameters:
 //   $text (string): what to look for
 //   $limit (integer, default 10): at most this many entities
+WITH toLower(trim(replace(replace(replace($text, '"', ''), '*', ''), '~', ''))) AS wanted
 // LadybugDB: its full-text extension is downloaded at run time, so this matches names and aliases
 // that contain the text (quotes, * and ~ ignored), case aside: exact 1, prefix 0.75, inside 0.5.
-WITH toLower(trim(replace(replace(replace($text, '"', ''), '*', ''), '~', ''))) AS wanted
 MATCH (node:Entity)
 WITH node, wanted, [toLower(node.name)] + list_transform(node.aliases, alias -> toLower(alias)) AS names
 WITH node,
