@@ -541,6 +541,8 @@ def write_state(state: StoreState, path: str | os.PathLike, *, relation_types: I
     try:
         with tempfile.TemporaryDirectory(prefix=".kg-copy-", dir=folder) as scratch, \
                 _connection(new, read_only=False) as connection:
+            # One transaction: each statement committed on its own would flush the log again.
+            connection.execute("BEGIN TRANSACTION")
             for ddl in statements("embedded_schema"):
                 connection.execute(ddl)
             tables = _tables(state, relation_types)
@@ -551,6 +553,7 @@ def write_state(state: StoreState, path: str | os.PathLike, *, relation_types: I
                 fixes += _copy_table(connection, table, Path(scratch))
             for query, parameters in fixes:
                 connection.execute(query, parameters)
+            connection.execute("COMMIT")
         if Path(f"{new}.wal").exists():
             raise StoreError(f"the new store {new} was not closed cleanly; nothing was changed")
         with open(new, "rb") as handle:
