@@ -20,6 +20,7 @@ then fails with one line.
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import os
 import re
@@ -172,10 +173,11 @@ def merge_plan(state: StoreState, plan: Any) -> tuple[int, int, int]:
 
 
 def _new_edge(row: Mapping[str, Any]) -> dict:
+    # The lists are shared with the row: a later merge replaces them, never changes them in place.
     edge = dict(row["props"])
-    edge.update(id=row["id"], label=row["label"], evidence_docs=list(row["evidence_docs"]),
-                evidence_sentences=list(row["evidence_sentences"]), evidence_starts=list(row["evidence_starts"]),
-                evidence_ends=list(row["evidence_ends"]), weight=row["weight"], documents=row["documents"])
+    edge.update(id=row["id"], label=row["label"], evidence_docs=row["evidence_docs"],
+                evidence_sentences=row["evidence_sentences"], evidence_starts=row["evidence_starts"],
+                evidence_ends=row["evidence_ends"], weight=row["weight"], documents=row["documents"])
     if row["confidence"] is not None:
         edge["confidence"] = row["confidence"]
     return edge
@@ -439,29 +441,47 @@ def _declared_columns(ddl: str) -> dict[str, dict[str, str]]:
     return tables
 
 
-def _cell(value: Any, kind: str) -> tuple[str, bool]:
-    """A value as a CSV field for a column of ``kind``; False when the field cannot carry it."""
-    if value is None:
-        return _NULL, True
+def _converter(kind: str):
+    """The function that writes a value as a CSV field for a column of ``kind``: its text, or
+    None when a field cannot carry it (chosen once per column: this runs for every cell)."""
     if kind.endswith("[]"):
-        if not isinstance(value, (list, tuple)):
-            return _NULL, False
-        items = [_scalar_text(v, kind[:-2]) for v in value]
-        carried = all(items) and not any(_ITEM in item for item in items)
-        return (_ITEM.join(items), True) if carried else (_NULL, False)
-    text = _scalar_text(value, kind)
-    return (text, True) if text != _NULL else (_NULL, False)
+        item = _scalar_writer(kind[:-2])
+
+        def write_list(value: Any) -> str | None:
+            if value is None:
+                return _NULL
+            if not isinstance(value, (list, tuple)):
+                return None
+            items = [item(v) for v in value]
+            joined = _ITEM.join(items)
+            # An empty item, or one holding the separator, would not split back into itself.
+            if "" in items or joined.count(_ITEM) != max(len(items) - 1, 0):
+                return None
+            return joined
+
+        return write_list
+    scalar = _scalar_writer(kind)
+
+    def write_scalar(value: Any) -> str | None:
+        if value is None:
+            return _NULL
+        text = scalar(value)
+        return None if text == _NULL else text
+
+    return write_scalar
 
 
-def _scalar_text(value: Any, kind: str) -> str:
+def _scalar_writer(kind: str):
     if kind == "BOOLEAN":
-        return "true" if value else "false"
+        return lambda value: "true" if value else "false"
     if kind == "DOUBLE":
-        return repr(float(value))
+        return lambda value: repr(float(value))
     if kind == "INT64":
-        return str(int(value))
-    if isinstance(value, str):
-        return value
+        return lambda value: str(int(value))
+    return lambda value: value if type(value) is str else _json_text(value)
+
+
+def _json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
@@ -472,7 +492,7 @@ def _coerce(value: Any, kind: str) -> Any:
     if kind.endswith("[]"):
         return [_coerce(v, kind[:-2]) for v in value]
     if kind == "STRING" and not isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+        return _json_text(value)
     if kind == "DOUBLE":
         return float(value)
     return value
@@ -588,16 +608,21 @@ def _copy_table(connection: Any, table: _Table, scratch: Path) -> list[tuple[str
     keys = 2 if table.is_rel else 1
     fixes: list[tuple[str, dict]] = []
     file = scratch / f"{table.name}-{'-'.join(table.pair or ())}.csv"
+    names = [column for column, _ in columns]
+    writers = [_converter(kind) for _, kind in columns]
+    lines = []
+    for key, props in table.rows:
+        get = props.get
+        fields = list(key)
+        for column, write in zip(names, writers):
+            text = write(get(column))
+            if text is None:
+                fixes.append(_fix(table, key, props, column, table.columns[column]))
+                text = _NULL
+            fields.append(text)
+        lines.append(fields)
     with open(file, "w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream)
-        for key, props in table.rows:
-            fields = list(key)
-            for column, kind in columns:
-                text, carried = _cell(props.get(column), kind)
-                if not carried:
-                    fixes.append(_fix(table, key, props, column, kind))
-                fields.append(text)
-            writer.writerow(fields)
+        csv.writer(stream).writerows(lines)
     returned = [f"column{i}" for i in range(keys)]
     returned += [_field_expression(keys + i, kind) for i, (_, kind) in enumerate(columns)]
     source = _cypher_text(str(file))
@@ -637,6 +662,19 @@ def _one_line(text: str) -> str:
 # ---------------------------------------------------------------- load, remove, query
 
 
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Python's cycle collector off while a load builds its rows: they are many, small and
+    acyclic (freed by reference counting), and the collector would walk them again and again."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _relation_types() -> list[str]:
     """The default schema's relation types: each gets a table in every store, so a query that
     names one (who-banned-whom) finds it, empty, on a store without such edges."""
@@ -654,11 +692,12 @@ def load_graph(graph: Mapping[str, Any], *, path: str | os.PathLike = DEFAULT_DB
 
     started = time.perf_counter()
     path = Path(path)
-    plan = plan_load(graph)  # checked before the store is touched
-    with _writer_lock(path, timeout=lock_timeout):
-        state = StoreState() if rebuild else read_state(path)
-        nodes_created, relationships_created, evidence_added = merge_plan(state, plan)
-        write_state(state, path, relation_types=_relation_types())
+    with _cyclic_gc_paused():  # hundreds of thousands of small acyclic rows (see kg.sinks.neo4j)
+        plan = plan_load(graph)  # checked before the store is touched
+        with _writer_lock(path, timeout=lock_timeout):
+            state = StoreState() if rebuild else read_state(path)
+            nodes_created, relationships_created, evidence_added = merge_plan(state, plan)
+            write_state(state, path, relation_types=_relation_types())
     return StoreLoadSummary(
         path=str(path), documents=len(plan.documents), entities=plan.entity_count, mentions=len(plan.mentions),
         relations=plan.relation_count, near_duplicates=len(plan.near_duplicates), nodes_created=nodes_created,
