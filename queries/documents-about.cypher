@@ -11,4 +11,4 @@ RETURN d.id AS document,
        d.published AS published,
        d.source AS source,
        m.count AS mentions
-ORDER BY mentions DESC, published DESC, document
+ORDER BY mentions DESC, published IS NULL, published DESC, document

@@ -117,6 +117,9 @@ def test_values_a_csv_field_cannot_carry_arrive_intact(tmp_path):
     odd = ["", "a\x1fb", "\\N", "line one\nline two, \"quoted\"", "ümlaut 中文"]
     doc = next(n for n in graph["nodes"] if n["id"] == "doc-d")
     doc.update(title="\\N", authors=odd[1:], url="")
+    # A column of texts that look like numbers, and an empty one, is still a column of texts.
+    next(n for n in graph["nodes"] if n["id"] == "doc-a").update(title="2021", url="7")
+    next(n for n in graph["nodes"] if n["id"] == "doc-b").update(title="", url="")
     edge = next(e for e in graph["edges"] if e["type"] == "FOUNDED")
     edge["evidence"] = [{"doc": "doc-d", "sentence": text, "start": i, "end": i + 1} for i, text in enumerate(odd)]
     db = tmp_path / "kg.db"
@@ -124,6 +127,8 @@ def test_values_a_csv_field_cannot_carry_arrive_intact(tmp_path):
     state = _state(db)
     assert state.documents["doc-d"]["title"] == "\\N" and state.documents["doc-d"]["url"] == ""
     assert state.documents["doc-d"]["authors"] == odd[1:]
+    assert [state.documents[d]["title"] for d in ("doc-a", "doc-b")] == ["2021", ""]
+    assert [state.documents[d]["url"] for d in ("doc-a", "doc-b")] == ["7", ""]
     founded = next(v for k, v in state.relations.items() if k[0] == "FOUNDED")
     assert founded["evidence_sentences"] == odd and founded["evidence_starts"] == [0, 1, 2, 3, 4]
 
@@ -292,3 +297,49 @@ def test_query_list_and_help_say_where_things_go(tmp_path):
     for command in ("load", "query", "remove"):
         shown = _kg(command, "--help", cwd=tmp_path).stdout
         assert "embedded store" in shown and "NEO4J_URI" in shown and "--db" in shown
+
+
+# ---------------------------------------------------------------- the same store as Neo4j's
+
+
+def _neo4j_as_state(driver) -> embedded.StoreState:
+    """A Neo4j database in the embedded store's terms (its entity label is the ``type`` property
+    both keep)."""
+    state = embedded.StoreState()
+    nodes, _, _ = driver.execute_query("MATCH (n) RETURN labels(n) AS labels, properties(n) AS props")
+    for record in nodes:
+        props = record["props"]
+        if "Document" in record["labels"]:
+            state.documents[props["id"]] = props
+        else:
+            assert "Entity" in record["labels"] and props["type"] in record["labels"]
+            state.entities[props["id"]] = props
+    relationships, _, _ = driver.execute_query(
+        "MATCH (a)-[r]->(b) RETURN a.id AS source, type(r) AS type, b.id AS target, properties(r) AS props")
+    for record in relationships:
+        key = (record["source"], record["target"])
+        if record["type"] == "MENTIONS":
+            state.mentions[key] = record["props"]
+        elif record["type"] == "NEAR_DUPLICATE_OF":
+            state.near_duplicates[key] = record["props"]
+        else:
+            state.relations[(record["type"], *key, record["props"]["id"])] = record["props"]
+    return state
+
+
+@pytest.mark.neo4j
+def test_loads_and_removals_leave_the_embedded_store_as_they_leave_neo4j(empty_neo4j, neo4j_driver, tmp_path):
+    from kg.sinks import neo4j
+
+    db = tmp_path / "kg.db"
+    graph_a, graph_b = sample_graph_for({"doc-a", "doc-d"}), sample_graph_for({"doc-b", "doc-c", "doc-a"})
+    graph_b["edges"][-1]["first_seen"] = "2021-03-05"  # a property only the second load brings
+    steps = [("load", graph_a), ("load", graph_b), ("load", graph_b), ("remove", ["doc-a", "doc-zzz"])]
+    for step, argument in steps:
+        if step == "load":
+            neo4j.load_graph(argument, settings=empty_neo4j)
+            embedded.load_graph(argument, path=db)
+        else:
+            assert (neo4j.remove_documents(argument, settings=empty_neo4j)
+                    == embedded.remove_documents(argument, path=db))
+        assert _state(db) == _neo4j_as_state(neo4j_driver), step

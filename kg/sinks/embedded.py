@@ -626,9 +626,12 @@ def _copy_table(connection: Any, table: _Table, scratch: Path) -> list[tuple[str
     returned = [f"column{i}" for i in range(keys)]
     returned += [_field_expression(keys + i, kind) for i, (_, kind) in enumerate(columns)]
     source = _cypher_text(str(file))
+    # Every field is read as text (LOAD FROM would otherwise guess "2017" to be a number and
+    # read an empty field of that column as null); the RETURN list converts.
+    fields = ", ".join(f"column{i} STRING" for i in range(keys + len(columns)))
     connection.execute(
-        f"COPY {_quoted(table.name)} FROM (LOAD FROM '{source}' "
-        f"(header=false, parallel=false, auto_detect=false, null_strings=['{_cypher_text(_NULL)}']) "
+        f"COPY {_quoted(table.name)} FROM (LOAD WITH HEADERS ({fields}) FROM '{source}' "
+        f"(header=false, parallel=false, null_strings=['{_cypher_text(_NULL)}']) "
         f"RETURN {', '.join(returned)})"
         + (f" (from='{table.pair[0]}', to='{table.pair[1]}')" if table.pair else ""))
     return fixes
