@@ -622,7 +622,13 @@ def _copy_table(connection: Any, table: _Table, scratch: Path) -> list[tuple[str
             fields.append(text)
         lines.append(fields)
     with open(file, "w", encoding="utf-8", newline="") as stream:
-        csv.writer(stream).writerows(lines)
+        csv.writer(stream, lineterminator="\n").writerows(lines)
+    # LadybugDB reads a CSV file in parallel unless a quoted field holds a line break: one line
+    # a row means none does.
+    with open(file, "rb") as stream:
+        parallel = sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 20), b"")) == len(lines)
+        stream.seek(0)
+        parallel = parallel and not any(b"\r" in chunk for chunk in iter(lambda: stream.read(1 << 20), b""))
     returned = [f"column{i}" for i in range(keys)]
     returned += [_field_expression(keys + i, kind) for i, (_, kind) in enumerate(columns)]
     source = _cypher_text(str(file))
@@ -631,7 +637,7 @@ def _copy_table(connection: Any, table: _Table, scratch: Path) -> list[tuple[str
     fields = ", ".join(f"column{i} STRING" for i in range(keys + len(columns)))
     connection.execute(
         f"COPY {_quoted(table.name)} FROM (LOAD WITH HEADERS ({fields}) FROM '{source}' "
-        f"(header=false, parallel=false, null_strings=['{_cypher_text(_NULL)}']) "
+        f"(header=false, parallel={'true' if parallel else 'false'}, null_strings=['{_cypher_text(_NULL)}']) "
         f"RETURN {', '.join(returned)})"
         + (f" (from='{table.pair[0]}', to='{table.pair[1]}')" if table.pair else ""))
     return fixes
