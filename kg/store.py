@@ -33,10 +33,6 @@ class Store:
     db: Path | None = None
     settings: Any = None  # kg.sinks.neo4j.Neo4jSettings
 
-    @property
-    def where(self) -> str:
-        return str(self.db) if self.engine == "embedded" else self.settings.display_uri
-
 
 def choose_engine(*, neo4j: bool = False, db: str | None = None, uri: str | None = None,
                   environ: Mapping[str, str] | None = None) -> str:

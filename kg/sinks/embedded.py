@@ -46,7 +46,6 @@ __all__ = [
     "remove_documents",
     "read_state",
     "run_cypher",
-    "store_exists",
 ]
 
 DEFAULT_DB = "kg.db"
@@ -271,10 +270,6 @@ def _without_none(props: Mapping[str, Any]) -> dict:
 
 
 # ---------------------------------------------------------------- opening and locking
-
-
-def store_exists(path: str | os.PathLike) -> bool:
-    return Path(path).is_file()
 
 
 def _database(path: Path, *, read_only: bool):
@@ -566,8 +561,10 @@ def write_state(state: StoreState, path: str | os.PathLike, *, relation_types: I
             for ddl in statements("embedded_schema"):
                 connection.execute(ddl)
             tables = _tables(state, relation_types)
+            declared = {**_declared_columns("\n".join(statements("embedded_schema"))),
+                        **_declared_columns(statement("embedded_relation_table", type="RELATION"))}
             for table in tables:
-                _create_table(connection, table)
+                _create_table(connection, table, declared)
             fixes = []
             for table in tables:
                 fixes += _copy_table(connection, table, Path(scratch))
@@ -589,11 +586,11 @@ def write_state(state: StoreState, path: str | os.PathLike, *, relation_types: I
         _remove(Path(f"{new}.wal"))
 
 
-def _create_table(connection: Any, table: _Table) -> None:
+def _create_table(connection: Any, table: _Table, declared: Mapping[str, Mapping[str, str]]) -> None:
+    """Create a relation type's table, and add the columns the declared ones lack."""
     if table.name not in _NODE_TABLES + _STRUCTURAL:
         connection.execute(statement("embedded_relation_table", type=table.name))
-    existing = _declared_columns("\n".join(statements("embedded_schema"))).get(table.name) \
-        or _declared_columns(statement("embedded_relation_table", type="RELATION"))["RELATION"]
+    existing = declared.get(table.name) or declared["RELATION"]
     for column, kind in table.columns.items():
         if column not in existing:
             connection.execute(f"ALTER TABLE {_quoted(table.name)} ADD {_quoted(column)} {kind}")
