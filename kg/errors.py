@@ -1,7 +1,7 @@
 """kg's errors. The CLI turns each into one line on stderr and an exit code."""
 from __future__ import annotations
 
-__all__ = ["KgError", "UsageError", "InputError", "DuplicateDocumentId", "SchemaError", "Neo4jError", "EvalError",
+__all__ = ["KgError", "UsageError", "InputError", "DuplicateDocumentId", "SchemaError", "Neo4jError", "StoreError", "EvalError",
            "NothingRead", "StrictFailure"]
 
 
@@ -30,6 +30,10 @@ class SchemaError(KgError):
 
 class Neo4jError(KgError):
     """Neo4j unreachable, authentication failed, missing database, or a failed write."""
+
+
+class StoreError(KgError):
+    """The embedded store cannot be read or written, or another kg process holds it."""
 
 
 class EvalError(KgError):

@@ -13,4 +13,4 @@ RETURN d.published AS published,
        type(r) AS relation,
        o.name AS object,
        r.evidence_sentences[i] AS sentence
-ORDER BY published DESC, document, r.evidence_starts[i]
+ORDER BY published DESC, document, r.evidence_starts[i], relation, subject, object

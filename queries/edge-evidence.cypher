@@ -20,4 +20,4 @@ RETURN type(r) AS relation,
        r.evidence_sentences[i] AS sentence,
        r.evidence_starts[i] AS start,
        r.evidence_ends[i] AS end
-ORDER BY relation, published, document, start
+ORDER BY relation, published IS NULL, published, document, start

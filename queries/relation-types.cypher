@@ -2,11 +2,8 @@
 // distinct entities take part, most common first.
 // Parameters: none
 MATCH (s:Entity)-[r]->(o:Entity)
-UNWIND [s, o] AS end
-WITH type(r) AS relation, collect(DISTINCT r) AS edges, count(DISTINCT end) AS entities
-RETURN relation,
-       edges[0].label AS label,
-       size(edges) AS edges,
-       reduce(total = 0, r IN edges | total + coalesce(r.weight, 0)) AS evidence,
-       entities
+WITH type(r) AS relation, min(r.label) AS label, count(r) AS edges, sum(coalesce(r.weight, 0)) AS evidence,
+     collect(s.id) + collect(o.id) AS endpoints
+UNWIND endpoints AS node
+RETURN relation, label, edges, evidence, count(DISTINCT node) AS entities
 ORDER BY edges DESC, relation

@@ -143,7 +143,7 @@ def test_a_missing_parameter_is_named_before_connecting():
 
 def test_without_a_password_or_a_terminal_the_user_is_told_what_to_set(graph_file):
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
-    done = _kg("query", "relation-types", env=env)
+    done = _kg("query", "relation-types", "--neo4j", env=env)  # without --neo4j: the embedded store
     assert done.returncode == 2
     assert "set NEO4J_PASSWORD" in _error_line(done)
 
