@@ -81,8 +81,16 @@ def run_query(query: Any, params: Mapping[str, Any], *, store: Store):
 
     if store.engine == "neo4j":
         return run_on_neo4j(query, params, settings=store.settings)
+    from kg.query import match_relation_types
     from kg.sinks import embedded
+    from kg.sinks.cypher import statement
 
+    if any(p.type == "relation" and params.get(p.name) for p in query.parameters):
+        # the store's own relation tables spell the types, as db.relationshipTypes() does on Neo4j
+        _, tables = embedded.run_cypher(statement("embedded_tables"), {}, path=store.db)
+        structural = {"MENTIONS", "NEAR_DUPLICATE_OF", "SAID"}
+        known = sorted(name for name, kind in tables if kind == "REL" and name not in structural)
+        params = match_relation_types(query, params, known)
     text = read_query(dialect_file(query.path, "embedded")).text if query.path else query.text
     columns, rows = embedded.run_cypher(text, params, path=store.db)
     return QueryResult(columns=columns, rows=rows)

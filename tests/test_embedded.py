@@ -304,11 +304,13 @@ def test_query_list_and_help_say_where_things_go(tmp_path):
 
 def _neo4j_as_state(driver) -> embedded.StoreState:
     """A Neo4j database in the embedded store's terms (its entity label is the ``type`` property
-    both keep)."""
+    both keep), without the Neo4j loader's own bookkeeping (kg.sinks.provenance)."""
+    from kg.sinks.provenance import LOCK, PROVENANCE
+
     state = embedded.StoreState()
     nodes, _, _ = driver.execute_query("MATCH (n) RETURN labels(n) AS labels, properties(n) AS props")
     for record in nodes:
-        props = record["props"]
+        props = {k: v for k, v in record["props"].items() if k not in (PROVENANCE, LOCK)}
         if "Document" in record["labels"]:
             state.documents[props["id"]] = props
         else:
@@ -318,6 +320,7 @@ def _neo4j_as_state(driver) -> embedded.StoreState:
         "MATCH (a)-[r]->(b) RETURN a.id AS source, type(r) AS type, b.id AS target, properties(r) AS props")
     for record in relationships:
         key = (record["source"], record["target"])
+        record = {**record, "props": {k: v for k, v in record["props"].items() if k not in (PROVENANCE, LOCK)}}
         if record["type"] == "MENTIONS":
             state.mentions[key] = record["props"]
         elif record["type"] == "NEAR_DUPLICATE_OF":

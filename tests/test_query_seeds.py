@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from kg.errors import UsageError
+
 from kg.query import bind_parameters, find_query, read_query, run_query
 from kg.sinks.neo4j import load_graph
 
@@ -203,7 +205,8 @@ def check_relations_of_type(seeds: Seeds) -> None:
     rows = seeds.run("relations-of-type", relation="FOUNDED")
     assert [(r["subject"], r["object"]) for r in rows] == [(FOUNDER, COMPANY)]
     assert set(rows[0]["evidence_documents"]) <= set(seeds.documents)
-    assert seeds.run("relations-of-type", relation="NO_SUCH_TYPE") == []
+    with pytest.raises(UsageError, match="no relation type"):  # refused with the list, never an empty answer
+        seeds.run("relations-of-type", relation="NO_SUCH_TYPE")
 
 
 SEED_CHECKS: dict[str, Callable[[Seeds], None]] = {

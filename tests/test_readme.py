@@ -40,10 +40,20 @@ def workdir(tmp_path_factory) -> Path:
 
 
 def _run(command: str, cwd: Path) -> subprocess.CompletedProcess:
+    """Run a README line of kg commands, joined by ``&&`` as a shell runs them: each in turn
+    while they succeed; the output is the last one's, with every one's stderr."""
     words = shlex.split(command, comments=True)
-    assert words[0] == "kg", command
-    return subprocess.run([sys.executable, "-m", "kg", *words[1:]], cwd=cwd, capture_output=True, text=True,
-                          timeout=600, stdin=subprocess.DEVNULL, check=False)
+    stderr = ""
+    while words:
+        step = words[:words.index("&&")] if "&&" in words else words
+        words = words[len(step) + 1:]
+        assert step[0] == "kg", command
+        done = subprocess.run([sys.executable, "-m", "kg", *step[1:]], cwd=cwd, capture_output=True, text=True,
+                              timeout=600, stdin=subprocess.DEVNULL, check=False)
+        stderr += done.stderr
+        if done.returncode != 0:
+            break
+    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout, stderr)
 
 
 def test_readme_marks_blocks_to_check():
@@ -115,7 +125,7 @@ def test_every_command_and_option_the_readme_names_exists():
         assert name in commands, f"README names kg {name}, which is no command"
     section = README[README.index("## Commands"):README.index("## How it works")]
     every = set().union(*commands.values()) | {"--help", "-h"}
-    for option in set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", section)):
+    for option in set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", section)):
         assert option in every, f"README's Commands section names {option}, which no command has"
 
 

@@ -54,7 +54,7 @@ PARAMETERS: dict[str, list[dict[str, str]]] = {
     "relation-types": [{}],
     "find-entity": [{"text": "DHS"}, {"text": "homeland"}, {"text": "best*"}],
     "added-since": [{"since": "2017-01-01"}, {"since": "2100-01-01"}],
-    "relations-of-type": [{"relation": "FOUNDED"}, {"relation": "BANNED"}, {"relation": "NO_SUCH_TYPE"}],
+    "relations-of-type": [{"relation": "FOUNDED"}, {"relation": "banned"}, {"relation": "pulled products"}],
 }
 
 

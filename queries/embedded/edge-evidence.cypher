@@ -3,7 +3,7 @@
 // Parameters:
 //   $subject (string): id, name or alias of the subject entity
 //   $object (string): id, name or alias of the object entity
-//   $relation (string, default ""): relation type such as BANNED; empty for any type
+//   $relation (relation, default ""): relation type such as BANNED (any case); empty for any type
 WITH toLower($subject) AS wanted_subject, toLower($object) AS wanted_object
 MATCH (s:Entity)-[r]->(o:Entity)
 WHERE ($relation = '' OR type(r) = $relation)
