@@ -20,7 +20,6 @@ then fails with one line.
 from __future__ import annotations
 
 import csv
-import gc
 import json
 import os
 import re
@@ -668,19 +667,6 @@ def _one_line(text: str) -> str:
 # ---------------------------------------------------------------- load, remove, query
 
 
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Python's cycle collector off while a load builds its rows: they are many, small and
-    acyclic (freed by reference counting), and the collector would walk them again and again."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _relation_types() -> list[str]:
     """The default schema's relation types: each gets a table in every store, so a query that
     names one (who-banned-whom) finds it, empty, on a store without such edges."""
@@ -694,11 +680,11 @@ def load_graph(graph: Mapping[str, Any], *, path: str | os.PathLike = DEFAULT_DB
     """Merge a contract graph dict into the store at ``path`` (created when missing), as a Neo4j
     load merges it: loading twice leaves the store as after one load. ``rebuild``: start from an
     empty store instead of the one there (the way out of a store that cannot be read)."""
-    from kg.sinks.neo4j import LoadPlan, plan_load
+    from kg.sinks.neo4j import LoadPlan, cyclic_gc_paused, plan_load
 
     started = time.perf_counter()
     path = Path(path)
-    with _cyclic_gc_paused():  # hundreds of thousands of small acyclic rows (see kg.sinks.neo4j)
+    with cyclic_gc_paused():  # hundreds of thousands of small acyclic rows (see kg.sinks.neo4j)
         plan = graph if isinstance(graph, LoadPlan) else plan_load(graph)  # checked before the store is touched
         with _writer_lock(path, timeout=lock_timeout):
             state = StoreState() if rebuild else read_state(path)

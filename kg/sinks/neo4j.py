@@ -710,13 +710,13 @@ def load_graph(
     the LoadPlan ``plan_load`` made of it (checked already)."""
     if batch_size < 1 or writers < 1:
         raise ValueError("batch_size and writers must be at least 1")
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         plan = graph if isinstance(graph, LoadPlan) else plan_load(graph)
         return _load_plan(plan, settings=settings, batch_size=batch_size, writers=writers, progress=progress)
 
 
 @contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
+def cyclic_gc_paused() -> Iterator[None]:
     """Python's cycle collector off for the length of a load. A load builds hundreds of thousands
     of small, acyclic rows (freed by reference counting alone) next to the graph it reads, and
     every few thousand new objects the collector would walk all of them again: half of the
