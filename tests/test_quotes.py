@@ -113,3 +113,19 @@ def test_seeds(nlp, seeds_dir):
         for quote in extraction_record(extraction)["quotes"]:
             assert any(s <= quote["start"] and quote["end"] <= e for s, e in body), quote["text"]
             assert comments < 0 or quote["end"] < comments, quote["text"]
+
+
+def test_quotes_in_graphml_are_scalar_and_labelled(nlp, tmp_path):
+    from kg.sinks.graphml import read_graphml, write_graphml
+
+    text = '"We will not give up on this town," Mara Quill said.'
+    document = Document("t", text)
+    (_, chunks), = list(parse(nlp, [document]))
+    graph, _ = build_graph([extract_document(document, chunks, schema=load_schema())])
+    path = tmp_path / "g.graphml"
+    write_graphml(graph, path)
+    back = read_graphml(path)
+    quote = next(n for n, d in back.nodes(data=True) if d.get("kind") == "quote")
+    assert back.nodes[quote]["label"] == "We will not give up on this town"
+    assert back.nodes[quote]["quote_kind"] == "direct"
+    assert [d["type"] for _, _, d in back.in_edges(quote, data=True)] == ["SAID"]

@@ -54,7 +54,7 @@ def to_graphml_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     out = nx.MultiDiGraph()
     for node_id, data in graph.nodes(data=True):
         attrs = {k: _scalar(v) for k, v in data.items()}
-        attrs["label"] = _scalar(data.get("name") or data.get("title") or node_id)
+        attrs["label"] = _scalar(data.get("name") or data.get("title") or data.get("text") or node_id)
         written = _id(node_id)
         if written is not node_id and written in graph:
             raise InputError(f"node ids {node_id!r} and {written!r} would be one GraphML node")
