@@ -129,3 +129,15 @@ def test_quotes_in_graphml_are_scalar_and_labelled(nlp, tmp_path):
     assert back.nodes[quote]["label"] == "We will not give up on this town"
     assert back.nodes[quote]["quote_kind"] == "direct"
     assert [d["type"] for _, _, d in back.in_edges(quote, data=True)] == ["SAID"]
+
+
+def test_quote_without_verb_takes_the_speaker_of_the_sentence_before(quotes_of):
+    text = 'Lena Ostrow also said the plan had failed. "We warned the council about this for years."'
+    assert quotes_of(text)[-1] == ("direct", "person:lena-ostrow", "We warned the council about this for years.",
+                                   "We warned the council about this for years.")
+
+
+def test_quote_without_verb_or_speaker_nearby_stays_unattributed(quotes_of):
+    text = 'The hall was full.\n\n"We warned the council about this for years."'
+    assert quotes_of(text) == [("direct", "", "We warned the council about this for years.",
+                                "We warned the council about this for years.")]

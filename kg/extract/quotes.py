@@ -128,8 +128,10 @@ def _chunk_quotes(chunk: Chunk, mentions: Sequence[Mention], lexicon: Lexicon) -
             # stands between them; a short fragment without either is no quotation
             if previous is not None and _only_frame_between(text, previous[0], start):
                 speaker = previous[1]
-            elif len(words) < _SHORT:
-                continue
+            else:
+                speaker = _speaker_before(doc, start, inside, chunk, mentions, lexicon)
+                if not speaker and len(words) < _SHORT:
+                    continue
         mentioned = _mentioned(mentions, start + chunk.offset, end + chunk.offset, exclude=speaker)
         quotes.append(Quote(quote_id(body), _trim(body), "direct", start + chunk.offset, end + chunk.offset,
                             speaker, mentioned))
@@ -237,6 +239,25 @@ def _entity_at(head: Token, chunk: Chunk, mentions: Sequence[Mention], lexicon: 
                 for obj in prep.children:
                     if obj.dep_ == "pobj":
                         return _entity_at(obj, chunk, mentions, lexicon)
+    return ""
+
+
+def _speaker_before(doc: Doc, start: int, inside, chunk: Chunk, mentions, lexicon: Lexicon) -> str:
+    """The neighbouring sentence: 'X also said the plan had failed. "We warned them."' -- the
+    sentence just before the quotation, in its paragraph, attributes speech to someone."""
+    first = doc.char_span(start, start + 1, alignment_mode="expand")
+    if first is None or not len(first) or first[0].sent.start == 0:
+        return ""
+    sentence = first[0].sent
+    before = doc[sentence.start - 1].sent
+    words = [t for t in before if not t.is_space]
+    if not words or "\n" in doc.text[words[-1].idx + len(words[-1]):start]:
+        return ""
+    for token in before:
+        if token.lemma_.lower() in lexicon.speech_verbs and token.pos_ == "VERB" and not _in_quotes(token.idx, inside):
+            speaker = _speaker_of(token, chunk, mentions, lexicon)
+            if speaker:
+                return speaker
     return ""
 
 
