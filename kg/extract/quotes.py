@@ -5,7 +5,7 @@ A quotation's speaker is the subject of the verb of speaking in its frame (the w
 sentences outside any quotation), mapped to the entity whose mention (name, pronoun or
 description, as resolution tied them) covers the subject's head word; "according to X" names X.
 A quotation with no verb of its own takes the speaker of the quotation just before it when only
-a short frame stands between them. Reads the parse kg already made: no second parse.
+a short frame stands between them, else of the sentence just before it in its paragraph. Reads the parse kg already made: no second parse.
 """
 from __future__ import annotations
 
@@ -114,7 +114,6 @@ def _chunk_quotes(chunk: Chunk, mentions: Sequence[Mention], lexicon: Lexicon) -
     inside = [(s, e) for pieces in spans for s, e in pieces]
     quotes: list[Quote] = []
     previous: tuple[int, str] | None = None  # (end, speaker) of the last attributed statement
-    direct = []
     for pieces in _split_quotes_joined(text, spans):
         start, end = pieces[0][0], pieces[-1][1]
         body = " ".join(_trim(text[s:e]) for s, e in pieces).strip()
