@@ -43,7 +43,7 @@ CACHE_FILE = "extractions.sqlite"
 _FORMAT = "1"  # bump when the table layout or the JSON encoding changes
 _TYPES = {cls.__name__: cls for cls in (
     kg_types.Document, kg_types.Mention, kg_types.Merge, kg_types.Entity,
-    kg_types.Evidence, kg_types.Relation, kg_types.Extraction,
+    kg_types.Evidence, kg_types.Relation, kg_types.Extraction, kg_types.Quote,
 )}
 
 

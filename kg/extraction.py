@@ -1,4 +1,5 @@
-"""One document's stages, in order: parsed chunks -> mentions -> entities (resolve) -> relations.
+"""One document's stages, in order: parsed chunks -> mentions -> entities (resolve) -> relations,
+quotations.
 
 This is kg's map step: a pure function of the document, the model, the schema, the known
 entities and the relation model, run in this process, in worker processes (kg.workers) or on a
@@ -50,7 +51,10 @@ def extract_document(
         relations.extend(r for r in found if r.confidence >= min_confidence)
     stats = {"boilerplate_chars": document.boilerplate_chars}
     relations = [replace(r, evidence=_trimmed(r.evidence, document.text, analysed)) for r in relations]
-    return Extraction(document, entities, tuple(relations), stats)
+    from .extract.quotes import find_quotes  # reads the same parse: no second one
+
+    quotes = find_quotes(analysed, [chunk for chunk, _, _ in per_chunk], entities, lexicon=schema.lexicon)
+    return Extraction(document, entities, tuple(relations), stats, quotes)
 
 
 def document_stages(document: Document, chunks: Sequence[Chunk], *, schema: Schema, known: Sequence[KnownEntity] = ()):

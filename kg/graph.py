@@ -28,9 +28,11 @@ __all__ = [
     "build_graph",
     "relation_edge_id",
     "localise",
+    "add_quotes",
 ]
 
 MENTIONS = "MENTIONS"
+SAID = "SAID"
 NEAR_DUPLICATE_OF = "NEAR_DUPLICATE_OF"
 _WORD = re.compile(r"\w+")
 _SHINGLE = 2  # word bigrams: a rewrite keeps many, unrelated stories share almost none
@@ -211,7 +213,11 @@ def localise(extraction: Extraction, resolution: GlobalResolution, *, by_id: Map
         _relabel(r, mapping) for r in extraction.relations
         if mapping.get(r.subject, r.subject) != mapping.get(r.object, r.object)
     )
-    return Extraction(extraction.document, tuple(sorted(entities.values(), key=lambda e: e.id)), relations, extraction.stats)
+    quotes = tuple(replace(q, speaker=mapping.get(q.speaker, q.speaker),
+                           mentions=tuple(sorted({mapping.get(m, m) for m in q.mentions})))
+                   for q in extraction.quotes)
+    return Extraction(extraction.document, tuple(sorted(entities.values(), key=lambda e: e.id)), relations,
+                      extraction.stats, quotes)
 
 
 def _relabel(relation: Relation, mapping: dict[str, str]) -> Relation:
@@ -258,6 +264,7 @@ def build_graph(
                 type=MENTIONS, label="mentions", count=len(entity.mentions),
             )
     _add_relations(graph, local)
+    add_quotes(graph, local)
     if near is None:
         near = near_duplicates([x.document for x in local], threshold=near_duplicate_threshold)
     for pair in near:
@@ -327,3 +334,35 @@ def _seen(dates: Iterable[str | None]) -> dict[str, str]:
     edge's evidence documents, when any of them has one (ISO dates sort as text)."""
     known = sorted({d for d in dates if d})
     return {"first_seen": known[0], "last_seen": known[-1]} if known else {}
+
+
+def add_quotes(graph: nx.MultiDiGraph, extractions: Sequence[Extraction]) -> None:
+    """Quote nodes (one per normalised text, whatever documents carry it), ``SAID`` edges from
+    their speakers and ``MENTIONS`` edges to the entities named inside them; every node and edge
+    lists the documents and offsets it stands on."""
+    quotes: dict[str, dict] = {}
+    said: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    named: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for extraction in extractions:
+        doc_id = extraction.document.id
+        for quote in extraction.quotes:
+            item = {"doc": doc_id, "start": quote.start, "end": quote.end}
+            node = quotes.setdefault(quote.id, {"text": quote.text, "quote_kind": quote.kind, "evidence": []})
+            if item not in node["evidence"]:
+                node["evidence"].append(item)
+            if quote.speaker and quote.speaker in graph:
+                said[(quote.speaker, quote.id)].append(item)
+            for entity in quote.mentions:
+                if entity in graph:
+                    named[(quote.id, entity)].add(doc_id)
+    for quote_id, node in sorted(quotes.items()):
+        evidence = sorted(node["evidence"], key=lambda e: (e["doc"], e["start"], e["end"]))
+        graph.add_node(quote_id, kind="quote", text=node["text"], quote_kind=node["quote_kind"],
+                       documents=sorted({e["doc"] for e in evidence}), evidence=evidence)
+    for (speaker, quote_id), evidence in sorted(said.items()):
+        evidence = sorted({tuple(e.items()): e for e in evidence}.values(), key=lambda e: (e["doc"], e["start"]))
+        graph.add_edge(speaker, quote_id, key=f"{speaker}-[{SAID}]->{quote_id}", type=SAID, label="said",
+                       weight=len(evidence), documents=len({e["doc"] for e in evidence}), evidence=evidence)
+    for (quote_id, entity), documents in sorted(named.items()):
+        graph.add_edge(quote_id, entity, key=f"{quote_id}-[{MENTIONS}]->{entity}", type=MENTIONS,
+                       label="mentions", documents=len(documents))

@@ -22,6 +22,7 @@ __all__ = [
     "Entity",
     "Evidence",
     "Relation",
+    "Quote",
     "Extraction",
 ]
 
@@ -150,6 +151,22 @@ class Relation:
 
 
 @dataclass(frozen=True, slots=True)
+class Quote:
+    """A quotation in one document: ``text`` as said ("direct", between quote marks) or as
+    reported ("reported": "X said that ..."); ``start``/``end`` its span in the document text;
+    ``speaker`` the entity id it is attributed to ("" when no speaker was found: never a guess);
+    ``mentions`` the entity ids named inside it."""
+
+    id: str
+    text: str
+    kind: Literal["direct", "reported"]
+    start: int
+    end: int
+    speaker: str = ""
+    mentions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Extraction:
     """What one document yields before cross-document merging (the map step's output)."""
 
@@ -157,3 +174,4 @@ class Extraction:
     entities: tuple[Entity, ...] = ()
     relations: tuple[Relation, ...] = ()
     stats: dict = field(default_factory=dict, compare=False, hash=False)
+    quotes: tuple[Quote, ...] = ()

@@ -11,6 +11,7 @@ The test server also speaks TLS on its Bolt port with a throw-away self-signed c
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -143,28 +144,47 @@ def empty_neo4j(neo4j_settings: Neo4jSettings, neo4j_driver: neo4j.Driver) -> Ne
     return neo4j_settings
 
 
-def graph_counts(driver: neo4j.Driver, database: str | None = None) -> dict[str, int]:
-    """Nodes, relationships and property values (on both), for comparing database states."""
+def _own(bookkeeping: bool) -> list[str]:
+    """The kg loader's own bookkeeping properties (kg.sinks.provenance), left out when asked."""
+    from kg.sinks.provenance import LOCK, PROVENANCE
+
+    return [] if bookkeeping else [PROVENANCE, LOCK]
+
+
+def graph_counts(driver: neo4j.Driver, database: str | None = None, *, bookkeeping: bool = True) -> dict[str, int]:
+    """Nodes, relationships and property values (on both), for comparing database states;
+    ``bookkeeping=False`` leaves out the loader's own properties (an import has none)."""
     # Two plain queries: a CALL subquery without a scope clause is deprecated from Neo4j 5.23 on,
     # and the scoped form does not parse on older 5.x servers a user may point NEO4J_URI at.
+    own = _own(bookkeeping)
     nodes, _, _ = driver.execute_query(
-        "MATCH (n) RETURN count(n) AS nodes, coalesce(sum(size(keys(n))), 0) AS node_properties", database_=database)
+        "MATCH (n) RETURN count(n) AS nodes, coalesce(sum(size([k IN keys(n) WHERE NOT k IN $own])), 0) AS node_properties",
+        own=own, database_=database)
     relationships, _, _ = driver.execute_query(
-        "MATCH ()-[r]->() RETURN count(r) AS relationships, coalesce(sum(size(keys(r))), 0) AS relationship_properties",
-        database_=database)
+        "MATCH ()-[r]->() RETURN count(r) AS relationships, "
+        "coalesce(sum(size([k IN keys(r) WHERE NOT k IN $own])), 0) AS relationship_properties",
+        own=own, database_=database)
     return {**nodes[0].data(), **relationships[0].data()}
 
 
-def database_state(driver: neo4j.Driver, database: str | None = None) -> dict[str, list]:
+def database_state(driver: neo4j.Driver, database: str | None = None, *, bookkeeping: bool = True) -> dict[str, list]:
     """Every node (labels, properties) and relationship (type, ends, properties), sorted, so two
-    database states compare with ==."""
+    database states compare with ==; ``bookkeeping=False`` leaves out the loader's own properties."""
+    own = set(_own(bookkeeping))
     nodes, _, _ = driver.execute_query(
         "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props", database_=database)
     relationships, _, _ = driver.execute_query(
         "MATCH (a)-[r]->(b) RETURN a.id AS source, type(r) AS type, b.id AS target, properties(r) AS props",
         database_=database)
-    node_rows = sorted(((sorted(r["labels"]), r["props"]) for r in nodes), key=repr)
-    rel_rows = sorted(((r["source"], r["type"], r["target"], r["props"]) for r in relationships), key=repr)
+
+    def kept(props: dict) -> dict:
+        return {k: v for k, v in props.items() if k not in own}
+
+    def order(row) -> str:  # not repr: two equal maps may list their keys in different orders
+        return json.dumps(row, sort_keys=True, default=str)
+
+    node_rows = sorted(((sorted(r["labels"]), kept(r["props"])) for r in nodes), key=order)
+    rel_rows = sorted(((r["source"], r["type"], r["target"], kept(r["props"])) for r in relationships), key=order)
     return {"nodes": node_rows, "relationships": rel_rows}
 
 

@@ -368,3 +368,40 @@ def test_load_of_inputs_that_hold_no_document_sends_nothing(empty_neo4j, neo4j_d
     assert done.returncode == 2, done.stderr
     assert "kg: error: nothing to do: no document could be read (1 input skipped)" in done.stderr
     assert graph_counts(neo4j_driver)["nodes"] == 0
+
+
+@pytest.mark.neo4j
+def test_seed_quotations_load_once_query_and_go_with_their_documents(empty_neo4j, neo4j_driver):
+    env = _env(empty_neo4j)
+    assert _kg("load", "seeds", env=env).returncode == 0
+    quotes = lambda: neo4j_driver.execute_query(  # noqa: E731
+        "MATCH (q:Quote) RETURN q.id AS id, q.text AS text, q.kind AS kind, q.documents AS documents")[0]
+    first = sorted(r.data()["id"] for r in quotes())
+    second = _kg("load", "seeds", env=env)
+    assert second.returncode == 0 and "nodes: 0 created" in second.stderr, second.stderr
+    assert sorted(r.data()["id"] for r in quotes()) == first
+
+    by = _kg("query", "quotes-by", "--param", "entity=Eugene Kaspersky", "--format", "json", env=env)
+    assert by.returncode == 0, by.stderr
+    letter = [r for r in json.loads(by.stdout) if r["quote"].startswith("DHS has harmed")]
+    seed_ids = sorted(r["id"] for r in neo4j_driver.execute_query("MATCH (d:Document) RETURN d.id AS id")[0])
+    assert len(seed_ids) == len(list((ROOT / "seeds").glob("*.txt")))
+    assert len(letter) == 1 and letter[0]["kind"] == "direct" and sorted(letter[0]["documents"]) == seed_ids
+    company = _kg("query", "quotes-by", "--param", f"entity={COMPANY}", "--format", "json", env=env)
+    rows = json.loads(company.stdout)
+    assert any("help a government with cyber espionage" in r["quote"] and r["kind"] == "reported" for r in rows)
+    published = [r["published"] for r in rows if r["published"]]
+    assert published == sorted(published, reverse=True)
+
+    about = _kg("query", "quotes-about", "--param", "entity=DHS", "--format", "json", env=env)
+    assert about.returncode == 0, about.stderr
+    assert any(r["speaker"] == "Eugene Kaspersky" and r["quote"].startswith("DHS has harmed")
+               for r in json.loads(about.stdout))
+
+    # removing one document keeps the shared quotation with the other's evidence only
+    assert _kg("remove", seed_ids[0], env=env).returncode == 0
+    left = {r.data()["text"][:14]: r.data()["documents"] for r in quotes()}
+    assert left["DHS has harmed"] == [seed_ids[1]]
+    assert all(docs == [seed_ids[1]] for docs in left.values())
+    assert _kg("remove", seed_ids[1], env=env).returncode == 0
+    assert quotes() == []

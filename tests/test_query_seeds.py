@@ -34,8 +34,9 @@ class Seeds:
         self.settings = settings
         self.nodes = {n["id"]: n for n in graph["nodes"]}
         self.documents = {n["id"]: n for n in graph["nodes"] if n["kind"] == "document"}
-        self.relations = [e for e in graph["edges"] if e["type"] not in ("MENTIONS", "NEAR_DUPLICATE_OF")]
-        self.mentions = [e for e in graph["edges"] if e["type"] == "MENTIONS"]
+        # relations between entities; a quotation's SAID and MENTIONS edges are the quotation queries'
+        self.relations = [e for e in graph["edges"] if e["type"] not in ("MENTIONS", "NEAR_DUPLICATE_OF", "SAID")]
+        self.mentions = [e for e in graph["edges"] if e["type"] == "MENTIONS" and e["source"] in self.documents]
         self.texts = {doc_id: Path(node["source"]).read_text(encoding="utf-8")
                       for doc_id, node in self.documents.items()}
 
@@ -209,7 +210,25 @@ def check_relations_of_type(seeds: Seeds) -> None:
         seeds.run("relations-of-type", relation="NO_SUCH_TYPE")
 
 
+def check_quotes_by(seeds: Seeds) -> None:
+    rows = seeds.run("quotes-by", entity=FOUNDER)
+    letter = [r for r in rows if r["quote"].startswith("DHS has harmed")]
+    assert len(letter) == 1 and letter[0]["speaker"] == FOUNDER and letter[0]["kind"] == "direct"
+    assert sorted(letter[0]["documents"]) == sorted(seeds.documents)  # one quotation, both documents
+    company = seeds.run("quotes-by", entity=COMPANY)
+    assert any("cyber espionage" in r["quote"] and r["kind"] == "reported" for r in company)
+    assert seeds.run("quotes-by", entity="nobody at all") == []
+
+
+def check_quotes_about(seeds: Seeds) -> None:
+    rows = seeds.run("quotes-about", entity="DHS")
+    assert any(r["speaker"] == FOUNDER and r["about"] == AGENCY and r["quote"].startswith("DHS has harmed")
+               for r in rows)
+
+
 SEED_CHECKS: dict[str, Callable[[Seeds], None]] = {
+    "quotes-by": check_quotes_by,
+    "quotes-about": check_quotes_about,
     "who-banned-whom": check_who_banned_whom,
     "entity": check_entity,
     "edge-evidence": check_edge_evidence,

@@ -172,7 +172,7 @@ def test_extraction_record_shape(built):
     records = [extraction_record(x) for x in local]
     for record in records:
         assert {"id", "title", "published", "authors", "entities", "relations"} <= set(record)
-        assert set(record) <= {"id", "title", "published", "authors", "entities", "relations", "source"}
+        assert set(record) <= {"id", "title", "published", "authors", "entities", "relations", "source", "quotes"}
         assert isinstance(record["authors"], list)
         entity_ids = set()
         for entity in record["entities"]:

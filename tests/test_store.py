@@ -55,6 +55,8 @@ PARAMETERS: dict[str, list[dict[str, str]]] = {
     "find-entity": [{"text": "DHS"}, {"text": "homeland"}, {"text": "best*"}],
     "added-since": [{"since": "2017-01-01"}, {"since": "2100-01-01"}],
     "relations-of-type": [{"relation": "FOUNDED"}, {"relation": "banned"}, {"relation": "pulled products"}],
+    "quotes-by": [{"entity": FOUNDER}, {"entity": COMPANY}, {"entity": "nobody at all"}],
+    "quotes-about": [{"entity": "DHS"}, {"entity": COMPANY}],
 }
 
 

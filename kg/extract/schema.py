@@ -100,6 +100,8 @@ class Lexicon:
     copulas: frozenset[str] = frozenset()
     membership_heads: frozenset[str] = frozenset()
     residence_verbs: frozenset[str] = frozenset()
+    speech_verbs: frozenset[str] = frozenset()
+    speaker_nouns: frozenset[str] = frozenset()
 
 
 _LEXICON_KEYS = frozenset(Lexicon.__slots__)

@@ -140,6 +140,18 @@ def merge_plan(state: StoreState, plan: Any) -> tuple[int, int, int]:
             aliases = list(node.get("aliases") or [])
             aliases += [alias for alias in dict.fromkeys(row["aliases"]) if alias not in aliases]
             node["aliases"] = aliases
+    for row in plan.quotes:
+        nodes_created += row["id"] not in state.quotes
+        _merge_quote(state.quotes.setdefault(row["id"], {"id": row["id"]}), row)
+    for row in plan.said:  # merge_said.cypher: the attributing documents, a union
+        key = (row["source"], row["target"])
+        relationships_created += key not in state.said
+        edge = state.said.setdefault(key, {"evidence_docs": []})
+        edge["evidence_docs"] = list(dict.fromkeys([*edge["evidence_docs"], *row["documents"]]))
+    for row in plan.quote_mentions:
+        key = (row["source"], row["target"])
+        relationships_created += key not in state.quote_mentions
+        state.quote_mentions.setdefault(key, {})
     for row in plan.mentions:
         key = (row["source"], row["target"])
         relationships_created += key not in state.mentions
@@ -168,6 +180,51 @@ def merge_plan(state: StoreState, plan: Any) -> tuple[int, int, int]:
             node["documents"] = max(len(mentioned), row["documents"])
             node["mentions"] = max(sum(1 if c is None else c for c in mentioned), row["mentions"])
     return nodes_created, relationships_created, evidence_added
+
+
+def _merge_quote(node: dict, row: Mapping[str, Any]) -> None:
+    """merge_quotes.cypher: the text and kind as loaded, the evidence (doc, start, end) it lacks
+    added, its documents those of its evidence."""
+    node["text"], node["kind"] = row["text"], row["kind"]
+    evidence = list(zip(node.get("evidence_docs") or [], node.get("evidence_starts") or [], node.get("evidence_ends") or []))
+    have = set(evidence)
+    evidence += [item for item in zip(row["evidence_docs"], row["evidence_starts"], row["evidence_ends"])
+                 if item not in have]
+    _set_quote_evidence(node, evidence)
+
+
+def _set_quote_evidence(node: dict, evidence: list[tuple[str, int, int]]) -> None:
+    node["evidence_docs"] = [doc for doc, _, _ in evidence]
+    node["evidence_starts"] = [start for _, start, _ in evidence]
+    node["evidence_ends"] = [end for _, _, end in evidence]
+    node["documents"] = list(dict.fromkeys(node["evidence_docs"]))
+
+
+def _remove_quote_evidence(state: StoreState, wanted: set[str]) -> set[str]:
+    """remove_quotes.cypher: the documents' evidence off quotations (one left with none goes,
+    with its SAID and MENTIONS edges) and off SAID edges (one left with no document goes).
+    Returns the entities at the other end of a touched quotation."""
+    touched: set[str] = set()
+    for quote_id, quote in list(state.quotes.items()):
+        docs = quote.get("evidence_docs") or []
+        if not wanted.intersection(docs):
+            continue
+        touched |= {e for e, q in state.said if q == quote_id} | {e for q, e in state.quote_mentions if q == quote_id}
+        evidence = [item for item in zip(docs, quote["evidence_starts"], quote["evidence_ends"]) if item[0] not in wanted]
+        if evidence:
+            _set_quote_evidence(quote, evidence)
+            continue
+        del state.quotes[quote_id]
+        for key in [k for k in state.said if k[1] == quote_id]:
+            del state.said[key]
+        for key in [k for k in state.quote_mentions if k[0] == quote_id]:
+            del state.quote_mentions[key]
+    for key, edge in list(state.said.items()):
+        if wanted.intersection(edge.get("evidence_docs") or []):
+            edge["evidence_docs"] = [d for d in edge["evidence_docs"] if d not in wanted]
+            if not edge["evidence_docs"]:
+                del state.said[key]
+    return touched
 
 
 def _new_edge(row: Mapping[str, Any]) -> dict:
@@ -227,6 +284,7 @@ def remove_from_state(state: StoreState, doc_ids: Iterable[str]) -> dict[str, An
         edge["weight"] = len(kept)
         edge["documents"] = len(set(edge["evidence_docs"]))
         edges_updated += 1
+    touched |= _remove_quote_evidence(state, wanted)
     removed = sorted(wanted.intersection(state.documents))
     for doc_id in removed:
         del state.documents[doc_id]
@@ -589,7 +647,7 @@ def _create_table(connection: Any, table: _Table, declared: Mapping[str, Mapping
     """Create a relation type's table, and add the columns the declared ones lack."""
     if table.name not in _NODE_TABLES + _STRUCTURAL:
         connection.execute(statement("embedded_relation_table", type=table.name))
-    existing = declared.get(table.name) or declared["RELATION"]
+    existing = declared[table.name] if table.name in declared else declared["RELATION"]
     for column, kind in table.columns.items():
         if column not in existing:
             connection.execute(f"ALTER TABLE {_quoted(table.name)} ADD {_quoted(column)} {kind}")

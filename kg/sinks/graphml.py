@@ -89,9 +89,9 @@ def _escape_char(match: re.Match) -> str:
 
 
 def node_name(node_id: str, data: dict) -> str:
-    """A node's display name: an entity's name; a document's title, else its source's file name,
-    else its id."""
-    name = data.get("name") or data.get("title") or Path(str(data.get("source") or "")).name
+    """A node's display name: an entity's name; a document's title, else its source's file name;
+    a quotation's text; else its id."""
+    name = data.get("name") or data.get("title") or Path(str(data.get("source") or "")).name or data.get("text")
     return str(name or node_id)
 
 

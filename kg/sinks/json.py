@@ -18,6 +18,7 @@ __all__ = ["graph_to_json", "write_graph_json", "write_graph_json_to", "read_gra
 _ENTITY_FIELDS = ("name", "type", "aliases", "mentions", "documents", "merged_from",
                   "geonames_id", "country_code", "lat", "lon", "iso_code")  # the last five: places only
 _DOCUMENT_FIELDS = ("title", "source", "published", "authors", "url")
+_QUOTE_FIELDS = ("text", "quote_kind", "documents", "evidence")
 # A lone surrogate (a Python string can hold one; no Unicode text can) has no UTF-8 form: the
 # graph file gets U+FFFD in its place, as GraphML does, instead of failing halfway through.
 SURROGATES_AS_FFFD = "kg-surrogates-as-fffd"
@@ -27,7 +28,8 @@ def graph_to_json(graph: nx.MultiDiGraph) -> dict:
     """``{"nodes": [...], "edges": [...]}`` as CONTRACT.md describes, sorted by id."""
     nodes = []
     for node_id, data in sorted(graph.nodes(data=True)):
-        fields = _ENTITY_FIELDS if data.get("kind") == "entity" else _DOCUMENT_FIELDS
+        kind = data.get("kind")
+        fields = _ENTITY_FIELDS if kind == "entity" else _QUOTE_FIELDS if kind == "quote" else _DOCUMENT_FIELDS
         node = {"id": node_id, "kind": data.get("kind")}
         node.update({f: data[f] for f in fields if f in data})
         nodes.append(node)
@@ -115,6 +117,11 @@ def extraction_record(extraction: Extraction) -> dict:
                 },
             }
             for r in extraction.relations
+        ],
+        "quotes": [
+            {"id": q.id, "text": q.text, "quote_kind": q.kind, "start": q.start, "end": q.end,
+             "speaker": q.speaker or None, "mentions": list(q.mentions)}
+            for q in extraction.quotes
         ],
     }
 

@@ -353,6 +353,9 @@ class LoadPlan:
     mentions: tuple[dict, ...]
     near_duplicates: tuple[dict, ...]
     relations: Mapping[str, tuple[dict, ...]]  # relationship type -> rows
+    quotes: tuple[dict, ...] = ()
+    said: tuple[dict, ...] = ()
+    quote_mentions: tuple[dict, ...] = ()
 
     @property
     def relation_count(self) -> int:
@@ -372,6 +375,7 @@ def plan_load(graph: Mapping[str, Any]) -> LoadPlan:
     documents: list[dict] = []
     entities: dict[str, list[dict]] = defaultdict(list)
     counts: list[dict] = []
+    quotes: list[dict] = []
     for node in graph["nodes"]:
         try:
             node_id = _required_str(node, "id", "node")
@@ -401,12 +405,15 @@ def plan_load(graph: Mapping[str, Any]) -> LoadPlan:
                               "mentions": count_row["mentions"], "documents": count_row["documents"]}
                 entities[label].append(row)
                 counts.append(count_row)
+            elif kind == "quote":
+                quotes.append(_quote_row(node, node_id))
             else:
-                raise InputError(f"node {node_id!r} has kind {kind!r}; expected 'entity' or 'document'")
+                raise InputError(f"node {node_id!r} has kind {kind!r}; expected 'entity', 'document' or 'quote'")
         except _BAD_VALUE as error:
             raise InputError(f"node {_safe_preview(node)}: {_one_line(str(error))}") from None
 
     mentions: list[dict] = []
+    quote_edges: list[dict] = []
     near_duplicates: list[dict] = []
     relations: dict[str, list[dict]] = defaultdict(list)
     vouching: dict[str, set[str]] = defaultdict(set)  # entity id -> documents that mention or cite it
@@ -415,6 +422,9 @@ def plan_load(graph: Mapping[str, Any]) -> LoadPlan:
             edge_type = _required_str(edge, "type", "edge")
             source = _required_str(edge, "source", "{} edge", edge_type)
             target = _required_str(edge, "target", "{} edge", edge_type)
+            if edge_type == "SAID" or (edge_type == "MENTIONS" and kinds.get(source) == "quote"):
+                quote_edges.append(_quote_edge_row(edge_type, edge, source, target, kinds))
+                continue
             if edge_type == "MENTIONS":
                 _expect_kinds(edge_type, source, target, ("document", "entity"), kinds)
                 count = edge.get("count", edge.get("weight", 1))
@@ -455,7 +465,35 @@ def plan_load(graph: Mapping[str, Any]) -> LoadPlan:
         mentions=tuple(mentions),
         near_duplicates=tuple(near_duplicates),
         relations={name: tuple(rows) for name, rows in sorted(relations.items())},
+        quotes=tuple(quotes),
+        said=tuple(r for r in quote_edges if "documents" in r),
+        quote_mentions=tuple(r for r in quote_edges if "documents" not in r),
     )
+
+
+def _quote_row(node: Mapping[str, Any], node_id: str) -> dict:
+    evidence = node.get("evidence") or []
+    row = {"id": node_id, "text": _required_str(node, "text", "quote {!r}", node_id),
+           "kind": str(node.get("quote_kind") or "direct"),
+           "evidence_docs": [str(e["doc"]) for e in evidence],
+           "evidence_starts": [int(e["start"]) for e in evidence],
+           "evidence_ends": [int(e["end"]) for e in evidence]}
+    _check_sendable(row)
+    return row
+
+
+def _quote_edge_row(edge_type: str, edge: Mapping[str, Any], source: str, target: str, kinds: Mapping) -> dict:
+    """A SAID row (speaker -> quotation, with the documents that attribute it) or a quotation's
+    MENTIONS row."""
+    if edge_type == "SAID":
+        _expect_kinds(edge_type, source, target, ("entity", "quote"), kinds)
+        row = {"source": source, "target": target,
+               "documents": _unique_strings(e["doc"] for e in edge.get("evidence") or [])}
+    else:
+        _expect_kinds(edge_type, source, target, ("quote", "entity"), kinds)
+        row = {"source": source, "target": target}
+    _check_sendable(row)
+    return row
 
 
 # What a graph file from elsewhere can hold that kg's conversions refuse ("mentions": "many",
@@ -768,6 +806,12 @@ def _load_plan(plan: LoadPlan, *, settings: Neo4jSettings, batch_size: int, writ
         + [batch for name, rows in plan.relations.items() for batch in relation_batches(name, rows)],
         counts,  # after the entities' merge: their floors come from every load's contribution
     ]
+    if plan.quotes:  # with the entities, and linked with the other edges (merge_quote*.cypher)
+        first, second = phases[0], phases[1]
+        phases[0] = lambda: first() + nodes("quotes", statement("merge_quotes"), plan.quotes)
+        phases[1] = lambda: (second() + relationships("said", statement("merge_said"), plan.said, ("entity", "quote"))
+                             + relationships("quote mentions", statement("merge_quote_mentions"),
+                                             plan.quote_mentions, ("quote", "entity")))
     with connect(settings) as driver:
         def schema() -> None:
             with driver.session(database=settings.database) as session:
@@ -928,11 +972,13 @@ def remove_documents(doc_ids: Iterable[str], *, settings: Neo4jSettings) -> Remo
                       "props": without_documents(edge["props"], wanted, kind="relation", to_value=_property_value)}
                      for edge in edges]
         tx.run(statement("remove_write_relations"), rows=edge_rows).consume()
+        # 2b: their evidence off quotations; a quotation left with none goes, with its edges.
+        quoted = tx.run(statement("remove_quotes"), doc_ids=wanted).single(strict=True).data()
         # 3: the documents, with their MENTIONS and NEAR_DUPLICATE_OF edges.
         removed = tx.run(statement("remove_documents"), doc_ids=wanted).single(strict=True).data()
         # 4-5: the entities at either end: deleted when nothing links to them, else recomputed.
         touched = sorted({edge["source"] for edge in edges} | {edge["target"] for edge in edges}
-                         | set(removed["mentioned"]))
+                         | set(removed["mentioned"]) | set(quoted["touched"]))
         entities = [record.data() for record in tx.run(statement("remove_find_entities"), entity_ids=touched)]
         entity_rows = [{"id": entity["id"], "props": None if entity["degree"] == 0 else without_documents(
                             entity["props"], wanted, kind="entity", to_value=_property_value,

@@ -18,11 +18,12 @@ from kg.errors import InputError, UsageError
 from kg.sinks.cypher import statements
 from kg.sinks.neo4j import LoadPlan, plan_load
 
-__all__ = ["ARRAY_DELIMITER", "ENTITY_ID_SPACE", "DOCUMENT_ID_SPACE", "neo4j_csv_tables", "write_neo4j_csv"]
+__all__ = ["ARRAY_DELIMITER", "ENTITY_ID_SPACE", "DOCUMENT_ID_SPACE", "QUOTE_ID_SPACE", "neo4j_csv_tables", "write_neo4j_csv"]
 
 ARRAY_DELIMITER = "\u001f"
 ENTITY_ID_SPACE = "Entity"
 DOCUMENT_ID_SPACE = "Document"
+QUOTE_ID_SPACE = "Quote"
 
 Table = tuple[list[str], list[list[Any]]]  # header, rows
 
@@ -43,13 +44,25 @@ def neo4j_csv_tables(graph: Mapping[str, Any]) -> dict[str, Table]:
     near = [{":START_ID": n["source"], ":END_ID": n["target"], ":TYPE": "NEAR_DUPLICATE_OF",
              "similarity": n["similarity"]} for n in plan.near_duplicates]
     relations = [_relation_record(name, row) for name, rows in plan.relations.items() for row in rows]
-    return {
+    tables = {
         "documents.csv": _table(documents, id_space=DOCUMENT_ID_SPACE),
         "entities.csv": _table(entities, id_space=ENTITY_ID_SPACE),
         "mentions.csv": _table(mentions, start_space=DOCUMENT_ID_SPACE, end_space=ENTITY_ID_SPACE),
         "near_duplicates.csv": _table(near, start_space=DOCUMENT_ID_SPACE, end_space=DOCUMENT_ID_SPACE),
         "relations.csv": _table(relations, start_space=ENTITY_ID_SPACE, end_space=ENTITY_ID_SPACE),
     }
+    if plan.quotes:  # as merge_quotes.cypher, merge_said.cypher and merge_quote_mentions.cypher write them
+        quotes = [{"id": q["id"], ":LABEL": [QUOTE_ID_SPACE], "text": q["text"], "kind": q["kind"],
+                   "evidence_docs": q["evidence_docs"], "evidence_starts": q["evidence_starts"],
+                   "evidence_ends": q["evidence_ends"], "documents": list(dict.fromkeys(q["evidence_docs"]))}
+                  for q in plan.quotes]
+        said = [{":START_ID": r["source"], ":END_ID": r["target"], ":TYPE": "SAID", "evidence_docs": r["documents"]}
+                for r in plan.said]
+        named = [{":START_ID": r["source"], ":END_ID": r["target"], ":TYPE": "MENTIONS"} for r in plan.quote_mentions]
+        tables["quotes.csv"] = _table(quotes, id_space=QUOTE_ID_SPACE)
+        tables["said.csv"] = _table(said, start_space=ENTITY_ID_SPACE, end_space=QUOTE_ID_SPACE)
+        tables["quote_mentions.csv"] = _table(named, start_space=QUOTE_ID_SPACE, end_space=ENTITY_ID_SPACE)
+    return tables
 
 
 def write_neo4j_csv(graph: Mapping[str, Any], folder: Path) -> list[Path]:
@@ -184,7 +197,7 @@ def _csv_line(cells: Sequence[str | int | float | None]) -> str:
 
 
 def _import_script(names: list[str]) -> str:
-    node_files = [n for n in names if n in ("documents.csv", "entities.csv")]
+    node_files = [n for n in names if n in ("documents.csv", "entities.csv", "quotes.csv")]
     rel_files = [n for n in names if n not in node_files]
     lines = [
         "#!/usr/bin/env sh",

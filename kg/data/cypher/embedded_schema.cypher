@@ -8,6 +8,6 @@ CREATE NODE TABLE Document(id STRING PRIMARY KEY, title STRING, source STRING, p
 CREATE NODE TABLE Quote(id STRING PRIMARY KEY, text STRING, kind STRING, documents STRING[]);
 CREATE REL TABLE MENTIONS(FROM Document TO Entity, FROM Quote TO Entity, count INT64);
 CREATE REL TABLE NEAR_DUPLICATE_OF(FROM Document TO Document, similarity DOUBLE);
-CREATE REL TABLE SAID(FROM Entity TO Quote);
+CREATE REL TABLE SAID(FROM Entity TO Quote, evidence_docs STRING[]);
 // Neo4j's type(r) for the shared query files; LadybugDB calls it label(r).
 CREATE MACRO type(x) AS label(x);
