@@ -29,7 +29,7 @@ def test_build_graphml_rereads_with_labels(tmp_path):
     graph = nx.read_graphml(out, force_multigraph=True)
     assert graph.is_directed()
     kinds = {d["kind"] for _, d in graph.nodes(data=True)}
-    assert kinds == {"entity", "document"}
+    assert kinds == {"entity", "document", "quote"}  # the seeds hold quotations
     assert all("label" in d for _, d in graph.nodes(data=True))
     assert all("label" in d for _, _, d in graph.edges(data=True))
 

@@ -86,7 +86,7 @@ def test_build_writes_html_from_the_suffix_or_the_format(tmp_path):
     assert result.exit_code == 0, result.output
     assert f"wrote {out} (html)" in result.output
     data = _page_data(out)
-    assert {n["kind"] for n in data["nodes"]} == {"entity", "document"}
+    assert {n["kind"] for n in data["nodes"]} == {"entity", "document", "quote"}  # the seeds hold quotations
     assert any(e["kind"] == "relation" and e["evidence"] for e in data["edges"])
     other = tmp_path / "seeds.page"
     assert runner.invoke(app, ["build", str(SEEDS), "--out", str(other), "--format", "html", "-q", "--no-cache"]).exit_code == 0
