@@ -361,8 +361,9 @@ def add_quotes(graph: nx.MultiDiGraph, extractions: Sequence[Extraction]) -> Non
                        documents=sorted({e["doc"] for e in evidence}), evidence=evidence)
     for (speaker, quote_id), evidence in sorted(said.items()):
         evidence = sorted({tuple(e.items()): e for e in evidence}.values(), key=lambda e: (e["doc"], e["start"]))
+        seen = _seen(_iso_date(graph.nodes[e["doc"]].get("published")) if e["doc"] in graph else None for e in evidence)
         graph.add_edge(speaker, quote_id, key=f"{speaker}-[{SAID}]->{quote_id}", type=SAID, label="said",
-                       weight=len(evidence), documents=len({e["doc"] for e in evidence}), evidence=evidence)
+                       weight=len(evidence), documents=len({e["doc"] for e in evidence}), evidence=evidence, **seen)
     for (quote_id, entity), documents in sorted(named.items()):
         graph.add_edge(quote_id, entity, key=f"{quote_id}-[{MENTIONS}]->{entity}", type=MENTIONS,
                        label="mentions", documents=len(documents))
