@@ -71,12 +71,17 @@ def test_the_two_seeds_are_near_duplicates(seed_build):
 
 def test_every_relation_edge_carries_evidence_inside_its_document(seed_build):
     texts = {x.document.id: x.document.text for x in seed_build.extractions}
-    relation_edges = [d for _, _, d in seed_build.graph.edges(data=True) if d["type"] not in {"MENTIONS", "NEAR_DUPLICATE_OF"}]
+    edges = [d for _, _, d in seed_build.graph.edges(data=True) if d["type"] not in {"MENTIONS", "NEAR_DUPLICATE_OF"}]
+    relation_edges = [d for d in edges if d["type"] != "SAID"]
     assert relation_edges
     for data in relation_edges:
         assert data["weight"] == len(data["evidence"]) >= 1
         for evidence in data["evidence"]:
             assert texts[evidence["doc"]][evidence["start"]:evidence["end"]] == evidence["sentence"]
+    for data in (d for d in edges if d["type"] == "SAID"):  # a quotation's span in each document
+        assert data["weight"] == len(data["evidence"]) >= 1
+        for evidence in data["evidence"]:
+            assert 0 <= evidence["start"] < evidence["end"] <= len(texts[evidence["doc"]])
 
 
 def test_mention_offsets_point_at_their_text_and_ids_are_global(seed_build):
