@@ -77,11 +77,13 @@ def candidates(
                 rank = ((ma.kind != "name") + (mb.kind != "name"), apart, sa.start)
                 if key not in best or rank < best[key][0]:
                     best[key] = (rank, ma, sa, mb, sb)
-        start = sent.start_char + offset
+        if not best:
+            continue
+        start, end, text = sent.start_char + offset, sent.end_char + offset, sent.text  # Span.text joins its tokens: once
         for _, ma, sa, mb, sb in sorted(best.values(), key=lambda v: (v[2].start, v[4].start)):
             rules = _rules_for(fired, start, ma.entity, mb.entity)
             features, past = _features(doc, sent, ma, sa, mb, sb, rules, triggers, countries)
-            out.append(Candidate(ma, mb, start, sent.end_char + offset, sent.text, features, rules, past))
+            out.append(Candidate(ma, mb, start, end, text, features, rules, past))
     return out
 
 

@@ -90,6 +90,7 @@ def name_mentions(doc: Doc, *, offset: int = 0, type_model: TypeModel | None | s
     typer = load_type_model() if type_model == "default" else type_model
     found: list[Mention] = []
     text = doc.text  # Doc.text joins every token: build it once, not per entity
+    long_name_words = {t.lower_ for ent in doc.ents if len(ent) > 1 for t in ent}
     for ent, entity_type in _agencies_joined(doc):
         span = _trim(ent)
         if span is None or not _is_name(span) or _is_given_thing(span) or _is_no_entity(span):
@@ -105,7 +106,7 @@ def name_mentions(doc: Doc, *, offset: int = 0, type_model: TypeModel | None | s
             # where a cue in the sentence corrected the tagger, that evidence outranks the typer's
             tagged = SPACY_TYPES.get(tagger_label(span))
             pieces = [(span, retype(typer, span, rule_type=corrected)
-                           if corrected == entity_type == tagged and not _short_form(span) else corrected)]
+                           if corrected == entity_type == tagged and not _short_form(span, long_name_words) else corrected)]
         pieces += _nested_regions(pieces)
         for span, entity_type in pieces:
             if entity_type == "Person":
@@ -137,14 +138,12 @@ _PERSONAL_TITLES = frozenset(
 )
 
 
-def _short_form(span: Span) -> bool:
+def _short_form(span: Span, long_name_words: set[str]) -> bool:
     """A one-word name that is also a word of a longer name in the text ("Halvorsen" beside
     "Ida Halvorsen" or "Halvorsen Group"): its type is that of the name it stands for, which
-    resolution decides, not the typer."""
-    if len(span) != 1:
-        return False
-    word = span[0].lower_
-    return any(len(ent) > 1 and any(t.lower_ == word for t in ent) for ent in span.doc.ents)
+    resolution decides, not the typer. ``long_name_words``: the words of the text's names of
+    more than one word."""
+    return len(span) == 1 and span[0].lower_ in long_name_words
 
 
 def _title_word(token: Token) -> str:

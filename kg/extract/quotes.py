@@ -278,11 +278,12 @@ def _reported(chunk: Chunk, mentions: Sequence[Mention], lexicon: Lexicon, insid
     doc = chunk.doc
     found = []
     for token in doc:
-        if _in_quotes(token.idx, inside):
-            continue
+        speech = token.lemma_.lower() in lexicon.speech_verbs and token.pos_ == "VERB"
+        if not (speech or token.lower_ == "according") or _in_quotes(token.idx, inside):
+            continue  # the cheap test first: most words are neither
         clause = None
         speaker = ""
-        if token.lemma_.lower() in lexicon.speech_verbs and token.pos_ == "VERB":
+        if speech:
             clauses = [c for c in token.children if c.dep_ == "ccomp" and c.i > token.i]
             if not clauses:
                 continue

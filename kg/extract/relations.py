@@ -409,8 +409,8 @@ class _Engine:
         if not relations:
             return
         for noun in self.doc:
-            if not _common_noun(noun):
-                continue
+            if not noun.n_lefts or not _common_noun(noun):
+                continue  # premodifiers stand on the left
             modifiers = [t for t in _premodifiers(noun) if t.i in self.refs]
             if not modifiers:
                 continue
@@ -581,8 +581,9 @@ class _Engine:
         def resolve(tok: Token) -> list[_Arg]:
             return self._resolve(tok, subject_side=False, reach=False, depth=nxt)
 
-        owned = any(c.dep_ == "poss" or (c.dep_ == "prep" and c.lower_ == "of") for c in token.children)
-        for child in token.children:
+        children = list(token.children)  # each pass over Token.children makes new Tokens
+        owned = any(c.dep_ == "poss" or (c.dep_ == "prep" and c.lower_ == "of") for c in children)
+        for child in children:
             if child.dep_ == "appos":
                 out += resolve(child)
             elif owned and child.dep_ in ("compound", "amod") and child.i < token.i and self._name_of_a_kind(child):
@@ -596,7 +597,7 @@ class _Engine:
                 out += resolve(token.head)
         if token.dep_ in ("compound", "nmod") and token.head.i in self.refs:
             out += resolve(token.head)
-        for conj in (c for c in token.children if c.dep_ == "conj" and c.i in self.refs):
+        for conj in (c for c in children if c.dep_ == "conj" and c.i in self.refs):
             # "American rapper and singer P": both nouns describe P, parsed as "rapper and P"
             if any(m.dep_ == "compound" and m.pos_ == "NOUN" and m.i < conj.i for m in conj.children):
                 out += resolve(conj)
@@ -608,11 +609,11 @@ class _Engine:
         if token.dep_ == "pobj" and head.lower_ == "as" and head.head.pos_ in _VERBAL:
             verb = head.head
             out += [a for t in _clause_arg(verb, "nsubj", self.lex) or _clause_arg(verb, "nsubjpass", self.lex) for a in resolve(t)]
-        for prep in token.children:
+        for prep in children:
             if prep.dep_ in _PREP_DEPS and _prep_words(prep) & self.lex.exemplifiers:
                 out += [a for obj in _prep_objects(prep) for a in resolve(obj)]
         if _forms(token) & self.lex.appositive_of_nouns and _definite(token):
-            for prep in token.children:
+            for prep in children:
                 if prep.dep_ == "prep" and prep.lower_ == "of":
                     out += [a for obj in _prep_objects(prep) if obj.i in self.refs for a in resolve(obj)]
         return _costly(out, 0.05) if out else []
@@ -1033,8 +1034,9 @@ def _costly(args: Iterable[_Arg], cost: float) -> list[_Arg]:
 def _measure_memory(engine: _Engine) -> list[tuple[int, str, tuple[_Arg, ...]]]:
     """Measures of the document with a local agent, in text order: (token index, lemma, agents)."""
     memory = []
+    nouns = engine.lex.measure_nouns
     for token in engine.doc:
-        if _forms(token) & engine.lex.measure_nouns:
+        if token.lower_ in nouns or token.lemma_.lower() in nouns:
             agents = tuple(engine.local_agents(token))
             if agents:
                 memory.append((token.i, token.lemma_.lower(), agents))
