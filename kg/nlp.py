@@ -8,6 +8,7 @@ the merge, never pay the half second its import costs."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import re
@@ -68,13 +69,30 @@ def model_name(name: str | None = None) -> str:
 
 @lru_cache(maxsize=4)
 def load_model(name: str | None = None) -> Language:
+    """The spaCy pipeline ``name``, loaded once per process. Loading it also sets the process's
+    cyclic garbage collector for parsing (see ``_settle_collector``)."""
     import spacy
 
     resolved = model_name(name)
     try:
-        return spacy.load(resolved)
+        nlp = spacy.load(resolved)
     except OSError as exc:
         raise UsageError(f"cannot load spaCy pipeline {resolved!r}: not installed or not a pipeline") from exc
+    _settle_collector()
+    return nlp
+
+
+def _settle_collector() -> None:
+    """Parsing makes millions of short-lived objects (Tokens, Spans), freed by reference counts;
+    with Python's default thresholds the cyclic collector runs every 700 of them and, in its
+    full passes, walks the whole loaded pipeline again and again: about a tenth of a build's
+    time. The pipeline is set aside as permanent (``gc.freeze``) and young objects are
+    collected less often; cycles are still collected."""
+    gc.freeze()
+    gc.set_threshold(*_COLLECTOR_THRESHOLDS)
+
+
+_COLLECTOR_THRESHOLDS = (10_000, 50, 100)
 
 
 def model_version(name: str) -> str:
