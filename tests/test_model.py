@@ -111,3 +111,33 @@ def test_the_shipped_model_loads_and_is_small():
     assert "NONE" in model.classes and model.types
     assert model.info.get("provenance")
     assert 0.0 <= float(model.info["min_confidence"]) <= 1.0
+
+
+def test_format_1_files_are_still_read_with_the_same_predictions(tmp_path):
+    model = _model()
+    v1 = {**model.to_json(), "format": "kg-relation-model/1",
+          "weights": {f: [[i, w] for i, w in ws] for f, ws in sorted(model.weights.items())}}
+    for key in ("features", "weight_rows", "weight_classes", "weight_values"):
+        del v1[key]
+    path = tmp_path / "v1.json.gz"
+    path.write_bytes(gzip.compress(json.dumps(v1).encode()))
+    old, new = load_relation_model(str(path)), model
+    for features in (["bw=for"], ["norule"], []):
+        assert old.probabilities(features) == pytest.approx(new.probabilities(features))
+
+
+def test_format_2_keeps_every_weight(tmp_path):
+    model = _model()
+    path = tmp_path / "m.json.gz"
+    model.save(path)
+    loaded = load_relation_model(str(path))
+    assert dict(loaded.weights) == {f: tuple(tuple(e) for e in ws) for f, ws in model.weights.items()}
+
+
+@pytest.mark.parametrize("change", [{"weight_rows": "not base64!"}, {"weight_classes": ""}, {"features": "bw=for"}])
+def test_a_format_2_file_with_broken_arrays_is_one_usage_error(tmp_path, change):
+    data = {**_model().to_json(), **change}
+    path = tmp_path / "m.json.gz"
+    path.write_bytes(gzip.compress(json.dumps(data).encode()))
+    with pytest.raises(UsageError):
+        load_relation_model(str(path))

@@ -3,13 +3,17 @@
 become one document's relations.
 
 The model file is gzip-compressed JSON: the classes ("NONE", "TYPE>" for first-to-second,
-"TYPE<" for second-to-first), sparse weights per feature, the intercepts, an isotonic map from
+"TYPE<" for second-to-first), the feature names and their sparse weights (format 2: three
+little-endian arrays in base64, feature row, class and weight, which load in milliseconds where
+the JSON numbers of format 1 took a third of a second; format 1 files are still read), the intercepts, an isotonic map from
 the model's probability to the share of predictions that were right on held-out data, the
 measured precision of each rule kind (for relations only a rule finds), and its provenance.
 Prediction needs no scikit-learn: a sum of weights and a softmax.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import bisect
 import gzip
 import hashlib
@@ -30,7 +34,8 @@ from .schema import Schema
 
 __all__ = ["RelationModel", "DEFAULT_MODEL", "load_relation_model", "decide_relations", "rule_confidence", "rule_kind", "FORMAT"]
 
-FORMAT = "kg-relation-model/1"
+FORMAT = "kg-relation-model/2"
+_FORMAT_1 = "kg-relation-model/1"  # weights as JSON lists of [class, weight]: still read
 DEFAULT_MODEL = "default"  # the model shipped in kg/data/relation_model.json.gz
 NONE = "NONE"
 
@@ -62,18 +67,14 @@ class RelationModel:
         candidate's scores are then one row sum."""
         cached = self.__dict__.get("_dense_cache")
         if cached is None:
-            index = {f: n for n, f in enumerate(self.weights)}
-            rows, cols, values = [], [], []
-            for n, entries in enumerate(self.weights.values()):
-                for i, w in entries:
-                    rows.append(n)
-                    cols.append(i)
-                    values.append(w)
-            cols_array = np.asarray(cols, dtype=np.int64)
-            if cols and (cols_array.min() < 0 or cols_array.max() >= len(self.classes)):
+            features, rows, cols, values = _entries(self.weights)
+            if cols.size and (cols.min() < 0 or cols.max() >= len(self.classes)):
                 raise ValueError("weights and classes disagree")
+            if rows.size and (rows.min() < 0 or rows.max() >= len(features)):
+                raise ValueError("weight rows and features disagree")
+            index = {f: n for n, f in enumerate(features)}
             matrix = np.zeros((max(len(index), 1), len(self.classes)))
-            matrix[np.asarray(rows, dtype=np.int64), cols_array] = np.asarray(values, dtype=float)
+            matrix[rows, cols] = values
             cached = (index, matrix, np.asarray(self.intercepts, dtype=float))
             object.__setattr__(self, "_dense_cache", cached)
         return cached
@@ -91,7 +92,7 @@ class RelationModel:
     def to_json(self) -> dict:
         return {
             "format": FORMAT, "classes": list(self.classes), "intercepts": list(self.intercepts),
-            "weights": {f: [[i, w] for i, w in ws] for f, ws in sorted(self.weights.items())},
+            **_packed(self.weights),
             "calibration": {"x": list(self.calibration[0]), "y": list(self.calibration[1])},
             "rule_precision": dict(sorted(self.rule_precision.items())), "info": dict(self.info),
         }
@@ -106,21 +107,90 @@ class RelationModel:
             stream.write(gzip.compress(data, compresslevel=9, mtime=0))
 
 
-def _from_json(raw: Any, where: str, fingerprint: str) -> RelationModel:
-    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        raise UsageError(f"{where} is not a kg relation model ({FORMAT})")
-    try:
-        classes = tuple(str(c) for c in raw["classes"])
+class PackedWeights(Mapping):
+    """Sparse weights as three arrays (feature row, class, weight) beside the feature names: what
+    format 2 stores. A Mapping feature -> ((class, weight), ...) like format 1's, built per
+    feature only when asked; the dense matrix is made from the arrays at once."""
+
+    def __init__(self, features: Sequence[str], rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
+        if not (len(rows) == len(cols) == len(values)):
+            raise ValueError("weight arrays of different lengths")
+        self.features, self.rows, self.cols, self.values = tuple(features), rows, cols, values
+
+    def __getitem__(self, feature: str) -> tuple[tuple[int, float], ...]:
+        index = self.__dict__.setdefault("_index", {f: n for n, f in enumerate(self.features)})
+        n = index[feature]
+        picked = self.rows == n
+        return tuple(zip(self.cols[picked].tolist(), self.values[picked].tolist()))
+
+    def __iter__(self):
+        return iter(self.features)
+
+    def __len__(self) -> int:
+        return len(self.features)
+
+
+def _entries(weights: Mapping) -> tuple[Sequence[str], np.ndarray, np.ndarray, np.ndarray]:
+    """(feature names, row, class, weight arrays) of any weights mapping, in its feature order."""
+    if isinstance(weights, PackedWeights):
+        return weights.features, weights.rows.astype(np.int64), weights.cols.astype(np.int64), weights.values
+    rows, cols, values = [], [], []
+    for n, entries in enumerate(weights.values()):
+        for i, w in entries:
+            rows.append(n)
+            cols.append(i)
+            values.append(w)
+    return (list(weights), np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64),
+            np.asarray(values, dtype=float))
+
+
+def _packed(weights: Mapping) -> dict:
+    """Format 2's fields for the weights, features sorted: the same weights give the same bytes."""
+    order = sorted(weights)
+    features, rows, cols, values = _entries({f: weights[f] for f in order})
+    return {
+        "features": list(features),
+        "weight_rows": _b64(rows.astype("<i4")), "weight_classes": _b64(cols.astype("<i2")),
+        "weight_values": _b64(values.astype("<f8")),
+    }
+
+
+def _b64(array: np.ndarray) -> str:
+    return base64.b64encode(array.tobytes()).decode("ascii")
+
+
+def _unb64(text: Any, dtype: str) -> np.ndarray:
+    if not isinstance(text, str):
+        raise TypeError("weight arrays must be base64 strings")
+    return np.frombuffer(base64.b64decode(text.encode("ascii"), validate=True), dtype=dtype)
+
+
+def _weights_from_json(raw: dict) -> Mapping:
+    if raw.get("format") == _FORMAT_1:
         # kept as read (lists of [class, weight]): converting 40,000 features to tuples took longer
         # than reading the file; the dense matrix built from them checks every entry
         weights = raw["weights"]
         if not isinstance(weights, dict):
             raise TypeError("weights must be an object")
+        return weights
+    features = raw["features"]
+    if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
+        raise TypeError("features must be a list of strings")
+    return PackedWeights(features, _unb64(raw["weight_rows"], "<i4"), _unb64(raw["weight_classes"], "<i2"),
+                         _unb64(raw["weight_values"], "<f8"))
+
+
+def _from_json(raw: Any, where: str, fingerprint: str) -> RelationModel:
+    if not isinstance(raw, dict) or raw.get("format") not in (FORMAT, _FORMAT_1):
+        raise UsageError(f"{where} is not a kg relation model ({FORMAT})")
+    try:
+        classes = tuple(str(c) for c in raw["classes"])
+        weights = _weights_from_json(raw)
         intercepts = tuple(float(x) for x in raw["intercepts"])
         cal = raw.get("calibration") or {"x": [0.0, 1.0], "y": [0.0, 1.0]}
         calibration = (tuple(float(x) for x in cal["x"]), tuple(float(y) for y in cal["y"]))
         rule_precision = {str(k): float(v) for k, v in (raw.get("rule_precision") or {}).items()}
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, binascii.Error) as exc:
         raise UsageError(f"{where} is not a valid kg relation model: {exc}") from None
     if len(intercepts) != len(classes):
         raise UsageError(f"{where} is not a valid kg relation model: weights and classes disagree")
