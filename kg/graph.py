@@ -73,24 +73,6 @@ def _body(document: Document) -> str:
     return " ".join(document.text[s:e] for s, e in document.body_spans())
 
 
-def _import_in_background(module: str) -> None:
-    """Start importing ``module`` in a daemon thread. datasketch pulls in scipy (0.4 s of
-    imports) that a build needs only once its corpus passes 64 documents; begun when the build
-    starts, it is done while the model loads and parses, which leave the interpreter idle much
-    of the time. Python's import lock makes a later ``import`` wait for it; an import error is
-    raised there, not here."""
-    import importlib
-    import threading
-
-    def run() -> None:
-        try:
-            importlib.import_module(module)
-        except Exception:  # noqa: BLE001 - the import on the path that needs it raises it again
-            pass
-
-    threading.Thread(target=run, name=f"kg-import-{module}", daemon=True).start()
-
-
 def near_duplicates(documents: Iterable[Document], *, threshold: float = 0.2) -> list[NearDuplicate]:
     """Near-duplicate documents (word-bigram Jaccard similarity at least ``threshold``) in
     clusters, each later member linked to its cluster's earliest document: as many links as
@@ -115,8 +97,7 @@ class NearDuplicateFinder:
     result does not depend on the order documents arrive in (of two with one id, the later one
     counts)."""
 
-    def __init__(self, *, threshold: float = 0.2, max_candidates: int = 16, bucket_size: int = 16,
-                 prefetch: bool = False) -> None:
+    def __init__(self, *, threshold: float = 0.2, max_candidates: int = 16, bucket_size: int = 16) -> None:
         self.threshold = threshold
         self.max_candidates = max_candidates
         self.bucket_size = bucket_size
@@ -124,8 +105,6 @@ class NearDuplicateFinder:
         self._order: dict[str, tuple] = {}
         self._signatures: dict[str, np.ndarray] = {}
         self._template = None  # a MinHash holding the shared permutations, once needed
-        if prefetch:
-            _import_in_background("datasketch")
 
     def add(self, document: Document) -> None:
         self._shingles.pop(document.id, None)

@@ -43,6 +43,12 @@ class Chunk:
 
     offset: int
     doc: Doc
+    piece: str | None = None  # the text parsed, when the parser's caller kept it: ``doc.text``
+
+    @property
+    def text(self) -> str:
+        """The piece's text (``Doc.text`` joins every token anew at each call)."""
+        return self.doc.text if self.piece is None else self.piece
 
     @property
     def end(self) -> int:
@@ -212,16 +218,16 @@ def parse(
     through the pipeline at once."""
     max_length = min(nlp.max_length, PIECE_CHARS)
 
-    def pieces() -> Iterator[tuple[str, tuple[Document, int, int, int]]]:
+    def pieces() -> Iterator[tuple[str, tuple[Document, int, int, int, str]]]:
         for document in documents:
             parts = split_text(analysed_text(document), max_length)
             if not parts:
-                yield "", (document, 0, 0, 1)
+                yield "", (document, 0, 0, 1, "")
             for index, (offset, piece) in enumerate(parts):
-                yield piece, (document, offset, index, len(parts))
+                yield piece, (document, offset, index, len(parts), piece)
 
-    def batches() -> Iterator[list[tuple[str, tuple[Document, int, int, int]]]]:
-        batch: list[tuple[str, tuple[Document, int, int, int]]] = []
+    def batches() -> Iterator[list[tuple[str, tuple[Document, int, int, int, str]]]]:
+        batch: list[tuple[str, tuple[Document, int, int, int, str]]] = []
         chars = 0
         for item in pieces():
             if batch and (len(batch) >= batch_size or chars + len(item[0]) > batch_chars):
@@ -234,10 +240,10 @@ def parse(
 
     pending: list[Chunk] = []
     for batch in batches():
-        for doc, (document, offset, index, count) in nlp.pipe(
+        for doc, (document, offset, index, count, piece) in nlp.pipe(
             batch, as_tuples=True, batch_size=len(batch), n_process=n_process
         ):
-            pending.append(Chunk(offset, doc))
+            pending.append(Chunk(offset, doc, piece))
             if index == count - 1:
                 yield document, pending
                 pending = []

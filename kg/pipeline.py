@@ -195,7 +195,7 @@ def build(
             yield item
 
     extractions = []
-    near = NearDuplicateFinder(prefetch=True)  # fed as documents arrive: work done while parsing goes on elsewhere
+    near = NearDuplicateFinder()  # fed as documents arrive: work done while parsing goes on elsewhere
     for extraction in extract(readable(), options=options, schema=schema, known=known):
         extractions.append(extraction)
         document = extraction.document

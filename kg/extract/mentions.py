@@ -79,17 +79,21 @@ def find_mentions(chunks: Sequence[Chunk]) -> tuple[list[Mention], list[Referenc
     names: list[Mention] = []
     refs: list[Reference] = []
     for chunk in chunks:
-        names.extend(name_mentions(chunk.doc, offset=chunk.offset))
-        refs.extend(references(chunk.doc, offset=chunk.offset))
+        text = chunk.text
+        names.extend(name_mentions(chunk.doc, offset=chunk.offset, text=text))
+        refs.extend(references(chunk.doc, offset=chunk.offset, text=text))
     return names, refs
 
 
-def name_mentions(doc: Doc, *, offset: int = 0, type_model: TypeModel | None | str = "default") -> list[Mention]:
+def name_mentions(doc: Doc, *, offset: int = 0, type_model: TypeModel | None | str = "default",
+                  text: str | None = None) -> list[Mention]:
     """Corrected NER mentions of a parsed text (offsets shifted by ``offset``); ``type_model``:
-    the mention typer ("default": the shipped one; None: the rules' types alone)."""
+    the mention typer ("default": the shipped one; None: the rules' types alone); ``text``:
+    ``doc.text``, when the caller has it."""
     typer = load_type_model() if type_model == "default" else type_model
     found: list[Mention] = []
-    text = doc.text  # Doc.text joins every token: build it once, not per entity
+    if text is None:
+        text = doc.text  # Doc.text joins every token: build it once, not per entity
     long_name_words = {t.lower_ for ent in doc.ents if len(ent) > 1 for t in ent}
     for ent, entity_type in _agencies_joined(doc):
         span = _trim(ent)
@@ -576,13 +580,14 @@ _INDEFINITE = frozenset({"a", "an", "another"})
 _INTRODUCED_REACH = 3  # sentences: "a federal court ... the court" is that court, not a named one
 
 
-def references(doc: Doc, *, offset: int = 0) -> list[Reference]:
+def references(doc: Doc, *, offset: int = 0, text: str | None = None) -> list[Reference]:
     """Third-person pronouns and descriptions outside names: definite descriptions ("the
     company"), and descriptions the syntax binds to a name, in apposition ("X, the director",
     "the director, X") or predicated of it ("X is a port")."""
     found: list[Reference] = []
     introduced: dict[str, int] = {}  # common nouns met as new referents ("a federal court") -> sentence
-    quotes = _quotations(doc.text)
+    text = doc.text if text is None else text
+    quotes = _quotations(text)
     speakers: dict[tuple[int, int], Token | None] = {}
     # (sentence number, sentence start, token): token.sent would find the sentence anew each time
     tokens = ((number, sent.start_char, token) for number, sent in enumerate(doc.sents) for token in sent)

@@ -109,7 +109,7 @@ def find_quotes(document_text: str, chunks: Sequence[Chunk], entities: Sequence[
 
 def _chunk_quotes(chunk: Chunk, mentions: Sequence[Mention], lexicon: Lexicon) -> list[Quote]:
     doc = chunk.doc
-    text = doc.text
+    text = chunk.text
     spans = quotation_spans(text)
     inside = [(s, e) for pieces in spans for s, e in pieces]
     quotes: list[Quote] = []
