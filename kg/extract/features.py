@@ -62,6 +62,14 @@ def candidates(
     allowed = _type_pairs(schema)
     triggers = trigger_lemmas(schema)
     countries = _country_ids()
+    seen: dict[int, str] = {}  # token index -> _word: a sentence's words recur in many pairs
+
+    def word(token: Token) -> str:
+        found = seen.get(token.i)
+        if found is None:
+            found = seen[token.i] = _word(token)
+        return found
+
     out: list[Candidate] = []
     for sent in doc.sents:
         inside = [(m, s) for m, s in spans if sent.start <= s.start and s.end <= sent.end]
@@ -82,7 +90,7 @@ def candidates(
         start, end, text = sent.start_char + offset, sent.end_char + offset, sent.text  # Span.text joins its tokens: once
         for _, ma, sa, mb, sb in sorted(best.values(), key=lambda v: (v[2].start, v[4].start)):
             rules = _rules_for(fired, start, ma.entity, mb.entity)
-            features, past = _features(doc, sent, ma, sa, mb, sb, rules, triggers, countries)
+            features, past = _features(doc, sent, ma, sa, mb, sb, rules, triggers, countries, word)
             out.append(Candidate(ma, mb, start, end, text, features, rules, past))
     return out
 
@@ -169,14 +177,15 @@ def _path(a: Token, b: Token) -> tuple[list[Token], Token, list[Token]] | None:
     return None
 
 
-def _features(doc: Doc, sent: Span, ma: Mention, sa: Span, mb: Mention, sb: Span, rules, triggers, countries
-              ) -> tuple[tuple[str, ...], bool]:
+def _features(doc: Doc, sent: Span, ma: Mention, sa: Span, mb: Mention, sb: Span, rules, triggers, countries,
+              word=None) -> tuple[tuple[str, ...], bool]:
+    word = word or _word
     ta = "Country" if ma.entity in countries else ma.type
     tb = "Country" if mb.entity in countries else mb.type
     types = f"{ta}|{tb}"
     f: list[str] = ["t=" + types, f"k={ma.kind}|{mb.kind}"]
     between = [t for t in doc[sa.end:sb.start] if not t.is_space]
-    words = [_word(t) for t in between if not t.is_punct or t.text in {",", "(", "'s", "-"}]
+    words = [word(t) for t in between if not t.is_punct or t.text in {",", "(", "'s", "-"}]
     f.append("nb=" + _bucket(len(between)))
     if len(between) <= _MAX_BETWEEN:
         f += [f"bw={w}" for w in set(words)]
@@ -185,19 +194,19 @@ def _features(doc: Doc, sent: Span, ma: Mention, sa: Span, mb: Mention, sb: Span
         if len(words) <= 4:
             f.append(f"bst={types}:" + " ".join(words))
     if between:
-        f += ["bf=" + _word(between[0]), "bl=" + _word(between[-1])]
+        f += ["bf=" + word(between[0]), "bl=" + word(between[-1])]
     others = sum(1 for t in between if t.ent_type_ in ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"))
     f.append("ne=" + _bucket(min(others, 4)))
     before = [t for t in doc[max(sent.start, sa.start - 2):sa.start]]
     after = [t for t in doc[sb.end:min(sent.end, sb.end + 2)]]
-    f += [f"b{n}=" + _word(t) for n, t in enumerate(reversed(before), 1)]
-    f += [f"a{n}=" + _word(t) for n, t in enumerate(after, 1)]
+    f += [f"b{n}=" + word(t) for n, t in enumerate(reversed(before), 1)]
+    f += [f"a{n}=" + word(t) for n, t in enumerate(after, 1)]
     ra, rb = sa.root, sb.root
-    f += [f"ha={ra.dep_}:{_word(ra.head)}", f"hb={rb.dep_}:{_word(rb.head)}", f"da={ra.dep_}", f"db={rb.dep_}"]
+    f += [f"ha={ra.dep_}:{word(ra.head)}", f"hb={rb.dep_}:{word(rb.head)}", f"da={ra.dep_}", f"db={rb.dep_}"]
     # words inside the mentions' own phrases that are not the names ("the former minister")
     mods = [c for r in (ra, rb) for c in r.children if c.dep_ in ("amod", "compound", "nmod", "appos")
             and not (sa.start <= c.i < sa.end or sb.start <= c.i < sb.end)]
-    f += [f"mod={_word(c)}" for c in mods]
+    f += [f"mod={word(c)}" for c in mods]
     path = _path(ra, rb)
     path_words: list[Token] = []
     if path is None:
@@ -213,15 +222,15 @@ def _features(doc: Doc, sent: Span, ma: Mention, sa: Span, mb: Mention, sb: Span
         if length <= _MAX_PATH:
             f.append("pd=" + " ".join(deps))
             f.append(f"pdt={types}:" + " ".join(deps))
-            lex = [f"{t.dep_}^" for t in up] + [_word(top)] + [f"{t.dep_}v" for t in down]
+            lex = [f"{t.dep_}^" for t in up] + [word(top)] + [f"{t.dep_}v" for t in down]
             f.append("pl=" + " ".join(lex))
             f.append(f"plt={types}:" + " ".join(lex))
         else:
             f.append("pd=long")
-        f.append("top=" + _word(top) + ":" + top.pos_)
-        f.append(f"topt={types}:" + _word(top))
-        f += [f"pw={_word(t)}" for t in inner]
-        f += [f"pwt={types}:{_word(t)}" for t in inner]
+        f.append("top=" + word(top) + ":" + top.pos_)
+        f.append(f"topt={types}:" + word(top))
+        f += [f"pw={word(t)}" for t in inner]
+        f += [f"pwt={types}:{word(t)}" for t in inner]
         if any(c.dep_ == "neg" or c.lower_ in _NEGATIONS for t in (top, *inner) for c in t.children):
             f.append("neg")
     seen_types = set()
