@@ -56,11 +56,23 @@ class RelationModel:
         return frozenset(c[:-1] for c in self.classes if c != NONE)
 
     def probabilities(self, features: Iterable[str]) -> list[float]:
+        return self._probabilities(features).tolist()
+
+    def _probabilities(self, features: Iterable[str]) -> np.ndarray:
         index, matrix, intercepts = self._dense()
-        rows = [i for i in (index.get(f) for f in features) if i is not None]
+        rows = [i for i in map(index.get, features) if i is not None]
         scores = matrix[rows].sum(axis=0) + intercepts if rows else intercepts.copy()
         scores = np.exp(scores - scores.max())
-        return (scores / scores.sum()).tolist()
+        return scores / scores.sum()
+
+    def _labels(self) -> tuple[int, tuple[tuple[str, bool] | None, ...]]:
+        """The index of NONE (-1 without it) and each class's (type, reversed), None for NONE."""
+        cached = self.__dict__.get("_labels_cache")
+        if cached is None:
+            none = self.classes.index(NONE) if NONE in self.classes else -1
+            cached = (none, tuple(None if c == NONE else _class_type(c) for c in self.classes))
+            object.__setattr__(self, "_labels_cache", cached)
+        return cached
 
     def _dense(self):
         """The weights as one float64 matrix (feature row x class), built once per model: a
@@ -250,20 +262,21 @@ def _class_type(label: str) -> tuple[str, bool]:
 def predict(model: RelationModel, candidate: Candidate, schema: Schema) -> tuple[str, bool, float, float] | None:
     """The most probable relation the schema allows for a candidate: (type, reversed,
     probability, probability of no relation); None when the model allows none."""
-    probs = model.probabilities(candidate.features)
-    none = probs[model.classes.index(NONE)] if NONE in model.classes else 0.0
+    probs = model._probabilities(candidate.features)
+    none_index, labels = model._labels()
+    none = float(probs[none_index]) if none_index >= 0 else 0.0
     best = None
-    for index in sorted(range(len(probs)), key=lambda i: -probs[i]):
-        label = model.classes[index]
-        if label == NONE:
+    for index in np.argsort(-probs, kind="stable").tolist():  # most probable first; ties in class order
+        label = labels[index]
+        if label is None:
             continue
-        name, reverse = _class_type(label)
+        name, reverse = label
         relation = schema.get(name)
         if relation is None:
             continue
         subject, obj = (candidate.second, candidate.first) if reverse else (candidate.first, candidate.second)
         if relation.allows(subject.type, obj.type):
-            best = (name, reverse, probs[index], none)
+            best = (name, reverse, float(probs[index]), none)
             break
     return best
 
