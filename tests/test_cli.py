@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from kg.cli import app
 from kg.ids import without_text_hash
-from conftest import SEEDS
+from conftest import ROOT, SEEDS
 
 pytestmark = pytest.mark.model
 runner = CliRunner()
@@ -277,7 +277,12 @@ def test_ctrl_c_is_one_line_exit_130_and_the_old_output_stays(tmp_path):
 
     previous = tmp_path / "prev.json"
     previous.write_text('{"nodes": [], "edges": [], "note": "previous"}')
-    process = subprocess.Popen([sys.executable, "-m", "kg", "build", str(SEEDS), "--out", str(previous), "--no-cache"],
+    # a corpus that takes far longer than the 3 s below to build (the seeds alone take under 2 s)
+    articles = [json.loads(line) for line in (ROOT / "eval" / "gum_news_dev.jsonl").read_text(encoding="utf-8").splitlines()]
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"id": f"copy-{n}-{a['id']}", "text": a["text"]}) + "\n"
+                              for n in range(40) for a in articles), encoding="utf-8")
+    process = subprocess.Popen([sys.executable, "-m", "kg", "build", str(corpus), "--out", str(previous), "--no-cache"],
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(3)  # importing and loading the model
     process.send_signal(signal.SIGINT)
