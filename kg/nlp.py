@@ -43,12 +43,7 @@ class Chunk:
 
     offset: int
     doc: Doc
-    piece: str | None = None  # the text parsed, when the parser's caller kept it: ``doc.text``
-
-    @property
-    def text(self) -> str:
-        """The piece's text (``Doc.text`` joins every token anew at each call)."""
-        return self.doc.text if self.piece is None else self.piece
+    text: str  # what was parsed, ``doc.text`` (which joins every token anew at each call)
 
     @property
     def end(self) -> int:

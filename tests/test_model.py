@@ -141,3 +141,12 @@ def test_a_format_2_file_with_broken_arrays_is_one_usage_error(tmp_path, change)
     path.write_bytes(gzip.compress(json.dumps(data).encode()))
     with pytest.raises(UsageError):
         load_relation_model(str(path))
+
+
+def test_a_loaded_model_saves_to_the_same_bytes(tmp_path):
+    model = _model(weights={"bw=hired": ((2, 3.0), (0, -1.5)), "bw=for": ((1, 3.0),), "a1=x": ((0, 0.25),)})
+    first, second = tmp_path / "a.json.gz", tmp_path / "b.json.gz"
+    model.save(first)
+    load_relation_model(str(first)).save(second)
+    assert first.read_bytes() == second.read_bytes()
+    assert load_relation_model(str(second)).weights["bw=hired"] == ((2, 3.0), (0, -1.5))

@@ -9,7 +9,7 @@ Features are plain strings, so the model file is readable and the features audit
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -178,8 +178,8 @@ def _path(a: Token, b: Token) -> tuple[list[Token], Token, list[Token]] | None:
 
 
 def _features(doc: Doc, sent: Span, ma: Mention, sa: Span, mb: Mention, sb: Span, rules, triggers, countries,
-              word=None) -> tuple[tuple[str, ...], bool]:
-    word = word or _word
+              word: Callable[[Token], str]) -> tuple[tuple[str, ...], bool]:
+    """``word``: ``_word``, remembered per token by the caller."""
     ta = "Country" if ma.entity in countries else ma.type
     tb = "Country" if mb.entity in countries else mb.type
     types = f"{ta}|{tb}"

@@ -130,10 +130,21 @@ class PackedWeights(Mapping):
         self.features, self.rows, self.cols, self.values = tuple(features), rows, cols, values
 
     def __getitem__(self, feature: str) -> tuple[tuple[int, float], ...]:
-        index = self.__dict__.setdefault("_index", {f: n for n, f in enumerate(self.features)})
+        index, order, starts = self._grouped()
         n = index[feature]
-        picked = self.rows == n
+        picked = order[starts[n]:starts[n + 1]]
         return tuple(zip(self.cols[picked].tolist(), self.values[picked].tolist()))
+
+    def _grouped(self):
+        """Feature -> row, and the entries grouped by row (stable: each row's entries in file
+        order), built once: a lookup is then a slice, not a pass over every entry."""
+        cached = self.__dict__.get("_groups")
+        if cached is None:
+            order = np.argsort(self.rows, kind="stable")
+            starts = np.searchsorted(self.rows[order], np.arange(len(self.features) + 1), side="left")
+            cached = ({f: n for n, f in enumerate(self.features)}, order, starts)
+            self._groups = cached
+        return cached
 
     def __iter__(self):
         return iter(self.features)
@@ -158,10 +169,15 @@ def _entries(weights: Mapping) -> tuple[Sequence[str], np.ndarray, np.ndarray, n
 
 def _packed(weights: Mapping) -> dict:
     """Format 2's fields for the weights, features sorted: the same weights give the same bytes."""
-    order = sorted(weights)
-    features, rows, cols, values = _entries({f: weights[f] for f in order})
+    features, rows, cols, values = _entries(weights)
+    order = sorted(range(len(features)), key=features.__getitem__)
+    rank = np.empty(len(features), dtype=np.int64)
+    rank[order] = np.arange(len(features))
+    rows = rank[rows]
+    keep = np.argsort(rows, kind="stable")  # by sorted feature; each feature's entries as they were
+    rows, cols, values = rows[keep], cols[keep], values[keep]
     return {
-        "features": list(features),
+        "features": [features[n] for n in order],
         "weight_rows": _b64(rows.astype("<i4")), "weight_classes": _b64(cols.astype("<i2")),
         "weight_values": _b64(values.astype("<f8")),
     }

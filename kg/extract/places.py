@@ -129,8 +129,7 @@ def _city(city: dict) -> _City:
 
 
 def _ranked(cities: dict) -> dict:
-    return {key: (tuple(found) if len(found) == 1 else tuple(sorted(found, key=lambda c: (-c.population, c.geonames_id))))
-            for key, found in cities.items() if key}
+    return {key: tuple(sorted(found, key=lambda c: (-c.population, c.geonames_id))) for key, found in cities.items() if key}
 
 
 _INNER_DOT = re.compile(r"(?<=\w)\.(?=\w)")
