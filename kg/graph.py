@@ -38,6 +38,13 @@ _WORD = re.compile(r"\w+")
 _SHINGLE = 2  # word bigrams: a rewrite keeps many, unrelated stories share almost none
 _NUM_PERM = 128
 _EXACT_UP_TO = 64  # documents; above this, MinHash LSH proposes the pairs to compare
+# MinHash as datasketch computes it (universal hashing modulo the Mersenne prime 2**61 - 1, seed 1),
+# over the shingles' own 64-bit hashes: importing datasketch pulls in scipy, half a second of a
+# short build. LSH bands and rows for the default threshold, as datasketch.lsh._optimal_param(0.12,
+# 128, 0.5, 0.5) gives them (tests/test_graph.py checks it); another threshold asks datasketch.
+_MERSENNE_PRIME = np.uint64((1 << 61) - 1)
+_MAX_HASH = np.uint64((1 << 32) - 1)
+_DEFAULT_BANDS = {0.12: (64, 2)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +69,38 @@ def _hashed_shingles(text: str) -> np.ndarray:
             previous = word
 
     return np.unique(np.fromiter(hashes(), dtype=np.uint64))
+
+
+def minhash_permutations(count: int, *, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (a, b) pairs of ``count`` universal hash functions, drawn as datasketch draws them."""
+    generator = np.random.RandomState(seed)
+    pairs = [(generator.randint(1, _MERSENNE_PRIME, dtype=np.uint64), generator.randint(0, _MERSENNE_PRIME, dtype=np.uint64))
+             for _ in range(count)]
+    a, b = np.array(pairs, dtype=np.uint64).T
+    return a, b
+
+
+def minhash_signature(hashed: np.ndarray, permutations: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """The MinHash signature of a set of 64-bit hashes (their low 32 bits), one value per
+    permutation."""
+    a, b = permutations
+    signature = np.full(a.shape, _MAX_HASH, dtype=np.uint64)
+    for start in range(0, hashed.size, _SIGNATURE_BLOCK):  # blocks: a long text's shingles times 128 is gigabytes
+        values = (hashed[start:start + _SIGNATURE_BLOCK] & _MAX_HASH).reshape(-1, 1)
+        np.minimum(signature, np.bitwise_and((values * a + b) % _MERSENNE_PRIME, _MAX_HASH).min(axis=0), out=signature)
+    return signature
+
+
+_SIGNATURE_BLOCK = 4096
+
+
+def lsh_bands(threshold: float, count: int = _NUM_PERM) -> tuple[int, int]:
+    """(bands, rows) of an LSH index over ``count`` permutations for a Jaccard ``threshold``."""
+    if count == _NUM_PERM and round(threshold, 6) in _DEFAULT_BANDS:
+        return _DEFAULT_BANDS[round(threshold, 6)]
+    from datasketch.lsh import _optimal_param
+
+    return _optimal_param(threshold, count, 0.5, 0.5)
 
 
 def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -104,7 +143,7 @@ class NearDuplicateFinder:
         self._shingles: dict[str, np.ndarray] = {}
         self._order: dict[str, tuple] = {}
         self._signatures: dict[str, np.ndarray] = {}
-        self._template = None  # a MinHash holding the shared permutations, once needed
+        self._permutations: tuple[np.ndarray, np.ndarray] | None = None  # drawn once needed
 
     def add(self, document: Document) -> None:
         self._shingles.pop(document.id, None)
@@ -123,14 +162,9 @@ class NearDuplicateFinder:
                 self._signatures[document.id] = self._signature(self._shingles[document.id])
 
     def _signature(self, hashed: np.ndarray) -> np.ndarray:
-        if self._template is None:
-            # Imported here: datasketch pulls in scipy (a third of a second), which small runs never need.
-            from datasketch import MinHash
-
-            self._template = MinHash(num_perm=_NUM_PERM, seed=1)
-        signature = self._template.copy()  # shares the permutations instead of drawing them anew
-        signature.update_batch([h.tobytes() for h in hashed])
-        return signature.hashvalues
+        if self._permutations is None:
+            self._permutations = minhash_permutations(_NUM_PERM, seed=1)
+        return minhash_signature(hashed, self._permutations)
 
     def pairs(self) -> list[NearDuplicate]:
         ids = sorted(self._shingles, key=self._order.__getitem__)
@@ -138,9 +172,7 @@ class NearDuplicateFinder:
             return []
         banded = len(ids) > _EXACT_UP_TO
         if banded:
-            from datasketch.lsh import _optimal_param
-
-            bands, rows = _optimal_param(max(0.05, self.threshold * 0.6), _NUM_PERM, 0.5, 0.5)
+            bands, rows = lsh_bands(max(0.05, self.threshold * 0.6))
             buckets: list[dict[bytes, list[str]]] = [{} for _ in range(bands)]
         leaders: list[str] = []
         found = []

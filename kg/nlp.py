@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_MODELS", "Chunk", "load_model", "model_name", "model_version", "memory_zone", "analysed_text",
-    "split_text", "parse", "PIECE_CHARS", "BATCH_CHARS",
+    "split_text", "text_cuts", "parse", "PIECE_CHARS", "BATCH_CHARS",
 ]
 
 # The small English pipeline, under spaCy's own name or the PyPI re-upload kg depends on.
@@ -170,17 +170,25 @@ def _blank(text: str) -> str:
 def split_text(text: str, max_length: int) -> list[tuple[int, str]]:
     """Cut ``text`` into pieces of at most ``max_length`` characters, preferring paragraph breaks,
     then line breaks, then sentence ends, then any space. Returns ``(offset, piece)`` pairs."""
+    return [(start, text[start:end]) for start, end in text_cuts(text, max_length)]
+
+
+def text_cuts(text: str, max_length: int) -> list[tuple[int, int]]:
+    """The ``(start, end)`` offsets of ``split_text``'s pieces, without copying them (a long
+    document's pieces are made one at a time)."""
     if len(text) <= max_length:
-        return [(0, text)]
-    pieces: list[tuple[int, str]] = []
+        return [(0, len(text))]
+    cuts: list[tuple[int, int]] = []
     start = 0
     while len(text) - start > max_length:
-        window = text[start:start + max_length]
-        cut = _last_break(window)
-        pieces.append((start, text[start:start + cut]))
+        cut = _last_break(text[start:start + max_length])
+        cuts.append((start, start + cut))
         start += cut
-    pieces.append((start, text[start:]))
-    return [(offset, piece) for offset, piece in pieces if piece.strip()]
+    cuts.append((start, len(text)))
+    return [(s, e) for s, e in cuts if _NON_SPACE.search(text, s, e)]
+
+
+_NON_SPACE = re.compile(r"\S")
 
 
 def _last_break(window: str) -> int:

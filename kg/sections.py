@@ -11,7 +11,7 @@ memory of one section plus its plain results, whatever its length.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -44,23 +44,22 @@ def extract_bounded(documents: Sequence[Document], settings: ExtractionSettings)
     return results
 
 
-def sections(document: Document, size: int = SECTION_CHARS) -> list[tuple[int, Document]]:
+def sections(document: Document, size: int = SECTION_CHARS) -> Iterator[tuple[int, Document]]:
     """``(offset, section)`` pairs: the document's text cut at natural breaks into pieces of at
     most ``size`` characters, each a Document with the same id and metadata and its part of the
-    body. Sections holding no body text are left out."""
-    from .nlp import analysed_text, split_text
+    body. Sections holding no body text are left out. Made one at a time: the sections of a long
+    text, held together, would be a second copy of it."""
+    from .nlp import analysed_text, text_cuts
 
-    out = []
-    for offset, piece in split_text(analysed_text(document), size):
-        end = offset + len(piece)
+    cuts = text_cuts(analysed_text(document), size)
+    for offset, end in cuts:
         body = None
         if document.body is not None:
             body = tuple((max(s, offset) - offset, min(e, end) - offset)
                          for s, e in document.body if s < end and e > offset)
             if not body:
                 continue
-        out.append((offset, replace(document, text=document.text[offset:end], body=body)))
-    return out
+        yield offset, replace(document, text=document.text[offset:end], body=body)
 
 
 def extract_long(document: Document, settings: ExtractionSettings, *, size: int = SECTION_CHARS) -> Extraction:

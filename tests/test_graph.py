@@ -7,6 +7,7 @@ import math
 import random
 import re
 
+import numpy as np
 import pytest
 
 from kg.extract.resolve import GlobalResolution
@@ -429,6 +430,22 @@ def test_a_large_corpus_finds_the_pairs_that_comparing_every_pair_finds():
     for document in reversed(documents):
         finder.add(document)
     assert finder.pairs() == near_duplicates(documents)
+
+
+def test_minhash_signatures_and_bands_are_datasketchs():
+    """kg computes MinHash itself (datasketch's import costs half a second): the same values as
+    datasketch's MinHash over the same 32-bit hashes, and the same LSH bands."""
+    from datasketch import MinHash
+    from datasketch.lsh import _optimal_param
+
+    from kg.graph import lsh_bands, minhash_permutations, minhash_signature
+
+    hashed = np.random.default_rng(7).integers(0, 2**63, size=10_000, dtype=np.uint64)  # over one block
+    reference = MinHash(num_perm=128, seed=1, hashfunc=lambda value: int(value) & 0xFFFFFFFF)
+    reference.update_batch(hashed.tolist())
+    assert np.array_equal(minhash_signature(hashed, minhash_permutations(128, seed=1)), reference.hashvalues)
+    assert lsh_bands(0.2 * 0.6) == _optimal_param(0.12, 128, 0.5, 0.5)
+    assert lsh_bands(0.3) == _optimal_param(0.3, 128, 0.5, 0.5)
 
 
 def test_near_duplicates_only_compares_the_body():

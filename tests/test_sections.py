@@ -35,7 +35,7 @@ def test_sections_cut_at_paragraphs_and_keep_their_part_of_the_body() -> None:
     text = "\n\n".join(PARAGRAPHS * 5)
     body = ((10, 200), (400, len(text) - 5))
     document = Document("d", text, title="T", body=body)
-    found = sections(document, size=300)
+    found = list(sections(document, size=300))
     assert all(len(section.text) <= 300 for _, section in found)
     for offset, section in found:
         assert section.text == text[offset:offset + len(section.text)]

