@@ -10,12 +10,14 @@ memory of one section plus its plain results, whatever its length.
 """
 from __future__ import annotations
 
+import pickle
 import sys
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from .types import Document, Entity, Extraction, Relation
+from .types import Document, Entity, Extraction, Mention, Quote, Relation
 
 if TYPE_CHECKING:
     from .extraction import ExtractionSettings
@@ -63,36 +65,60 @@ def sections(document: Document, size: int = SECTION_CHARS) -> Iterator[tuple[in
 
 
 def extract_long(document: Document, settings: ExtractionSettings, *, size: int = SECTION_CHARS) -> Extraction:
-    """The Extraction of one long document, made section by section."""
+    """The Extraction of one long document, made section by section. While the sections are
+    parsed, each finished one is kept packed (pickled, compressed), beside what the merge of
+    the sections reads of it (``_resolution_view``); the merge unpacks one section at a time."""
     from .extract.resolve import resolve_across
     from .extraction import extract_batch
     from .graph import localise
 
-    parts: list[Extraction | None] = []
+    packed: list[bytes | None] = []
+    views: list[tuple[str, tuple[Entity, ...]]] = []
+    shared: dict[tuple[str, str, str], Mention] = {}
     for index, (offset, section) in enumerate(sections(document, size)):
         [found] = extract_batch([section], settings)  # its Docs are gone when this returns
-        parts.append(_moved(found, offset, pseudo_id=f"{document.id}#section-{index}"))
-        del found, section
+        part = _moved(found, offset, pseudo_id=f"{document.id}#section-{index}")
+        views.append((part.document.id, tuple(_resolution_view(e, shared) for e in part.entities)))
+        packed.append(zlib.compress(pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL), 1))
+        del found, section, part
         _give_back_memory()  # what parsing the section took, before the next one takes it again
-    resolution = resolve_across([(x.document.id, x.entities) for x in parts], known=settings.known)
+    resolution = resolve_across(views, known=settings.known)
+    del views, shared
     by_id = {e.id: e for e in resolution.entities}
     entities: dict[str, Entity] = {}
+    mentions: dict[str, list[Mention]] = {}
     relations: list[Relation] = []
-    for index, part in enumerate(parts):
-        parts[index] = None  # one copy of the mentions at a time
-        local = localise(part, resolution, by_id=by_id)
+    quotes: list[Quote] = []
+    for index, data in enumerate(packed):
+        packed[index] = None  # one section unpacked at a time
+        local = localise(pickle.loads(zlib.decompress(data)), resolution, by_id=by_id)
         relations.extend(local.relations)
+        quotes.extend(local.quotes)
         for entity in local.entities:
+            mentions.setdefault(entity.id, []).extend(entity.mentions)
             previous = entities.get(entity.id)
             if previous is None:
-                entities[entity.id] = entity
+                entities[entity.id] = replace(entity, mentions=())
                 continue
-            mentions = tuple(sorted({*previous.mentions, *entity.mentions}, key=lambda m: (m.start, m.end)))
             aliases = tuple(sorted({*previous.aliases, *entity.aliases, entity.name} - {previous.name}))
             merged = previous.merged_from + tuple(m for m in entity.merged_from if m not in previous.merged_from)
-            entities[entity.id] = replace(previous, aliases=aliases, mentions=mentions, merged_from=merged)  # keeps its place link
-    stats = {"boilerplate_chars": document.boilerplate_chars, "sections": len(parts)}
-    return Extraction(document, tuple(sorted(entities.values(), key=lambda e: e.id)), tuple(relations), stats)
+            entities[entity.id] = replace(previous, aliases=aliases, merged_from=merged)  # keeps its place link
+    merged_entities = tuple(
+        replace(entity, mentions=tuple(sorted(set(mentions.pop(entity_id)), key=lambda m: (m.start, m.end))))
+        for entity_id, entity in sorted(entities.items())
+    )
+    stats = {"boilerplate_chars": document.boilerplate_chars, "sections": len(packed)}
+    return Extraction(document, merged_entities, tuple(relations), stats, tuple(quotes))
+
+
+def _resolution_view(entity: Entity, shared: dict[tuple[str, str, str], Mention]) -> Entity:
+    """What merging the sections reads of a section's entity: all of it but its mentions, of
+    which only the names' texts count (as in ``resolve_across``'s names and type votes); equal
+    ones are one object, so a long document's hundreds of thousands of mentions are not held
+    twice while it is parsed."""
+    names = tuple(shared.setdefault((m.text, m.type, m.entity), replace(m, start=0, end=0))
+                  for m in entity.mentions if m.kind == "name")
+    return replace(entity, mentions=names)
 
 
 def _give_back_memory() -> None:
@@ -126,4 +152,5 @@ def _moved(extraction: Extraction, offset: int, *, pseudo_id: str) -> Extraction
         replace(r, evidence=replace(r.evidence, start=r.evidence.start + offset, end=r.evidence.end + offset))
         for r in extraction.relations
     )
-    return Extraction(replace(extraction.document, id=pseudo_id, text=""), entities, relations, extraction.stats)
+    quotes = tuple(replace(q, start=q.start + offset, end=q.end + offset) for q in extraction.quotes)
+    return Extraction(replace(extraction.document, id=pseudo_id, text=""), entities, relations, extraction.stats, quotes)

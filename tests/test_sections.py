@@ -64,6 +64,19 @@ def test_a_long_document_extracted_by_sections_keeps_offsets_and_merges_names() 
         assert evidence.doc == "long" and text[evidence.start:evidence.end] == evidence.sentence
 
 
+def test_a_long_document_keeps_the_quotations_of_every_section() -> None:
+    paragraph = ('"The harbour will be finished by March," said Bo Ek, the chief executive of Nordvik Shipping. '
+                 'The council met on Monday.')
+    text = "\n\n".join([paragraph] * 8)
+    extraction = extract_long(Document("quoted", text), _settings(), size=400)
+    assert extraction.stats["sections"] >= 3
+    direct = [q for q in extraction.quotes if q.kind == "direct"]
+    assert len(direct) == 8
+    assert {text[q.start:q.end] for q in direct} == {"The harbour will be finished by March,"}
+    speakers = {e.id: e.name for e in extraction.entities}
+    assert {speakers.get(q.speaker) for q in direct} == {"Bo Ek"}
+
+
 def _peak_mib(tmp_path: Path, chars: int) -> float:
     paragraph = " ".join(PARAGRAPHS)
     text = "\n\n".join(f"{paragraph} Story {i}." for i in range(chars // (len(paragraph) + 12) + 1))[:chars]
