@@ -50,7 +50,7 @@ def extract_document(
             found = _decided(chunk, mentions, found, schema, relation_model, doc_id=document.id)
         relations.extend(r for r in found if r.confidence >= min_confidence)
     stats = {"boilerplate_chars": document.boilerplate_chars}
-    sentences: dict[tuple[int, int], Evidence] = {}  # the relations of one sentence share its text
+    sentences: dict[tuple[int, int], str] = {}  # the relations of one sentence share its text
     relations = [replace(r, evidence=_trimmed(r.evidence, document.text, analysed, sentences)) for r in relations]
     from .extract.quotes import find_quotes  # reads the same parse: no second one
 
@@ -93,22 +93,20 @@ def _decided(chunk: Chunk, mentions: Sequence[Mention], rule_relations, schema: 
     return decide_relations(pairs, rule_relations, model, schema, doc_id=doc_id, names=names)
 
 
-def _trimmed(evidence: Evidence, text: str, analysed: str, seen: dict[tuple[int, int], Evidence]) -> Evidence:
+def _trimmed(evidence: Evidence, text: str, analysed: str, sentences: dict[tuple[int, int], str]) -> Evidence:
     """Evidence offsets without the blanked furniture or spaces a parsed sentence may start or
-    end with, so ``text[start:end]`` is the sentence. ``seen``: the trimmed evidence of each
-    sentence span so far, whose text is shared."""
+    end with, so ``text[start:end]`` is the sentence. ``sentences``: the text of each sentence
+    span met so far, shared by the relations it states."""
     piece = analysed[evidence.start:evidence.end]
     start = evidence.start + len(piece) - len(piece.lstrip())
     end = evidence.end - (len(piece) - len(piece.rstrip()))
     if end <= start:
         return evidence
-    earlier = seen.get((start, end))
-    if earlier is not None:
-        return replace(evidence, sentence=earlier.sentence, start=earlier.start, end=earlier.end)
-    sentence = text[start:end] if text[start:end] == analysed[start:end] else analysed[start:end]
-    trimmed = replace(evidence, sentence=sentence, start=start, end=end)
-    seen[start, end] = trimmed
-    return trimmed
+    sentence = sentences.get((start, end))
+    if sentence is None:
+        sentence = text[start:end] if text[start:end] == analysed[start:end] else analysed[start:end]
+        sentences[start, end] = sentence
+    return replace(evidence, sentence=sentence, start=start, end=end)
 
 
 def _outermost(mentions: Sequence[Mention]) -> list[Mention]:

@@ -132,7 +132,11 @@ def _city(city: dict) -> _City:
 
 
 def _ranked(cities: dict) -> dict:
-    return {key: tuple(sorted(found, key=lambda c: (-c.population, c.geonames_id))) for key, found in cities.items() if key}
+    return {key: _by_population(found) for key, found in cities.items() if key}
+
+
+def _by_population(cities: Iterable[_City]) -> tuple:
+    return tuple(sorted(cities, key=lambda c: (-c.population, c.geonames_id)))
 
 
 _INNER_DOT = re.compile(r"(?<=\w)\.(?=\w)")
@@ -175,7 +179,7 @@ def _cities(key: str) -> tuple:
 @lru_cache(maxsize=None)
 def _own_cities(key: str) -> tuple:
     """The cities whose own name has this key, most populous first."""
-    return _ranked({key: [_city(c) for c in _gazetteer().cities.get(key, ())]}).get(key, ())
+    return _by_population(map(_city, _gazetteer().cities.get(key, ())))
 
 
 
@@ -294,7 +298,7 @@ def _within(cities: tuple, regions: tuple[set[str], set[str]], *, only_one: bool
 
 @lru_cache(maxsize=1)
 def _cities_by_id() -> dict:
-    return {city.geonames_id: city for city in map(_city, cities_data().values())}
+    return {city.geonames_id: city for records in _gazetteer().cities.values() for city in map(_city, records)}
 
 
 def place_entity_id(entity_type: str, name: str, geonames_id: int | None) -> str:
