@@ -132,12 +132,30 @@ HONORIFIC_GENDERS = {
 
 
 @lru_cache(maxsize=1)
-def _gender_detector():
-    """gender-guesser's first-name table (about 40,000 names), loaded once per process, when
-    first needed."""
+def _given_name_genders() -> dict[str, str]:
+    """gender-guesser's first-name table (about 40,000 names) as lowercased name -> "male" or
+    "female" for the names mostly of one gender: derived once per machine (kg.tables), read once
+    per process when first needed."""
+    from importlib import metadata
+
+    from ..tables import cached_table, source_of
+
+    return cached_table("given-names", [metadata.version("gender-guesser"), *source_of("kg.extract.names")],
+                        _derived_genders)
+
+
+def _derived_genders() -> dict[str, str]:
     import gender_guesser.detector
 
-    return gender_guesser.detector.Detector(case_sensitive=False)
+    detector = gender_guesser.detector.Detector(case_sensitive=False)
+    out = {}
+    for name in sorted(detector.names):
+        found = detector.get_gender(name)
+        if found in {"male", "mostly_male"}:
+            out[name] = "male"
+        elif found in {"female", "mostly_female"}:
+            out[name] = "female"
+    return out
 
 
 @lru_cache(maxsize=1 << 14)
@@ -147,12 +165,7 @@ def given_name_gender(given_name: str) -> str | None:
     word = given_name.strip(".").strip()
     if len(word) < 2 or not word.isalpha():
         return None
-    found = _gender_detector().get_gender(word)
-    if found in {"male", "mostly_male"}:
-        return "male"
-    if found in {"female", "mostly_female"}:
-        return "female"
-    return None
+    return _given_name_genders().get(word.lower())
 
 
 # ---------------------------------------------------------------------------------------------

