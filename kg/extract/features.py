@@ -9,7 +9,7 @@ Features are plain strings, so the model file is readable and the features audit
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -18,7 +18,7 @@ from ..types import Mention, Relation
 from .schema import Schema
 
 if TYPE_CHECKING:  # the model module reads Candidates without spaCy (a rebuild's main process)
-    from spacy.tokens import Doc, Span, Token
+    from spacy.tokens import Doc, Span
 
 __all__ = ["Candidate", "candidates", "trigger_lemmas"]
 
@@ -62,13 +62,7 @@ def candidates(
     allowed = _type_pairs(schema)
     triggers = trigger_lemmas(schema)
     countries = _country_ids()
-    seen: dict[int, str] = {}  # token index -> _word: a sentence's words recur in many pairs
-
-    def word(token: Token) -> str:
-        found = seen.get(token.i)
-        if found is None:
-            found = seen[token.i] = _word(token)
-        return found
+    sheet = _Sheet(doc)
 
     out: list[Candidate] = []
     for sent in doc.sents:
@@ -90,9 +84,67 @@ def candidates(
         start, end, text = sent.start_char + offset, sent.end_char + offset, sent.text  # Span.text joins its tokens: once
         for _, ma, sa, mb, sb in sorted(best.values(), key=lambda v: (v[2].start, v[4].start)):
             rules = _rules_for(fired, start, ma.entity, mb.entity)
-            features, past = _features(doc, sent, ma, sa, mb, sb, rules, triggers, countries, word)
+            pair = _Pair(sa.start, sa.end, sa.root.i, sb.start, sb.end, sb.root.i)
+            features, past = _features(sheet, sent.start, sent.end, ma, mb, pair, rules, triggers, countries)
             out.append(Candidate(ma, mb, start, end, text, features, rules, past))
     return out
+
+
+class _Sheet:
+    """The token attributes the features read, as lists by token index, read off the Doc once:
+    the features of a sentence's pairs visit the same tokens again and again, and each visit
+    through spaCy's Token objects makes a new one."""
+
+    __slots__ = ("text", "lower", "lemma", "pos", "dep", "head", "ent", "space", "punct", "children", "_words")
+
+    def __init__(self, doc: Doc) -> None:
+        self.text, self.lower, self.lemma, self.pos, self.dep = [], [], [], [], []
+        self.head, self.ent, self.space, self.punct = [], [], [], []
+        self.children: list[list[int]] = [[] for _ in range(len(doc))]
+        words = []
+        for t in doc:
+            i, head = t.i, t.head.i
+            self.text.append(t.text)
+            self.lower.append(t.lower_)
+            self.lemma.append(t.lemma_.lower())
+            self.pos.append(t.pos_)
+            self.dep.append(t.dep_)
+            self.head.append(head)
+            self.ent.append(t.ent_type_)
+            self.space.append(t.is_space)
+            self.punct.append(t.is_punct)
+            if head != i:
+                self.children[head].append(i)
+            words.append("<num>" if t.like_num else None)
+        self._words = words
+
+    def word(self, i: int) -> str:
+        """``_word`` of token ``i``: a number, a verb's or noun's lemma, or the lowercased word."""
+        found = self._words[i]
+        if found is None:
+            found = self._words[i] = self.lemma[i] if self.pos[i] in ("VERB", "AUX", "NOUN") else self.lower[i]
+        return found
+
+    def ancestors(self, i: int) -> Iterator[int]:
+        head = self.head
+        while head[i] != i:
+            i = head[i]
+            yield i
+
+
+@dataclass(frozen=True, slots=True)
+class _Pair:
+    """Token bounds and roots of a candidate's two mentions."""
+
+    a_start: int
+    a_end: int
+    a_root: int
+    b_start: int
+    b_end: int
+    b_root: int
+
+    def inside(self, i: int) -> bool:
+        return self.a_start <= i < self.a_end or self.b_start <= i < self.b_end
 
 
 def _mention_spans(doc: Doc, mentions: Sequence[Mention], offset: int) -> list[tuple[Mention, Span]]:
@@ -159,33 +211,31 @@ def _bucket(n: int) -> str:
     return str(n) if n < 4 else "4-5" if n < 6 else "6-9" if n < 10 else "10+"
 
 
-def _word(token: Token) -> str:
-    if token.like_num:
-        return "<num>"
-    return token.lemma_.lower() if token.pos_ in ("VERB", "AUX", "NOUN") else token.lower_
-
-
-def _path(a: Token, b: Token) -> tuple[list[Token], Token, list[Token]] | None:
+def _path(sheet: _Sheet, a: int, b: int) -> tuple[list[int], int, list[int]] | None:
     """Tokens from a up to the lowest common ancestor, the ancestor, and from it down to b."""
-    up_a = [a, *a.ancestors]
-    index = {t.i: n for n, t in enumerate(up_a)}
-    down: list[Token] = []
-    for t in [b, *b.ancestors]:
-        if t.i in index:
-            return up_a[:index[t.i]], t, list(reversed(down))
+    up_a = [a, *sheet.ancestors(a)]
+    index = {t: n for n, t in enumerate(up_a)}
+    down: list[int] = []
+    for t in [b, *sheet.ancestors(b)]:
+        if t in index:
+            return up_a[:index[t]], t, list(reversed(down))
         down.append(t)
     return None
 
 
-def _features(doc: Doc, sent: Span, ma: Mention, sa: Span, mb: Mention, sb: Span, rules, triggers, countries,
-              word: Callable[[Token], str]) -> tuple[tuple[str, ...], bool]:
-    """``word``: ``_word``, remembered per token by the caller."""
+_KEPT_PUNCT = frozenset({",", "(", "'s", "-"})
+_NAMED = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})
+
+
+def _features(sheet: _Sheet, sent_start: int, sent_end: int, ma: Mention, mb: Mention, pair: _Pair, rules,
+              triggers, countries) -> tuple[tuple[str, ...], bool]:
+    word, dep, lower, pos, children = sheet.word, sheet.dep, sheet.lower, sheet.pos, sheet.children
     ta = "Country" if ma.entity in countries else ma.type
     tb = "Country" if mb.entity in countries else mb.type
     types = f"{ta}|{tb}"
     f: list[str] = ["t=" + types, f"k={ma.kind}|{mb.kind}"]
-    between = [t for t in doc[sa.end:sb.start] if not t.is_space]
-    words = [word(t) for t in between if not t.is_punct or t.text in {",", "(", "'s", "-"}]
+    between = [i for i in range(pair.a_end, pair.b_start) if not sheet.space[i]]
+    words = [word(i) for i in between if not sheet.punct[i] or sheet.text[i] in _KEPT_PUNCT]
     f.append("nb=" + _bucket(len(between)))
     if len(between) <= _MAX_BETWEEN:
         f += [f"bw={w}" for w in set(words)]
@@ -195,47 +245,46 @@ def _features(doc: Doc, sent: Span, ma: Mention, sa: Span, mb: Mention, sb: Span
             f.append(f"bst={types}:" + " ".join(words))
     if between:
         f += ["bf=" + word(between[0]), "bl=" + word(between[-1])]
-    others = sum(1 for t in between if t.ent_type_ in ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"))
+    others = sum(1 for i in between if sheet.ent[i] in _NAMED)
     f.append("ne=" + _bucket(min(others, 4)))
-    before = [t for t in doc[max(sent.start, sa.start - 2):sa.start]]
-    after = [t for t in doc[sb.end:min(sent.end, sb.end + 2)]]
+    before = range(max(sent_start, pair.a_start - 2), pair.a_start)
+    after = range(pair.b_end, min(sent_end, pair.b_end + 2))
     f += [f"b{n}=" + word(t) for n, t in enumerate(reversed(before), 1)]
     f += [f"a{n}=" + word(t) for n, t in enumerate(after, 1)]
-    ra, rb = sa.root, sb.root
-    f += [f"ha={ra.dep_}:{word(ra.head)}", f"hb={rb.dep_}:{word(rb.head)}", f"da={ra.dep_}", f"db={rb.dep_}"]
+    ra, rb = pair.a_root, pair.b_root
+    f += [f"ha={dep[ra]}:{word(sheet.head[ra])}", f"hb={dep[rb]}:{word(sheet.head[rb])}", f"da={dep[ra]}", f"db={dep[rb]}"]
     # words inside the mentions' own phrases that are not the names ("the former minister")
-    mods = [c for r in (ra, rb) for c in r.children if c.dep_ in ("amod", "compound", "nmod", "appos")
-            and not (sa.start <= c.i < sa.end or sb.start <= c.i < sb.end)]
+    mods = [c for r in (ra, rb) for c in children[r] if dep[c] in ("amod", "compound", "nmod", "appos")
+            and not pair.inside(c)]
     f += [f"mod={word(c)}" for c in mods]
-    path = _path(ra, rb)
-    path_words: list[Token] = []
+    path = _path(sheet, ra, rb)
+    path_words: list[int] = []
     if path is None:
         f.append("p=none")
     else:
         up, top, down = path
         length = len(up) + len(down)
         f.append("pn=" + _bucket(length))
-        deps = [f"{t.dep_}^" for t in up] + [f"{t.dep_}v" for t in down]
-        inner = [t for t in (*up[1:], top, *down[:-1])
-                 if not (sa.start <= t.i < sa.end or sb.start <= t.i < sb.end)]
+        deps = [f"{dep[t]}^" for t in up] + [f"{dep[t]}v" for t in down]
+        inner = [t for t in (*up[1:], top, *down[:-1]) if not pair.inside(t)]
         path_words = inner
         if length <= _MAX_PATH:
             f.append("pd=" + " ".join(deps))
             f.append(f"pdt={types}:" + " ".join(deps))
-            lex = [f"{t.dep_}^" for t in up] + [word(top)] + [f"{t.dep_}v" for t in down]
+            lex = [f"{dep[t]}^" for t in up] + [word(top)] + [f"{dep[t]}v" for t in down]
             f.append("pl=" + " ".join(lex))
             f.append(f"plt={types}:" + " ".join(lex))
         else:
             f.append("pd=long")
-        f.append("top=" + word(top) + ":" + top.pos_)
+        f.append("top=" + word(top) + ":" + pos[top])
         f.append(f"topt={types}:" + word(top))
         f += [f"pw={word(t)}" for t in inner]
         f += [f"pwt={types}:{word(t)}" for t in inner]
-        if any(c.dep_ == "neg" or c.lower_ in _NEGATIONS for t in (top, *inner) for c in t.children):
+        if any(dep[c] == "neg" or lower[c] in _NEGATIONS for t in (top, *inner) for c in children[t]):
             f.append("neg")
     seen_types = set()
     for t in (*path_words, *between, *mods):
-        for rel in triggers.get(t.lemma_.lower(), ()) + triggers.get(t.lower_, ()):
+        for rel in triggers.get(sheet.lemma[t], ()) + triggers.get(lower[t], ()):
             seen_types.add(rel)
     f += [f"trig={r}" for r in sorted(seen_types)]
     for rel, direction, rule in rules:
@@ -244,8 +293,8 @@ def _features(doc: Doc, sent: Span, ma: Mention, sa: Span, mb: Mention, sb: Span
     if not rules:
         f.append("norule")
     # "former" and the like on either name's phrase or on a noun of the path ("a former member of")
-    near = {t.lower_ for t in (*mods, *before)} | {
-        c.lower_ for t in (ra, rb, *path_words) if t.pos_ in ("NOUN", "PROPN") for c in t.children if c.dep_ in ("amod", "advmod", "compound")}
+    near = {lower[t] for t in (*mods, *before)} | {
+        lower[c] for t in (ra, rb, *path_words) if pos[t] in ("NOUN", "PROPN") for c in children[t] if dep[c] in ("amod", "advmod", "compound")}
     past = bool(near & _PAST_WORDS)
     if past:
         f.append("past")
