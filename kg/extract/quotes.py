@@ -54,6 +54,11 @@ def quotation_spans(text: str) -> list[tuple[tuple[int, int], ...]]:
     i = 0
     n = len(text)
     while i < n:
+        # the next character that can open (or close, or break) one: the rest cannot matter
+        mark = (_ANY_OPENING if family is None else _CLOSING_OR_BREAK[family]).search(text, i)
+        if mark is None:
+            break
+        i = mark.start()
         ch = text[i]
         if family is not None and ch == "\n":
             nxt = i
@@ -75,6 +80,11 @@ def quotation_spans(text: str) -> list[tuple[tuple[int, int], ...]]:
             family, pieces = None, []
         i += 1
     return found
+
+
+_ANY_OPENING = re.compile("[" + re.escape(_DOUBLE_OPEN + _SINGLE_OPEN + "\"'") + "]")
+_CLOSING_OR_BREAK = {"double": re.compile("[" + re.escape(_DOUBLE_CLOSE + '"' + "\n") + "]"),
+                     "single": re.compile("[" + re.escape(_SINGLE_CLOSE + "'" + "\n") + "]")}
 
 
 def _opens(text: str, i: int) -> str | None:
