@@ -189,6 +189,7 @@ class _Engine:
         for token, owners in self._link_holders():
             named = token.i not in self.refs  # a common noun naming the owners ("a town in Y")
             exclude = {a.ref for a in owners}
+            reached: dict[str, list[_Arg]] = {}  # link name -> its targets: many relations share a link
             for relation in relations:
                 for link in relation.links:
                     reverse = link.startswith("~")
@@ -196,11 +197,13 @@ class _Engine:
                     if name in ("descriptor", "name") or (named and name not in _LOCATIVE_LINKS):
                         continue  # "a member of Y" is for role nouns to read, not a bare link
                     base = _LINK_CONFIDENCE.get(name, _BASE_CONFIDENCE["link"])
-                    targets = self._link_targets(token, name, exclude)
-                    if name.startswith("prep:") and all(a.ref.type != "Person" for a in owners):
-                        # "a newspaper published in Y", "the report, issued in Y": where it was done
-                        for participle in (c for c in token.children if c.dep_ == "acl" and c.tag_ == "VBN"):
-                            targets += self._link_targets(participle, name, exclude)
+                    targets = reached.get(name)
+                    if targets is None:
+                        targets = reached[name] = self._link_targets(token, name, exclude)
+                        if name.startswith("prep:") and all(a.ref.type != "Person" for a in owners):
+                            # "a newspaper published in Y", "the report, issued in Y": where it was done
+                            for participle in (c for c in token.children if c.dep_ == "acl" and c.tag_ == "VBN"):
+                                targets += self._link_targets(participle, name, exclude)
                     for other in targets:
                         for owner in owners:
                             subject, obj = (other, owner) if reverse else (owner, other)
