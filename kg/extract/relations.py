@@ -162,6 +162,7 @@ class _Engine:
         self._stacked: dict[int, list[_Arg]] = {}
         self._parallel: dict[int, list[_Arg]] = {}
         self._agents: dict[int, tuple[_Arg, ...]] = {}
+        self._preps: dict[int, list[tuple[Token, set[str]]]] = {}
         self._memory: list[tuple[int, str, tuple[_Arg, ...]]] = []
         self._memory = _measure_memory(self)
         self._agents.clear()  # agents found while the memory was incomplete may be stale
@@ -491,6 +492,15 @@ class _Engine:
                 break
         return current
 
+    def _preps_of(self, token: Token) -> list[tuple[Token, set[str]]]:
+        """The prepositions on a token or its particles, with the words each stands for: read
+        once per token (every "prep:" step of every rule asks again)."""
+        found = self._preps.get(token.i)
+        if found is None:
+            found = self._preps[token.i] = [(c, _prep_words(c)) for holder in _prep_holders(token)
+                                            for c in holder.children if c.dep_ in _PREP_DEPS]
+        return found
+
     def _step(self, token: Token, step: str) -> list[Token]:
         if step == "self":
             return [token]
@@ -503,9 +513,7 @@ class _Engine:
             return []
         if step.startswith("prep:"):
             word = step[5:]
-            preps = [c for holder in _prep_holders(token) for c in holder.children
-                     if c.dep_ in _PREP_DEPS and word in _prep_words(c)]
-            return [obj for prep in preps for obj in _prep_objects(prep)]
+            return [obj for prep, words in self._preps_of(token) if word in words for obj in _prep_objects(prep)]
         if step in ("nsubj", "nsubjpass", "dobj"):
             return _clause_arg(token, step, self.lex)
         if step == "agent":
