@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 
-import trafilatura
-from lxml.etree import LxmlError
 
 from kg.ids import has_controls, namespaced_document_id, text_hash
 from kg.ingest.dates import iso_date
@@ -55,6 +53,11 @@ def html_document(
 ) -> Document | Skipped:
     """The main text of an HTML page (trafilatura: no scripts, styles, navigation or comment
     sections) with the page's title, authors, date and URL."""
+    # Here, not at the top: trafilatura (and lxml) take a seventh of a second to import, which a
+    # corpus without HTML never needs.
+    import trafilatura
+    from lxml.etree import LxmlError
+
     try:
         extracted = trafilatura.bare_extraction(
             html, include_comments=False, include_tables=True, with_metadata=True
