@@ -140,3 +140,12 @@ def test_a_country_opening_or_closing_a_longer_name_is_a_nested_place(nlp):
     found = names(nlp, "The Comic Guild of Canada met officials of the United States Coast Guard.")
     assert ("Canada", "Location") in found and ("United States", "Location") in found
     assert ("Comic Guild of", "Organization") not in found  # no name ends in a function word
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Ruritania beat Westmark 3-0 in the opening match.", "Westmark"),
+    ("Ruritania drew with Westmark 1\u20131 on Sunday.", "Westmark"),
+])
+def test_a_score_after_a_team_is_not_part_of_its_name(nlp, text, name):
+    found = [m for m in names(nlp, text) if m[0].startswith(name)]
+    assert found and all(m[0] == name for m in found)

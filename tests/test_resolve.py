@@ -366,3 +366,20 @@ def test_a_persons_full_name_inside_a_longer_name_is_a_mention_of_the_person():
     entities = by_name(resolve_document("d1", text, names, sentence_starts=[0, 18]))
     assert [m.start for m in entities["Ada Rusk"].mentions] == [0, 22]
     assert [m.text for m in entities["Ada Rusk Foundation"].mentions] == ["Ada Rusk Foundation"]
+
+
+@pytest.mark.parametrize("region", ["Western Varnia", "Southern Varnia", "Central Varnia", "Northeastern Varnia"])
+def test_a_region_named_by_a_compass_word_is_not_its_country(region):
+    text = f"Floods hit {region} on Monday. Varnia sent troops."
+    found = resolve_document("d1", text, mentions_in(text, (region, "Location"), ("Varnia", "Location")))
+    assert sorted((e.name, e.aliases) for e in found) == sorted([(region, ()), ("Varnia", ())])
+
+
+def test_a_country_inside_another_places_name_is_no_mention_of_the_country():
+    text = "Varnia sent aid. Floods hit South Varnia and Varnia City, while the Museum of Varnia closed."
+    found = resolve_document("d1", text, mentions_in(
+        text, ("Varnia", "Location"), ("South Varnia", "Location"), ("Varnia City", "Location"),
+        ("Museum of Varnia", "Facility")))
+    country = next(e for e in found if e.name == "Varnia")
+    # the museum's place is a mention of the country; the two other places' names are not
+    assert [text[m.start:m.end + 7] for m in country.mentions] == ["Varnia sent a", "Varnia closed"]

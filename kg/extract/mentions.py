@@ -338,7 +338,18 @@ def _trim(span: Span) -> Span | None:
     # A name never ends in a function word: "Comic Guild of" is the tagger's fragment.
     while end > start + 1 and doc[end - 1].lower_ in {"of", "and", "the", "for", "&", "in", "on", "at", "to"}:
         end -= 1
+    # Nor in a score or result ("Panama 3-0", "beat Spain 2–1"): the tagger's reach past the name.
+    while end > start + 1:
+        if _SCORE.fullmatch(doc[end - 1].text):
+            end -= 1
+        elif end > start + 3 and _SCORE.fullmatch(doc[end - 3:end].text):  # "3", "-", "0"
+            end -= 3
+        else:
+            break
     return doc[start:end] if end > start else None
+
+
+_SCORE = re.compile(r"\d{1,3}[-\u2013\u2014:]\d{1,3}")
 
 
 def _is_name(span: Span) -> bool:

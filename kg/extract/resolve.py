@@ -428,6 +428,7 @@ def _propagated(mentions: Sequence[Mention], text: str, sentence_starts: Sequenc
     }
     covered = sorted((m.start, m.end) for m in mentions)
     covered_starts = [start for start, _ in covered]
+    places = {(m.start, m.end) for m in mentions if m.type == "Location"}
     starts = set(sentence_starts)
     # Occurrences are found as word sequences: one pass over the text's words, whatever the
     # number of names (a regex alternation of thousands of names is slow on long texts).
@@ -445,7 +446,7 @@ def _propagated(mentions: Sequence[Mention], text: str, sentence_starts: Sequenc
             if form is None:
                 continue
             start, end = words[position][1], words[position + size - 1][2]
-            if _propagation_allowed(start, end, form, eligible[form], text, covered, covered_starts, starts):
+            if _propagation_allowed(start, end, form, eligible[form], text, covered, covered_starts, starts, places):
                 found.append(Mention(start, end, text[start:end], eligible[form], "name"))
                 break
     return found
@@ -454,14 +455,17 @@ def _propagated(mentions: Sequence[Mention], text: str, sentence_starts: Sequenc
 _WORDS = re.compile(r"\w+(?:[.&'’-]\w+)*\.?")
 
 
-def _propagation_allowed(start, end, form, entity_type, text, covered, covered_starts, sentence_starts) -> bool:
+def _propagation_allowed(start, end, form, entity_type, text, covered, covered_starts, sentence_starts, places) -> bool:
     last = bisect.bisect_left(covered_starts, end)
     overlapping = [covered[j] for j in range(max(0, last - 8), last) if covered[j][1] > start]
     # A place inside a longer name ("Museum of Flight of Ohio") is still a mention of the place,
     # and a person's full name inside one ("the Ada Rusk Foundation") a mention of the person,
-    # nested in the other; anything else overlapping a found name is left alone.
+    # nested in the other; anything else overlapping a found name is left alone. A place's name
+    # inside another place's is another place ("South Australia", "Mexico City").
     nestable = entity_type == "Location" or (entity_type == "Person" and " " in form)
     nested = nestable and all(s <= start and end <= e and (s, e) != (start, end) for s, e in overlapping)
+    if nested and entity_type == "Location" and any(span in places for span in overlapping):
+        return False
     if overlapping and not nested:
         return False
     if " " not in form and (start in sentence_starts or (text[max(0, start - 2):start].strip() in {"", ".", '"'} and start - 2 in sentence_starts)):
@@ -697,7 +701,16 @@ def _holds_another_place(short: list[str], long: list[str]) -> bool:
     """"Mexico City" is not "Mexico", nor "Albany County" "Albany", nor "New York" "York"."""
     if long[:len(short)] == short:
         return all(word in _ADMINISTRATIVE_WORDS for word in long[len(short):])
-    return long[0] in {"new", "north", "south", "east", "west", "upper", "lower", "greater"}
+    return long[0] in _OTHER_PLACE_WORDS
+
+
+# First words that make a place name another place than the rest of it names: "Western
+# Australia", "Southern California", "Central Asia", "New Mexico", "Greater Manchester".
+_OTHER_PLACE_WORDS = frozenset(
+    "new north south east west northern southern eastern western central upper lower greater "
+    "northeast northwest southeast southwest northeastern northwestern southeastern southwestern "
+    "mid middle inner outer".split()
+)
 
 
 def _short_form_fits(short_type: str, long_type: str, short: list[str], long: list[str]) -> bool:
