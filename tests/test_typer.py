@@ -84,3 +84,11 @@ def test_a_town_the_tagger_calls_an_organisation_is_a_place(nlp):
 def test_a_short_form_of_a_longer_name_keeps_its_type_for_resolution(nlp):
     text = "Ivo Marsh founded Marsh Analytics. Marsh said the firm would grow."
     assert _types(nlp, text)["Marsh"] == _types(nlp, text, type_model=None)["Marsh"]
+
+
+
+@pytest.mark.model
+def test_a_lone_organisation_name_is_not_made_a_person_by_the_sentence_shape(nlp):
+    doc = nlp("Google said on Wednesday that its Chrome browser would block the ads. The company did not say when.")
+    assert {e.text: e.label_ for e in doc.ents}["Google"] == "ORG"
+    assert {m.text: m.type for m in name_mentions(doc)}["Google"] == "Organization"

@@ -109,6 +109,11 @@ def retype(model: TypeModel | None, span: Span, *, rule_type: str) -> str:
         return rule_type
     probabilities = model.probabilities(mention_features(span, tagger_label=tagger_label(span), rule_type=rule_type))
     best = max(TYPED, key=lambda c: probabilities.get(c, 0.0))
+    if best == "Person" and len(span) == 1 and tagger_label(span) in ("ORG", "PRODUCT") and not given_name_gender(span.text):
+        # A lone word the tagger called an organisation or product, with no first name in it
+        # ("Google said"), is not made a person on the sentence's shape alone; a surname standing
+        # for a full name of the text gets its person's type in resolution.
+        return rule_type
     return best if best != rule_type and probabilities.get(best, 0.0) >= model.threshold else rule_type
 
 
