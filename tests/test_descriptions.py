@@ -108,3 +108,11 @@ def test_i_in_a_quotation_is_its_named_speaker(nlp):
     assert owner.get(first) == "Tovan Reyes"
     assert owner.get(second) == "Tovan Reyes"  # the quotation after the attributed one
     assert third not in owner  # a pronoun as the speaker: left alone
+
+
+def test_the_city_is_not_the_state_named_after_it(nlp):
+    # GeoNames has small cities called Delaware; the bare name stands for the state
+    text = "The mayor of Dover, Delaware, Kara Voss, said the city would appeal the ruling."
+    entities = _entities(nlp, text)
+    assert "city" in place_kinds("Delaware")
+    assert _owner(entities, text, "the city") == "Dover"

@@ -35,7 +35,7 @@ from .names import (
     BUILDING_HEADS, DESCRIPTION_CLASSES, EVENT_HEADS, HONORIFIC_GENDERS, LEGAL_SUFFIXES, NAMED_AFTER_HEADS,
     ORG_DESIGNATORS, PERSON_NOUNS, given_name_gender,
 )
-from .places import PlaceLink, link_place, place_entity_id, place_kinds
+from .places import PlaceLink, bare_link, link_place, place_entity_id, place_kinds
 
 __all__ = [
     "KnownEntity",
@@ -1012,6 +1012,8 @@ def _description_fits(head: str, cluster: _Cluster, name_words: set[str]) -> boo
         if kind == "country" or kind == "state":
             return kind in kinds
         if kind == "city":
+            if "state" in kinds and (link := bare_link(cluster.name)) is not None and link.kind == "state":
+                return False  # "Delaware": the state its name stands for, though a small city shares it
             return "country" not in kinds and ("city" in kinds or (not kinds and head in _SMALL_PLACE_NOUNS))
         return "country" not in kinds
     if kind == "facility":
