@@ -1186,7 +1186,7 @@ TITLES: frozenset[tuple[str, ...]] = frozenset(tuple(t.split()) for t in (
     "lt", "lieutenant", "col", "colonel", "lt col", "maj", "major", "capt", "captain", "cmdr",
     "commander", "adm", "admiral", "sgt", "sergeant", "cpl", "corporal", "pvt", "marshal",
     "field marshal", "brig", "brigadier", "king", "queen", "prince", "princess", "crown prince",
-    "emperor", "empress", "czar", "tsar", "sultan", "sheik", "sheikh", "emir", "ayatollah", "imam",
+    "emperor", "empress", "archduke", "archduchess", "duke", "duchess", "czar", "tsar", "sultan", "sheik", "sheikh", "emir", "ayatollah", "imam",
     "rabbi", "pope", "cardinal", "archbishop", "bishop", "rev", "reverend", "msgr", "chairman",
     "chairwoman", "chairperson", "commissioner", "speaker", "superintendent", "detective", "officer",
 ))
@@ -1204,14 +1204,22 @@ def title_offset(text: str) -> int:
         if word in _DETERMINERS:
             index += 1
             continue
-        for size in range(min(_LONGEST_TITLE, len(words) - 1 - index), 0, -1):
-            phrase = tuple(w.group(0).casefold().rstrip(".") for w in words[index:index + size])
-            if phrase in TITLES:
-                index += size
-                break
-        else:
+        size = _title_size(words, index)
+        if not size and index + 2 < len(words) and words[index].group(0)[:1].isupper():
+            # a title with its country or people before it: "U.S. Sen.", "Roman Emperor"
+            size = _title_size(words, index + 1) and 1 + _title_size(words, index + 1)
+        if not size:
             break
+        index += size
     return words[index].start() if words and index < len(words) else 0
+
+
+def _title_size(words: Sequence[re.Match], index: int) -> int:
+    """How many words from ``index`` form a title, leaving a name after it (0: none)."""
+    for size in range(min(_LONGEST_TITLE, len(words) - 1 - index), 0, -1):
+        if tuple(w.group(0).casefold().rstrip(".") for w in words[index:index + size]) in TITLES:
+            return size
+    return 0
 
 
 def _untitled_keys(names: Iterable[str | None]) -> frozenset[str]:

@@ -78,6 +78,12 @@ def test_title_offset_strips_leading_titles_and_determiners():
     assert ev.title_offset("President") == 0  # nothing would remain
     assert ev.title_offset("A. Brook") == 0  # an initial, not the article
     assert ev.title_offset("Ada Brook") == 0
+    # a title with its country or people before it is still a leading title
+    assert ev.title_offset("U.S. Sen. Omar Vell") == len("U.S. Sen. ")
+    assert ev.title_offset("Roman Emperor Omar Vell") == len("Roman Emperor ")
+    assert ev.title_offset("Varnian Archduke Omar") == len("Varnian Archduke ")
+    assert ev.title_offset("Varnian Omar Vell") == 0  # no title after the word
+    assert ev.title_offset("Roman Emperor") == 0
 
 
 CONLL_TEXT = "Sen. Ada Brook of Northwind Traders toured the Pellston Mill on Monday in Marlow County."

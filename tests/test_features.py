@@ -70,3 +70,17 @@ def test_mentions_of_one_entity_make_no_pair(nlp):
     mentions = [Mention(first, first + 4, "Acme", "Organization", "name", "organization:acme"),
                 Mention(second, second + 4, "Acme", "Organization", "name", "organization:acme")]
     assert candidates(doc, mentions, [], SCHEMA) == []
+
+
+@pytest.mark.parametrize("text, first, second, listed", [
+    ("Floods hit Varnia and Ostrovia last week.", "Varnia", "Ostrovia", True),
+    ("Crews worked in Varnia, Ostrovia and Pelland overnight.", "Varnia", "Pelland", True),
+    # a town and its state with only a comma between: whatever arc the parser gives it
+    ("Crews worked in Millbrook, Conn., overnight.", "Millbrook", "Conn.", False),
+    ("The plant is in Millbrook in Varnia.", "Millbrook", "Varnia", False),
+])
+def test_items_of_one_list_are_marked(nlp, text, first, second, listed):
+    doc = nlp(text)
+    mentions = [_mention(text, first, "Location", "location:a"), _mention(text, second, "Location", "location:b")]
+    (candidate,) = candidates(doc, mentions, [], SCHEMA)
+    assert ("coord" in candidate.features) is listed

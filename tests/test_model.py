@@ -150,3 +150,14 @@ def test_a_loaded_model_saves_to_the_same_bytes(tmp_path):
     load_relation_model(str(first)).save(second)
     assert first.read_bytes() == second.read_bytes()
     assert load_relation_model(str(second)).weights["bw=hired"] == ((2, 3.0), (0, -1.5))
+
+
+@pytest.mark.parametrize("listed", [True, False])
+def test_places_that_are_items_of_one_list_are_not_one_inside_the_other(listed):
+    model = _model(classes=("NONE", "LOCATED_IN>", "LOCATED_IN<"), weights={"bw=and": ((1, 3.0),)})
+    town = Mention(10, 16, "Varnia", "Location", "name", "location:varnia")
+    other = Mention(21, 29, "Ostrovia", "Location", "name", "location:ostrovia")
+    features = ("bw=and", "coord") if listed else ("bw=and",)
+    candidate = Candidate(town, other, 0, 40, "Floods hit Varnia and Ostrovia last week.", features, ())
+    out = decide_relations([candidate], [], model, SCHEMA, doc_id="d")
+    assert [r.type for r in out] == ([] if listed else ["LOCATED_IN"])

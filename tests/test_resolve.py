@@ -383,3 +383,14 @@ def test_a_country_inside_another_places_name_is_no_mention_of_the_country():
     country = next(e for e in found if e.name == "Varnia")
     # the museum's place is a mention of the country; the two other places' names are not
     assert [text[m.start:m.end + 7] for m in country.mentions] == ["Varnia sent a", "Varnia closed"]
+
+
+def test_a_town_keeps_its_name_as_the_text_qualifies_it():
+    text = "Lena Ostrow was born in Concord, Mass., and moved to Paris, France, and then to Texas."
+    found = by_name(resolve_document("d", text, mentions_in(
+        text, ("Lena Ostrow", "Person"), ("Concord", "Location"), ("Mass.", "Location"),
+        ("Paris", "Location"), ("France", "Location"), ("Texas", "Location"))))
+    assert "Concord, Mass." in found["Concord"].aliases
+    assert "Paris, France" in found["Paris"].aliases
+    # a state or country is not qualified by what follows it, nor a name by a person's
+    assert found["France"].aliases == () and found["Mass."].aliases == () and found["Lena Ostrow"].aliases == ()

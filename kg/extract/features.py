@@ -223,6 +223,31 @@ def _path(sheet: _Sheet, a: int, b: int) -> tuple[list[int], int, list[int]] | N
     return None
 
 
+def _separate_items(sheet: _Sheet, up: list[int], top: int, down: list[int], between: list[int]) -> bool:
+    """The two mentions are items of one coordination with a conjunction ("fires in Brazil and
+    Madagascar"): the path between them is conjunct arcs only. A name hanging on an item is not
+    an item ("Brazoria, Galveston and Harris Counties, Texas": Texas is every county's state).
+    Two names with only a comma between them are left out: "Bethany, Conn." is a town and its
+    state, whatever arc the parser gave it."""
+    dep = sheet.dep
+    if not (up or down) or any(dep[t] != "conj" for t in (*up, *down)):
+        return False
+    if all(sheet.text[i] == "," for i in between):
+        return False
+    chain, seen = [top], set()
+    while chain:  # the conjunction word hangs on some item of the coordination
+        t = chain.pop()
+        if t in seen:
+            continue
+        seen.add(t)
+        for c in sheet.children[t]:
+            if dep[c] in ("cc", "preconj"):
+                return True
+            if dep[c] == "conj":
+                chain.append(c)
+    return False
+
+
 _KEPT_PUNCT = frozenset({",", "(", "'s", "-"})
 _NAMED = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})
 
@@ -278,6 +303,8 @@ def _features(sheet: _Sheet, sent_start: int, sent_end: int, ma: Mention, mb: Me
             f.append("pd=long")
         f.append("top=" + word(top) + ":" + pos[top])
         f.append(f"topt={types}:" + word(top))
+        if _separate_items(sheet, up, top, down, between):
+            f.append("coord")
         f += [f"pw={word(t)}" for t in inner]
         f += [f"pwt={types}:{word(t)}" for t in inner]
         if any(dep[c] == "neg" or lower[c] in _NEGATIONS for t in (top, *inner) for c in children[t]):

@@ -335,7 +335,7 @@ def decide_relations(
                               end=candidate.sentence_end, rule="model"),
             past=candidate.past, source=("model",),
         )
-    out = {k: r for k, r in out.items() if not _event_place(r, by_pair, schema)}
+    out = {k: r for k, r in out.items() if not _event_place(r, by_pair, schema) and not _listed_places(r, by_pair)}
     if model.info.get("rules") is False:  # the model alone
         return _geography(_membership(sorted(out.values(), key=_order), names, schema), names)
     for r in rule_relations:
@@ -354,7 +354,7 @@ def decide_relations(
                                source=tuple(sorted(set(seen.source) | {r.evidence.rule}, key=lambda x: (x != "model", x))),
                                negated=r.negated, modality=r.modality,
                                evidence=replace(seen.evidence, rule=r.evidence.rule))
-    out = {k: r for k, r in out.items() if not _event_place(r, by_pair, schema)}
+    out = {k: r for k, r in out.items() if not _event_place(r, by_pair, schema) and not _listed_places(r, by_pair)}
     return _geography(_membership(sorted(out.values(), key=_order), names, schema), names)
 
 
@@ -391,6 +391,18 @@ def _event_place(relation: Relation, by_pair: Mapping[tuple, Candidate], schema:
 
 
 _CONTAINED = frozenset({"LOCATED_IN", "BASED_IN", "PART_OF"})
+_PLACES = frozenset({"Location", "Facility"})
+
+
+def _listed_places(relation: Relation, by_pair: Mapping[tuple, Candidate]) -> bool:
+    """A place inside another read between two items of one list ("fires in Brazil and
+    Madagascar"): listed places are siblings, not one inside the other."""
+    if relation.type not in _CONTAINED:
+        return False
+    start = relation.evidence.start
+    candidate = by_pair.get((start, relation.subject, relation.object)) or by_pair.get((start, relation.object, relation.subject))
+    return (candidate is not None and "coord" in candidate.features
+            and candidate.first.type in _PLACES and candidate.second.type in _PLACES)
 
 
 def _place_rank(entity: str, name: str) -> int:

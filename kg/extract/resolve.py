@@ -33,7 +33,7 @@ from ..ids import entity_id, name_key
 from ..types import ENTITY_TYPES, Entity, Merge, Mention, Reference
 from .names import (
     BUILDING_HEADS, DESCRIPTION_CLASSES, EVENT_HEADS, HONORIFIC_GENDERS, LEGAL_SUFFIXES, NAMED_AFTER_HEADS,
-    ORG_DESIGNATORS, PERSON_NOUNS, given_name_gender,
+    ORG_DESIGNATORS, PERSON_NOUNS, given_name_gender, is_region,
 )
 from .places import PlaceLink, bare_link, link_place, place_entity_id, place_kinds
 
@@ -513,7 +513,26 @@ def resolve_document(
     cluster_of = {index: cid for cid, cluster in enumerate(clusters) for index in cluster.members}
     attached = _attach_references(mentions, clusters, cluster_of, refs, subjects, sentence_starts, examples, text=text)
     links = _place_links(mentions, clusters, text, sentence_starts)
-    return _entities(doc_id, mentions, clusters, reasons, attached, links)
+    return _with_qualified_names(_entities(doc_id, mentions, clusters, reasons, attached, links), text)
+
+
+def _with_qualified_names(entities: Sequence[Entity], text: str) -> tuple[Entity, ...]:
+    """A town's name as the text qualifies it ("Concord, Mass.", "Paris, France") among its
+    aliases: the name a reader would look it up by, and a full name of its own."""
+    starts = {m.start: e for e in entities if e.type == "Location" for m in e.mentions if m.kind == "name"}
+    found: dict[str, set[str]] = defaultdict(set)
+    for entity in entities:
+        if entity.type != "Location" or entity.iso_code is not None or "country" in place_kinds(entity.name):
+            continue
+        for m in entity.mentions:
+            region = starts.get(m.end + 2) if m.kind == "name" and text[m.end:m.end + 2] == ", " else None
+            if region is None or region.id == entity.id:
+                continue
+            end = next(r.end for r in region.mentions if r.start == m.end + 2)
+            if is_region(text[m.end + 2:end]):
+                found[entity.id].add(text[m.start:end])
+    return tuple(replace(e, aliases=tuple(sorted({*e.aliases, *found[e.id]} - {e.name}))) if e.id in found else e
+                 for e in entities)
 
 
 def _entities(doc_id, mentions, clusters, reasons, attached, links=None) -> tuple[Entity, ...]:
