@@ -161,3 +161,22 @@ def test_places_that_are_items_of_one_list_are_not_one_inside_the_other(listed):
     candidate = Candidate(town, other, 0, 40, "Floods hit Varnia and Ostrovia last week.", features, ())
     out = decide_relations([candidate], [], model, SCHEMA, doc_id="d")
     assert [r.type for r in out] == ([] if listed else ["LOCATED_IN"])
+
+
+@pytest.mark.parametrize("inner, outer, kept", [
+    ("Loei Province", "Nakhon District", False),   # a province is not inside a district
+    ("Nakhon District", "Loei Province", True),
+    ("Africa", "Madagascar", False),               # nor a continent inside a country
+    ("Madagascar", "Africa", True),
+    ("Harris County", "Houston", False),
+])
+def test_no_place_lies_inside_a_place_of_lower_rank(inner, outer, kept):
+    from kg.ids import entity_id
+
+    model = _model(classes=("NONE", "LOCATED_IN>", "LOCATED_IN<"), weights={"bw=in": ((1, 3.0),)})
+    sentence = f"{inner} in {outer}"
+    a = Mention(0, len(inner), inner, "Location", "name", entity_id("Location", inner))
+    b = Mention(len(inner) + 4, len(sentence), outer, "Location", "name", entity_id("Location", outer))
+    candidate = Candidate(a, b, 0, len(sentence), sentence, ("bw=in",), ())
+    out = decide_relations([candidate], [], model, SCHEMA, doc_id="d")
+    assert bool(out) is kept

@@ -405,8 +405,25 @@ def _listed_places(relation: Relation, by_pair: Mapping[tuple, Candidate]) -> bo
             and candidate.first.type in _PLACES and candidate.second.type in _PLACES)
 
 
-def _place_rank(entity: str, name: str) -> int:
-    """3 a country, 2 a state or province, 1 a city, 0 unknown (by kg's countries and GeoNames)."""
+# What the last word of a place's name says of its rank ("Loei Province", "Harris County").
+_RANK_HEADS = {
+    **dict.fromkeys(("province", "state", "region", "oblast", "prefecture", "governorate", "territory"), 2.0),
+    **dict.fromkeys(("county", "district", "parish", "borough", "municipality", "township", "canton"), 1.5),
+}
+
+
+@lru_cache(maxsize=1)
+def _continents() -> frozenset[str]:
+    from ..ids import name_key
+    from .places import geonames
+
+    return frozenset(name_key(c["name"]) for c in geonames().get_continents().values())
+
+
+def _place_rank(entity: str, name: str) -> float:
+    """4 a continent, 3 a country, 2 a state or province, 1.5 a county or district, 1 a city,
+    0 unknown (by kg's countries, GeoNames and the head word of the name)."""
+    from ..ids import name_key
     from .features import _country_ids
     from .names import is_known_place, is_region
 
@@ -414,6 +431,11 @@ def _place_rank(entity: str, name: str) -> int:
         return 3
     if not entity.startswith("location:") or not name:
         return 0
+    if name_key(name) in _continents():
+        return 4
+    words = name.lower().split()
+    if len(words) > 1 and words[-1] in _RANK_HEADS:
+        return _RANK_HEADS[words[-1]]
     if is_region(name):
         return 2
     return 1 if is_known_place(name) else 0
