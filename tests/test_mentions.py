@@ -145,6 +145,9 @@ def test_a_country_opening_or_closing_a_longer_name_is_a_nested_place(nlp):
 @pytest.mark.parametrize("text, name", [
     ("Ruritania beat Westmark 3-0 in the opening match.", "Westmark"),
     ("Ruritania drew with Westmark 1\u20131 on Sunday.", "Westmark"),
+    # the tagger stops inside a spaced score ("Norway 2" of "Norway 2 - 1")
+    ("Halvorsen scored twice, leaving Norway 2 \u2013 1 ahead.", "Norway"),
+    ("Ostrow headed in, putting Denmark 1 \u2013 0 up.", "Denmark"),
 ])
 def test_a_score_after_a_team_is_not_part_of_its_name(nlp, text, name):
     found = [m for m in names(nlp, text) if m[0].startswith(name)]

@@ -394,3 +394,27 @@ def test_a_town_keeps_its_name_as_the_text_qualifies_it():
     assert "Paris, France" in found["Paris"].aliases
     # a state or country is not qualified by what follows it, nor a name by a person's
     assert found["France"].aliases == () and found["Mass."].aliases == () and found["Lena Ostrow"].aliases == ()
+
+
+def test_a_name_met_once_with_a_slip_joins_the_person_it_nearly_spells():
+    text = ("Curator Miriam Halvorsen opened the show. Halvorson said the prints came in May. "
+            "Tobias Kellerman spoke next, and Tobias Kellermann thanked the donors.")
+    found = resolve_document("d", text, mentions_in(
+        text, ("Miriam Halvorsen", "Person"), ("Halvorson", "Person"),
+        ("Tobias Kellerman", "Person"), ("Tobias Kellermann", "Person")))
+    groups = sorted(sorted(m.text for m in e.mentions) for e in found)
+    assert groups == [["Halvorson", "Miriam Halvorsen"], ["Tobias Kellerman", "Tobias Kellermann"]]
+
+
+@pytest.mark.parametrize("text, spans", [
+    # two people it nearly spells: neither
+    ("Anna Berger and Lukas Burger spoke. Barger left early.",
+     (("Anna Berger", "Person"), ("Lukas Burger", "Person"), ("Barger", "Person"))),
+    # a different given name is another person, however close the surname
+    ("Anna Berger met Lukas Bergen on Monday.", (("Anna Berger", "Person"), ("Lukas Bergen", "Person"))),
+    # short words are not slips: "Lee" and "Lea" are two names
+    ("Tom Lee arrived, and Lea said hello.", (("Tom Lee", "Person"), ("Lea", "Person"))),
+])
+def test_near_spellings_that_are_other_people_stay_apart(text, spans):
+    found = resolve_document("d", text, mentions_in(text, *spans))
+    assert len(found) == len(spans)

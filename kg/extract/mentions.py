@@ -342,8 +342,10 @@ def _trim(span: Span) -> Span | None:
     while end > start + 1:
         if _SCORE.fullmatch(doc[end - 1].text):
             end -= 1
-        elif end > start + 3 and _SCORE.fullmatch(doc[end - 3:end].text):  # "3", "-", "0"
+        elif end > start + 3 and _SCORE.fullmatch(doc[end - 3:end].text.replace(" ", "")):  # "3", "-", "0"
             end -= 3
+        elif end < len(doc) - 1 and _SCORE.fullmatch(doc[end - 1:end + 2].text.replace(" ", "")):
+            end -= 1  # the tagger stopped inside the score: "Sweden 1" of "Sweden 1 – 0"
         else:
             break
     return doc[start:end] if end > start else None

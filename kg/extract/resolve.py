@@ -257,17 +257,28 @@ def _given_names_fit(a: str, b: str) -> bool:
     return a == b or (len(a) == 1 and b.startswith(a)) or (len(b) == 1 and a.startswith(b))
 
 
+def _near_spelling(a: str, b: str) -> bool:
+    """Two spellings of one name word, one of them a slip ("Maurer" and "Mauer", "Kristen" and
+    "Kristin"): the same first letter, at least five letters, one edit apart (two in long words)."""
+    from rapidfuzz.distance import Levenshtein
+
+    if a == b or a[:1] != b[:1] or min(len(a), len(b)) < 5 or not (a.isalpha() and b.isalpha()):
+        return False
+    return Levenshtein.distance(a, b, score_cutoff=2) <= (2 if min(len(a), len(b)) >= 8 else 1)
+
+
 def _person_names_fit(a: Sequence[str], b: Sequence[str]) -> bool:
     """Two person names can be one person: one is a part of the other ("Smith", "John Smith",
-    "John F. Smith"), or they share the surname and fitting given names ("J. Smith")."""
+    "John F. Smith"), or they share the surname and fitting given names ("J. Smith"); a name
+    word may be misspelt once (see :func:`_near_spelling`)."""
     a, b = _person_words(a), _person_words(b)
     if len(a) > len(b):
         a, b = b, a
     if len(a) == 1:
-        return a[0] in b
-    if a[-1] != b[-1]:
+        return a[0] in b or _near_spelling(a[0], b[-1])
+    if a[-1] != b[-1] and not (_near_spelling(a[-1], b[-1]) and a[0] == b[0]):
         return False
-    if not _given_names_fit(a[0], b[0]):
+    if not _given_names_fit(a[0], b[0]) and not (_near_spelling(a[0], b[0]) and a[-1] == b[-1]):
         return False
     middle_a, middle_b = a[1:-1], b[1:-1]
     return not middle_a or not middle_b or all(
@@ -508,6 +519,7 @@ def resolve_document(
     _merge_same_names(mentions, groups, reasons)
     _merge_acronyms(mentions, text, groups, reasons)
     _merge_short_forms(mentions, groups, reasons)
+    _merge_misspelt_names(mentions, groups, reasons)
     _merge_known(mentions, known, groups, reasons)
     clusters = _clusters(mentions, groups, known)
     cluster_of = {index: cid for cid, cluster in enumerate(clusters) for index in cluster.members}
@@ -708,6 +720,32 @@ def _merge_short_forms(mentions: list[Mention], groups: _UnionFind, reasons: dic
             owner = next(iter(owners.values()))
         if groups.union(owner, index):
             reasons[index] = f"short form of {mentions[owner].text}"
+
+
+def _merge_misspelt_names(mentions: list[Mention], groups: _UnionFind, reasons: dict[int, str]) -> None:
+    """A person's name met once with a slip in it ("Mauer" beside "K.C. Maurer", "Kristin
+    Wilkins" beside "Kristen Wilkins") joins the one person it nearly spells; with two such
+    people, or a name met more than once, it stays apart."""
+    sizes = Counter(groups.find(i) for i in range(len(mentions)))
+    people = [(i, _person_words(match_key(m.text).split())) for i, m in enumerate(mentions) if m.type == "Person"]
+    for index, words in people:
+        if not words or sizes[groups.find(index)] != 1:
+            continue
+        owners = {groups.find(j) for j, other in people if j != index and groups.find(j) != groups.find(index)
+                  and len(other) > 1 and other != words and _nearly_spells(words, other)}
+        if len(owners) == 1:
+            owner = min(owners)
+            if groups.union(owner, index):
+                reasons[index] = f"near spelling of {mentions[owner].text}"
+
+
+def _nearly_spells(words: list[str], full: list[str]) -> bool:
+    if len(words) == 1:
+        return _near_spelling(words[0], full[-1])
+    if len(words) != len(full):
+        return False
+    slips = [(a, b) for a, b in zip(words, full) if a != b]
+    return len(slips) == 1 and _near_spelling(*slips[0])
 
 
 _ADMINISTRATIVE_WORDS = frozenset(
