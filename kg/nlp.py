@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 __all__ = [
-    "DEFAULT_MODELS", "Chunk", "load_model", "model_name", "model_version", "memory_zone", "analysed_text",
+    "DEFAULT_MODELS", "Chunk", "load_model", "add_paragraph_starts", "paragraph_starts", "model_name", "model_version", "memory_zone", "analysed_text",
     "split_text", "text_cuts", "parse", "PIECE_CHARS", "BATCH_CHARS",
 ]
 
@@ -83,8 +83,42 @@ def load_model(name: str | None = None) -> Language:
     except OSError as exc:
         raise UsageError(f"cannot load spaCy pipeline {resolved!r}: not installed or not a pipeline") from exc
     accelerate(nlp)
+    add_paragraph_starts(nlp)
     _settle_collector()
     return nlp
+
+
+def add_paragraph_starts(nlp: Language) -> Language:
+    """Put :func:`paragraph_starts` before the parser (once; a pipeline without one is left
+    alone)."""
+    if "parser" in nlp.pipe_names and _PARAGRAPHS not in nlp.pipe_names:
+        _register_paragraphs()
+        nlp.add_pipe(_PARAGRAPHS, before="parser")
+    return nlp
+
+
+_PARAGRAPHS = "kg_paragraph_starts"
+
+
+def paragraph_starts(doc: Doc) -> Doc:
+    """A blank line ends a sentence: the parser joins a headline, its dateline and the first
+    sentence of the story into one sentence when nothing but line breaks stand between them.
+    The parser keeps the starts set here and finds the rest."""
+    blank = False
+    for token in doc:
+        if token.is_space:
+            blank = blank or token.text.count("\n") >= 2
+        elif blank:
+            token.is_sent_start = True
+            blank = False
+    return doc
+
+
+def _register_paragraphs() -> None:
+    from spacy.language import Language
+
+    if not Language.has_factory(_PARAGRAPHS):
+        Language.component(_PARAGRAPHS, func=paragraph_starts)
 
 
 def _settle_collector() -> None:

@@ -239,3 +239,13 @@ def test_parse_streams_several_documents_in_order(blank_nlp):
         _assert_chunks_map_to_text(document, chunks)
     assert len(results[0][1]) > 1
     assert [t.text for c in results[1][1] for t in c.doc] == []
+
+
+def test_a_blank_line_ends_a_sentence_and_the_parser_finds_the_rest():
+    from kg.nlp import load_model
+
+    nlp = load_model(None)
+    text = "Storm floods Varnia coast\n\nMonday, May 4\n\nHeavy rain hit the coast. Roads were closed.\nCrews worked late."
+    sentences = [s.text.strip() for s in nlp(text).sents]
+    assert sentences[:3] == ["Storm floods Varnia coast", "Monday, May 4", "Heavy rain hit the coast."]
+    assert "Crews worked late." in sentences[-1]  # one line break is no paragraph: hard-wrapped text
