@@ -152,3 +152,12 @@ def test_a_country_opening_or_closing_a_longer_name_is_a_nested_place(nlp):
 def test_a_score_after_a_team_is_not_part_of_its_name(nlp, text, name):
     found = [m for m in names(nlp, text) if m[0].startswith(name)]
     assert found and all(m[0] == name for m in found)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("The summit was held this week in Washington D.C. Image: Varnia Navy.\n\nThe talks began.", "Washington D.C."),
+    ("Crowds gathered at Tromso Harbour Photo: Ann Lee.", "Tromso Harbour"),
+])
+def test_a_caption_credit_label_is_not_part_of_the_name_before_it(nlp, text, name):
+    found = [m[0] for m in names(nlp, text)]
+    assert name in found and not any(n.endswith(("Image", "Photo")) for n in found)

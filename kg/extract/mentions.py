@@ -338,6 +338,9 @@ def _trim(span: Span) -> Span | None:
     # A name never ends in a function word: "Comic Guild of" is the tagger's fragment.
     while end > start + 1 and doc[end - 1].lower_ in {"of", "and", "the", "for", "&", "in", "on", "at", "to"}:
         end -= 1
+    # Nor in the label of a caption's credit that follows it ("... in Oslo. Photo: Ann Lee").
+    if end > start + 1 and end < len(doc) and doc[end].text == ":" and doc[end - 1].lower_ in _CREDIT_LABELS:
+        end -= 1
     # Nor in a score or result ("Panama 3-0", "beat Spain 2–1"): the tagger's reach past the name.
     while end > start + 1:
         if _SCORE.fullmatch(doc[end - 1].text):
@@ -351,6 +354,7 @@ def _trim(span: Span) -> Span | None:
     return doc[start:end] if end > start else None
 
 
+_CREDIT_LABELS = frozenset({"image", "photo", "picture", "credit", "credits", "video", "illustration", "graphic"})
 _SCORE = re.compile(r"\d{1,3}[-\u2013\u2014:]\d{1,3}")
 
 
