@@ -161,3 +161,12 @@ def test_a_score_after_a_team_is_not_part_of_its_name(nlp, text, name):
 def test_a_caption_credit_label_is_not_part_of_the_name_before_it(nlp, text, name):
     found = [m[0] for m in names(nlp, text)]
     assert name in found and not any(n.endswith(("Image", "Photo")) for n in found)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Omero Vance Mumba ( born 2 July 1989 ) is an actor .", "Omero Vance Mumba"),  # a first name the tagger left out
+    ("Composer Ivo Marr is a native of Tarnby.", "Ivo Marr"),  # an occupation before the name is no part of it
+    ("Emperor Julian Ostrow ruled for ten years.", "Julian Ostrow"),  # a title before it is not a first name
+])
+def test_a_persons_name_gains_a_first_name_and_loses_an_occupation(nlp, text, name):
+    assert (name, "Person") in names(nlp, text)

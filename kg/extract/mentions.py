@@ -106,6 +106,7 @@ def name_mentions(doc: Doc, *, offset: int = 0, type_model: TypeModel | None | s
                 continue
             span, entity_type = _extend_institution(span, entity_type)
             span, entity_type = _extend_agency(span, entity_type)
+            span = _extend_person(span, entity_type)
             corrected = _corrected_type(span, entity_type)
             # where a cue in the sentence corrected the tagger, that evidence outranks the typer's
             tagged = SPACY_TYPES.get(tagger_label(span))
@@ -175,6 +176,8 @@ def _without_titles(span: Span, entity_type: str) -> tuple[Span | None, str]:
     leading = 0
     while leading < len(span) and (words[leading] in _TITLES or (leading and span[leading].text == ".")):
         leading += 1
+    if leading == 0 and entity_type == "Person":
+        return _without_occupation(span), entity_type
     if leading == 0 or leading == len(span):
         return span, entity_type
     rest = doc[span.start + leading:span.end]
@@ -183,10 +186,20 @@ def _without_titles(span: Span, entity_type: str) -> tuple[Span | None, str]:
     if len(rest) == 1 and (rest[0].is_stop or is_known_place(rest.text) or rest[0].lower_.rstrip(".") in {"jr", "sr", "junior"}):
         return span, entity_type  # "Captain Marvelous", "Doctor Zed": the whole is the name
     if entity_type == "Person":
-        return rest, "Person"
+        return _without_occupation(rest), "Person"
     if words[0] in _PERSONAL_TITLES and len(rest) <= 3 and not any(_title_word(t) in ORG_DESIGNATORS for t in rest):
         return rest, "Person"
     return span, entity_type
+
+
+def _without_occupation(span: Span) -> Span:
+    """"Composer Ann Lee" -> "Ann Lee": an occupation written before a person's name, like a
+    title, is not part of it (a capitalised one opens a sentence), when a capitalised name
+    follows."""
+    if len(span) > 1 and _CLASS_NOUNS.get(span[0].lower_) == "Person" and span[1].is_title and span[1].is_alpha \
+            and given_name_gender(span[0].text) is None:
+        return span[1:]
+    return span
 
 
 _AGENCY_WORDS = frozenset("radio television tv network service agency news press".split())
@@ -265,6 +278,25 @@ def _agencies_joined(doc: Doc) -> list[tuple[Span, str]]:
             continue
         joined.append((ent, entity_type))
     return joined
+
+
+def _extend_person(span: Span, entity_type: str) -> Span:
+    """"Omero James Mumba" where the tagger took "James Mumba": a known first name right before
+    a person's name, compounding into it and in no other name, is part of it. Not a title or
+    role, nor a place (a capitalised word there is as often "Emperor", "Navy" or "Foreign")."""
+    if entity_type != "Person" or len(span) > 3:
+        return span
+    doc = span.doc
+    start = span.start
+    while start > 0 and span.end - start < 4:
+        before = doc[start - 1]
+        if not (given_name_gender(before.text) is not None and before.is_title and before.is_alpha
+                and not before.ent_type_ and before.dep_ == "compound" and before.head.i in range(span.start, span.end)
+                and _title_word(before) not in _TITLES and _title_word(before) not in _CLASS_NOUNS
+                and not is_known_place(before.text)):
+            break
+        start -= 1
+    return doc[start:span.end]
 
 
 def _extend_agency(span: Span, entity_type: str) -> tuple[Span, str]:
