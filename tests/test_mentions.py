@@ -170,3 +170,11 @@ def test_a_caption_credit_label_is_not_part_of_the_name_before_it(nlp, text, nam
 ])
 def test_a_persons_name_gains_a_first_name_and_loses_an_occupation(nlp, text, name):
     assert (name, "Person") in names(nlp, text)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Dobreni is a commune in Tarnova County.", "Dobreni"),  # the tagger's nationality
+    ("Ostrava Gardens is a public garden in Tarnby, Denmark.", "Ostrava Gardens"),  # the tagger's person
+])
+def test_what_the_text_says_a_name_is_outranks_the_taggers_type(nlp, text, name):
+    assert (name, "Location") in names(nlp, text)

@@ -440,7 +440,8 @@ _CLASS_NOUNS: dict[str, str] = {
     **dict.fromkeys(
         "village town city hamlet county district province region municipality commune suburb "
         "neighbourhood neighborhood parish borough township settlement capital island river lake "
-        "mountain peninsula locality prefecture voivodeship canton oblast country".split(), "Location"),
+        "mountain peninsula locality prefecture voivodeship canton oblast country park garden forest "
+        "desert beach valley bay plateau glacier waterfall canyon".split(), "Location"),
     **dict.fromkeys(
         "company corporation firm manufacturer retailer airline bank club band newspaper publisher "
         "agency organisation organization charity contractor startup conglomerate insurer "
@@ -463,7 +464,8 @@ _CLASS_NOUNS: dict[str, str] = {
     **dict.fromkeys("app application website browser smartphone".split(), "Product"),
 }
 # The tagger's own types that a class noun may correct (events, works and groups it leaves).
-_CORRECTABLE = frozenset({"Person", "Organization", "Location", "Facility", "Product"})
+# and a name the tagger took for a nationality or group ("Alexeni is a commune")
+_CORRECTABLE = frozenset({"Person", "Organization", "Location", "Facility", "Product", "Group"})
 # "the town of X" names X; "the company of X" does not name X.
 _NAMING_OF = frozenset(t for t, kind in _CLASS_NOUNS.items() if kind == "Location")
 
