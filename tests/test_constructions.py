@@ -68,3 +68,14 @@ def test_the_head_named_after_an_organisation_without_a_comma():
                                   "Ann Lee, who has lived in Geneva since 1990, opposed the plan."])
 def test_residence_is_still_read_where_the_text_states_it(text):
     assert "LIVES_IN" in _types(_relations(text), "Ann Lee", "Geneva")
+
+
+def test_a_role_at_an_organisation_is_employment():
+    found = _relations("Tomas Reyes, 41, was acting comptroller at the Varnia Institute of Technology last year.")
+    assert ("Tomas Reyes", "WORKS_FOR", "Varnia Institute of Technology", False) in found
+
+
+def test_listed_places_are_not_one_inside_the_other():
+    found = _relations("Earthquakes in Nepal and Bhutan, mudslides in Peru and Bolivia, and the Atacama "
+                       "desert in Chile feature in the film.")
+    assert not {(s, o) for s, t, o, _ in found if t == "LOCATED_IN"}

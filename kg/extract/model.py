@@ -426,6 +426,7 @@ def _place_rank(entity: str, name: str) -> float:
     from ..ids import name_key
     from .features import _country_ids
     from .names import is_known_place, is_region
+    from .places import place_kinds
 
     if entity in _country_ids():
         return 3
@@ -436,6 +437,8 @@ def _place_rank(entity: str, name: str) -> float:
     words = name.lower().split()
     if len(words) > 1 and words[-1] in _RANK_HEADS:
         return _RANK_HEADS[words[-1]]
+    if place_kinds(name) == {"country"}:  # a country GeoNames knows, not also a US state
+        return 3
     if is_region(name):
         return 2
     return 1 if is_known_place(name) else 0
