@@ -79,3 +79,8 @@ def test_listed_places_are_not_one_inside_the_other():
     found = _relations("Earthquakes in Nepal and Bhutan, mudslides in Peru and Bolivia, and the Atacama "
                        "desert in Chile feature in the film.")
     assert not {(s, o) for s, t, o, _ in found if t == "LOCATED_IN"}
+
+
+def test_who_leads_an_organisation_is_not_also_given_as_its_employee():
+    found = _relations("Kathryn Lowell, director of the Tarn Art Gallery, said the show was a success.")
+    assert _types(found, "Kathryn Lowell", "Tarn Art Gallery") == {"LEADS"}

@@ -180,3 +180,11 @@ def test_no_place_lies_inside_a_place_of_lower_rank(inner, outer, kept):
     candidate = Candidate(a, b, 0, len(sentence), sentence, ("bw=in",), ())
     out = decide_relations([candidate], [], model, SCHEMA, doc_id="d")
     assert bool(out) is kept
+
+
+def test_leads_and_works_for_of_one_pair_in_one_sentence_is_leads():
+    model = _model(classes=("NONE", "LEADS>", "LEADS<"), weights={"bw=for": ((1, 3.0),)})
+    evidence = Evidence("d", "Ann Lee works for Acme today.", 0, 30, "role:director")
+    rule = Relation("person:ann-lee", "WORKS_FOR", "organization:acme", "works for", 0.8, evidence)
+    out = decide_relations([_candidate(["bw=for"])], [rule], model, SCHEMA, doc_id="d")
+    assert [r.type for r in out] == ["LEADS"]

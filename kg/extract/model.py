@@ -337,7 +337,7 @@ def decide_relations(
         )
     out = {k: r for k, r in out.items() if not _event_place(r, by_pair, schema) and not _listed_places(r, by_pair)}
     if model.info.get("rules") is False:  # the model alone
-        return _geography(_membership(sorted(out.values(), key=_order), names, schema), names)
+        return _most_specific(_geography(_membership(sorted(out.values(), key=_order), names, schema), names))
     for r in rule_relations:
         candidate = by_pair.get((r.evidence.start, r.subject, r.object)) or by_pair.get((r.evidence.start, r.object, r.subject))
         past = candidate.past if candidate else r.past
@@ -355,7 +355,7 @@ def decide_relations(
                                negated=r.negated, modality=r.modality,
                                evidence=replace(seen.evidence, rule=r.evidence.rule))
     out = {k: r for k, r in out.items() if not _event_place(r, by_pair, schema) and not _listed_places(r, by_pair)}
-    return _geography(_membership(sorted(out.values(), key=_order), names, schema), names)
+    return _most_specific(_geography(_membership(sorted(out.values(), key=_order), names, schema), names))
 
 
 _LOCAL = frozenset({"CITIZEN_OF"})
@@ -455,6 +455,14 @@ def _geography(relations: list[Relation], names: Mapping[str, str]) -> list[Rela
                 continue
         kept.append(r)
     return kept
+
+
+def _most_specific(relations: list[Relation]) -> list[Relation]:
+    """Who leads an organisation works for it: where one sentence gives a pair both, LEADS
+    says it and WORKS_FOR is not a second fact ("X, director of Y" fires both role rules)."""
+    leads = {(r.evidence.start, r.subject, r.object, r.negated) for r in relations if r.type == "LEADS"}
+    return [r for r in relations
+            if not (r.type == "WORKS_FOR" and (r.evidence.start, r.subject, r.object, r.negated) in leads)]
 
 
 def _membership(relations: list[Relation], names: Mapping[str, str], schema: Schema) -> list[Relation]:
