@@ -560,3 +560,16 @@ def test_no_place_from_a_name_for_embassies_titles_or_other_regions(nlp, schema)
     found = everything(extract(nlp, schema, text, spec))
     assert (eid("Facility", "Embassy of Finland"), "LOCATED_IN", eid("Location", "Finland")) not in found
     assert (eid("Organization", "West Ostmark College"), "LOCATED_IN", eid("Location", "Ostmark")) not in found
+
+
+def test_no_chain_through_a_place_read_inside_a_smaller_one():
+    from kg.pipeline import run_documents
+    from kg.types import Document
+
+    text = ("Crews at the Halvard Research Center, the greater Houston community and the State of Texas "
+            "were thanked. The Halvard Research Center is in the State of Texas.")
+    records, _ = run_documents([Document(id="t", text=text)])
+    names = {e["id"]: e["name"] for e in records[0]["entities"]}
+    found = {(names[r["subject"]], r["type"], names[r["object"]]) for r in records[0]["relations"]}
+    assert ("State of Texas", "LOCATED_IN", "Houston") not in found
+    assert ("Halvard Research Center", "LOCATED_IN", "Houston") not in found

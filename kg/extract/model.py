@@ -405,52 +405,15 @@ def _listed_places(relation: Relation, by_pair: Mapping[tuple, Candidate]) -> bo
             and candidate.first.type in _PLACES and candidate.second.type in _PLACES)
 
 
-# What the last word of a place's name says of its rank ("Loei Province", "Harris County").
-_RANK_HEADS = {
-    **dict.fromkeys(("province", "state", "region", "oblast", "prefecture", "governorate", "territory"), 2.0),
-    **dict.fromkeys(("county", "district", "parish", "borough", "municipality", "township", "canton"), 1.5),
-}
-
-
-@lru_cache(maxsize=1)
-def _continents() -> frozenset[str]:
-    from ..ids import name_key
-    from .places import geonames
-
-    return frozenset(name_key(c["name"]) for c in geonames().get_continents().values())
-
-
-def _place_rank(entity: str, name: str) -> float:
-    """4 a continent, 3 a country, 2 a state or province, 1.5 a county or district, 1 a city,
-    0 unknown (by kg's countries, GeoNames and the head word of the name)."""
-    from ..ids import name_key
-    from .features import _country_ids
-    from .names import is_known_place, is_region
-    from .places import place_kinds
-
-    if entity in _country_ids():
-        return 3
-    if not entity.startswith("location:") or not name:
-        return 0
-    if name_key(name) in _continents():
-        return 4
-    words = name.lower().split()
-    if len(words) > 1 and words[-1] in _RANK_HEADS:
-        return _RANK_HEADS[words[-1]]
-    if place_kinds(name) == {"country"}:  # a country GeoNames knows, not also a US state
-        return 3
-    if is_region(name):
-        return 2
-    return 1 if is_known_place(name) else 0
-
-
 def _geography(relations: list[Relation], names: Mapping[str, str]) -> list[Relation]:
     """No place lies inside a place of its own rank or below (a country in a country or in a
     city, a state in a city): such a reading is a list or a direction error."""
+    from .relations import place_rank  # here: it imports spaCy, which loading a model file does not need
+
     kept = []
     for r in relations:
         if r.type in _CONTAINED:
-            inner, outer = _place_rank(r.subject, names.get(r.subject, "")), _place_rank(r.object, names.get(r.object, ""))
+            inner, outer = place_rank(r.subject, names.get(r.subject, "")), place_rank(r.object, names.get(r.object, ""))
             if inner and outer and inner >= outer:
                 continue
         kept.append(r)

@@ -1070,6 +1070,62 @@ def _recalled(memory: list[tuple[int, str, tuple[_Arg, ...]]], token: Token, lex
 # ---------------------------------------------------------------- composition and output
 
 
+# What the last word of a place's name says of its rank ("Loei Province", "Harris County").
+_RANK_HEADS = {
+    **dict.fromkeys(("province", "state", "region", "oblast", "prefecture", "governorate", "territory"), 2.0),
+    **dict.fromkeys(("county", "district", "parish", "borough", "municipality", "township", "canton"), 1.5),
+}
+
+
+_OF_RANKS = {**{head: rank for head, rank in _RANK_HEADS.items()},
+             **dict.fromkeys(("republic", "kingdom", "commonwealth", "principality", "emirate", "sultanate"), 3.0),
+             "city": 1.0}
+
+
+@lru_cache(maxsize=1)
+def _continents() -> frozenset[str]:
+    from ..ids import name_key
+    from .places import geonames
+
+    return frozenset(name_key(c["name"]) for c in geonames().get_continents().values())
+
+
+def place_rank(entity: str, name: str) -> float:
+    """4 a continent, 3 a country, 2 a state or province, 1.5 a county or district, 1 a city,
+    0 unknown (by kg's countries, GeoNames and the head word of the name)."""
+    from ..ids import name_key
+    from .names import is_known_place, is_region
+    from .places import place_kinds
+
+    if entity in _country_forms():
+        return 3
+    if not entity.startswith("location:") or not name:
+        return 0
+    if name_key(name) in _continents():
+        return 4
+    words = name.lower().split()
+    if len(words) > 1 and words[-1] in _RANK_HEADS:
+        return _RANK_HEADS[words[-1]]
+    if len(words) > 2 and words[1] == "of" and words[0] in _OF_RANKS:  # "State of Texas", "Republic of Korea"
+        return _OF_RANKS[words[0]]
+    if place_kinds(name) == {"country"}:  # a country GeoNames knows, not also a US state
+        return 3
+    if is_region(name):
+        return 2
+    return 1 if is_known_place(name) else 0
+
+
+def _inverted(fact: _Found) -> bool:
+    """A place read as inside a place of its own rank or below ("the State of Texas in Houston")."""
+    subject, obj = fact.subject.ref, fact.object.ref
+    if subject.type != "Location" or obj.type != "Location":
+        return False
+    doc = fact.sentence.doc
+    inner = place_rank(subject.entity, doc[subject.start:subject.end].text)
+    outer = place_rank(obj.entity, doc[obj.start:obj.end].text)
+    return bool(inner and outer and inner >= outer)
+
+
 def _composed(found: list[_Found], schema: Schema) -> Iterator[_Found]:
     """X R Y and Y C Z give X R Z when R composes with C (located-in chains): positive,
     unhedged facts only, a few steps deep."""
@@ -1077,7 +1133,8 @@ def _composed(found: list[_Found], schema: Schema) -> Iterator[_Found]:
     if not composing:
         return
     by_name = {r.name: r for r in schema.relations}
-    facts = [f for f in found if not f.negated and not f.modality]
+    # a step that puts a place inside one of its own rank or below is a misreading: no chain
+    facts = [f for f in found if not f.negated and not f.modality and not _inverted(f)]
     known = {(f.subject.ref.entity, f.relation.name, f.object.ref.entity) for f in facts}
     frontier = facts
     for _ in range(3):
