@@ -188,3 +188,13 @@ def test_leads_and_works_for_of_one_pair_in_one_sentence_is_leads():
     rule = Relation("person:ann-lee", "WORKS_FOR", "organization:acme", "works for", 0.8, evidence)
     out = decide_relations([_candidate(["bw=for"])], [rule], model, SCHEMA, doc_id="d")
     assert [r.type for r in out] == ["LEADS"]
+
+
+@pytest.mark.parametrize("country_text, kept", [("Varnian", True), ("Afghanistan", False)])
+def test_a_pronouns_nationality_is_an_adjective_beside_it_not_a_country_named_near(country_text, kept):
+    model = _model(classes=("NONE", "CITIZEN_OF>", "CITIZEN_OF<"), weights={"pn=3": ((1, 3.0),)})
+    he = Mention(0, 2, "He", "Person", "pronoun", "person:ann-lee")
+    country = Mention(12, 12 + len(country_text), country_text, "Location", "name", "location:afghanistan")
+    candidate = Candidate(he, country, 0, 40, f"He is an {country_text} actor.", ("pn=3",), ())
+    out = decide_relations([candidate], [], model, SCHEMA, doc_id="d")
+    assert bool(out) is kept

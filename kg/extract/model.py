@@ -362,8 +362,17 @@ _LOCAL = frozenset({"CITIZEN_OF"})
 
 
 def _local(candidate: Candidate) -> bool:
-    """The two mentions are at most three dependency steps apart."""
-    return any(f in candidate.features for f in ("pn=1", "pn=2", "pn=3"))
+    """The two mentions are at most three dependency steps apart, and where one is a pronoun or
+    a description the nationality is an adjective ("he is an American actor"), not a country
+    named near it ("his travel ban, which does not cover Afghanistan")."""
+    from .names import is_region
+
+    if not any(f in candidate.features for f in ("pn=1", "pn=2", "pn=3")):
+        return False
+    if candidate.first.kind == "name" and candidate.second.kind == "name":
+        return True
+    place = candidate.second if candidate.second.type == "Location" else candidate.first
+    return not is_region(place.text)
 
 
 def _event_place(relation: Relation, by_pair: Mapping[tuple, Candidate], schema: Schema) -> bool:
