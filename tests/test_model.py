@@ -198,3 +198,14 @@ def test_a_pronouns_nationality_is_an_adjective_beside_it_not_a_country_named_ne
     candidate = Candidate(he, country, 0, 40, f"He is an {country_text} actor.", ("pn=3",), ())
     out = decide_relations([candidate], [], model, SCHEMA, doc_id="d")
     assert bool(out) is kept
+
+
+def test_an_asymmetric_relation_read_both_ways_keeps_the_rules_reading():
+    model = _model(classes=("NONE", "KILLED>", "KILLED<"), weights={"bw=assassin": ((1, 3.0),)})  # Ann Lee killed Bo Ray
+    a = Mention(0, 7, "Ann Lee", "Person", "name", "person:ann-lee")
+    b = Mention(16, 22, "Bo Ray", "Person", "name", "person:bo-ray")
+    candidate = Candidate(a, b, 0, 30, "Ann Lee assassin Bo Ray", ("bw=assassin",), ())
+    rule = Relation("person:bo-ray", "KILLED", "person:ann-lee", "killed", 0.4,
+                    Evidence("d", candidate.sentence, 0, 30, "role:assassin"))
+    out = decide_relations([candidate], [rule], model, SCHEMA, doc_id="d")
+    assert [(r.subject, r.object) for r in out if r.type == "KILLED"] == [("person:bo-ray", "person:ann-lee")]

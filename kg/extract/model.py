@@ -337,7 +337,7 @@ def decide_relations(
         )
     out = {k: r for k, r in out.items() if not _event_place(r, by_pair, schema) and not _listed_places(r, by_pair)}
     if model.info.get("rules") is False:  # the model alone
-        return _most_specific(_geography(_membership(sorted(out.values(), key=_order), names, schema), names))
+        return _one_direction(_most_specific(_geography(_membership(sorted(out.values(), key=_order), names, schema), names)), schema)
     for r in rule_relations:
         candidate = by_pair.get((r.evidence.start, r.subject, r.object)) or by_pair.get((r.evidence.start, r.object, r.subject))
         past = candidate.past if candidate else r.past
@@ -355,7 +355,7 @@ def decide_relations(
                                negated=r.negated, modality=r.modality,
                                evidence=replace(seen.evidence, rule=r.evidence.rule))
     out = {k: r for k, r in out.items() if not _event_place(r, by_pair, schema) and not _listed_places(r, by_pair)}
-    return _most_specific(_geography(_membership(sorted(out.values(), key=_order), names, schema), names))
+    return _one_direction(_most_specific(_geography(_membership(sorted(out.values(), key=_order), names, schema), names)), schema)
 
 
 _LOCAL = frozenset({"CITIZEN_OF"})
@@ -427,6 +427,26 @@ def _geography(relations: list[Relation], names: Mapping[str, str]) -> list[Rela
                 continue
         kept.append(r)
     return kept
+
+
+def _one_direction(relations: list[Relation], schema: Schema) -> list[Relation]:
+    """An asymmetric relation read both ways between two entities in one sentence ("X KILLED Y"
+    and "Y KILLED X") is one reading: the one a rule read off the syntax, else the more probable."""
+    def rank(r: Relation) -> tuple:
+        return (any(s != "model" for s in r.source), r.confidence)
+
+    def judged(r: Relation) -> bool:  # containment has its own check: the places' ranks
+        relation = schema.get(r.type)
+        return relation is not None and not relation.symmetric and not r.negated and r.type not in _CONTAINED
+
+    def key(r: Relation) -> tuple:
+        return (r.evidence.start, r.type, *sorted((r.subject, r.object)))
+
+    best: dict[tuple, Relation] = {}
+    for r in filter(judged, relations):
+        if key(r) not in best or rank(r) > rank(best[key(r)]):
+            best[key(r)] = r
+    return [r for r in relations if not judged(r) or best[key(r)] is r]
 
 
 def _most_specific(relations: list[Relation]) -> list[Relation]:
