@@ -178,3 +178,8 @@ def test_a_persons_name_gains_a_first_name_and_loses_an_occupation(nlp, text, na
 ])
 def test_what_the_text_says_a_name_is_outranks_the_taggers_type(nlp, text, name):
     assert (name, "Location") in names(nlp, text)
+
+
+def test_a_class_noun_right_before_a_name_types_it(nlp):
+    found = names(nlp, "Shares rose on rumours that the Varnian copper company Codelmar would close a smelter.")
+    assert ("Codelmar", "Organization") in found

@@ -472,12 +472,15 @@ _NAMING_OF = frozenset(t for t, kind in _CLASS_NOUNS.items() if kind == "Locatio
 
 def _class_noun(span: Span) -> str | None:
     """The type a describing noun gives the name: copula ("X is a village"), apposition
-    ("X, a Norwegian footballer" / "the footballer X"), or "the town of X"."""
+    ("X, a Norwegian footballer" / "the footballer X"), a noun right before it ("the copper
+    company X"), or "the town of X"."""
     root = span.root
     nouns: list[Token] = []
     if root.dep_ in {"nsubj", "nsubjpass"} and root.head.lemma_ == "be":
         nouns += [c for c in root.head.children if c.dep_ == "attr"]
     nouns += [c for c in root.children if c.dep_ == "appos"]
+    # "the copper company Codelco", "the carmaker Tesla": the noun right before the name
+    nouns += [c for c in root.children if c.dep_ in ("compound", "nmod") and c.i == span.start - 1]
     if root.dep_ == "appos":
         nouns.append(root.head)
     if root.dep_ == "pobj" and root.head.lower_ == "of" and root.head.head.lower_ in _NAMING_OF:
