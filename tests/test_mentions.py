@@ -183,3 +183,8 @@ def test_what_the_text_says_a_name_is_outranks_the_taggers_type(nlp, text, name)
 def test_a_class_noun_right_before_a_name_types_it(nlp):
     found = names(nlp, "Shares rose on rumours that the Varnian copper company Codelmar would close a smelter.")
     assert ("Codelmar", "Organization") in found
+
+
+def test_a_country_modifying_the_noun_after_a_name_does_not_make_the_name_a_place(nlp):
+    found = names(nlp, "After the match, Tavo Orrantia Reyes, Panama coach, said it was hard.")
+    assert ("Tavo Orrantia Reyes", "Person") in found

@@ -557,8 +557,8 @@ def _placed(span: Span, entity_type: str) -> bool:
             piece = doc[span.end + 1:span.end + 1 + size]
             after = doc[piece.end] if piece.end < len(doc) else None
             if len(piece) == size and (piece[0].is_title or piece[0].is_upper) and (
-                after is None or after.text not in {"-", "'s", "’s"}
-            ) and is_region(piece.text):
+                after is None or (after.text not in {"-", "'s", "’s"} and not (after.pos_ == "NOUN" and after.is_lower))
+            ) and is_region(piece.text):  # "X, Panama coach": the country of the coach, not of X
                 return True
     at_start = span.start == 0 or "\n" in doc[span.start - 1].text_with_ws
     opens_dateline = at_start and span.end < len(doc) and doc[span.end].text in {",", "(", "_", "--", "-", "—"}
