@@ -155,7 +155,7 @@ def test_a_score_after_a_team_is_not_part_of_its_name(nlp, text, name):
 
 
 @pytest.mark.parametrize("text, name", [
-    ("The summit was held this week in Washington D.C. Image: Varnia Navy.\n\nThe talks began.", "Washington D.C."),
+    ("The summit was held this week in Ottawa D.C. Image: Varnia Navy.\n\nThe talks began.", "Ottawa D.C."),
     ("Crowds gathered at Tromso Harbour Photo: Ann Lee.", "Tromso Harbour"),
 ])
 def test_a_caption_credit_label_is_not_part_of_the_name_before_it(nlp, text, name):
@@ -164,7 +164,7 @@ def test_a_caption_credit_label_is_not_part_of_the_name_before_it(nlp, text, nam
 
 
 @pytest.mark.parametrize("text, name", [
-    ("Omero Vance Mumba ( born 2 July 1989 ) is an actor .", "Omero Vance Mumba"),  # a first name the tagger left out
+    ("Ilario Vance Okafor ( born 2 July 1989 ) is an actor .", "Ilario Vance Okafor"),  # a first name the tagger left out
     ("Composer Ivo Marr is a native of Tarnby.", "Ivo Marr"),  # an occupation before the name is no part of it
     ("Emperor Julian Ostrow ruled for ten years.", "Julian Ostrow"),  # a title before it is not a first name
 ])

@@ -566,10 +566,10 @@ def test_no_chain_through_a_place_read_inside_a_smaller_one():
     from kg.pipeline import run_documents
     from kg.types import Document
 
-    text = ("Crews at the Halvard Research Center, the greater Houston community and the State of Texas "
-            "were thanked. The Halvard Research Center is in the State of Texas.")
+    text = ("Crews at the Halvard Research Center, the greater Dayton community and the State of Ohio "
+            "were thanked. The Halvard Research Center is in the State of Ohio.")
     records, _ = run_documents([Document(id="t", text=text)])
     names = {e["id"]: e["name"] for e in records[0]["entities"]}
     found = {(names[r["subject"]], r["type"], names[r["object"]]) for r in records[0]["relations"]}
-    assert ("State of Texas", "LOCATED_IN", "Houston") not in found
-    assert ("Halvard Research Center", "LOCATED_IN", "Houston") not in found
+    assert ("State of Ohio", "LOCATED_IN", "Dayton") not in found
+    assert ("Halvard Research Center", "LOCATED_IN", "Dayton") not in found

@@ -281,7 +281,7 @@ def _agencies_joined(doc: Doc) -> list[tuple[Span, str]]:
 
 
 def _extend_person(span: Span, entity_type: str) -> Span:
-    """"Omero James Mumba" where the tagger took "James Mumba": a known first name right before
+    """"Ilario Vance Okafor" where the tagger took "Vance Okafor": a known first name right before
     a person's name, compounding into it and in no other name, is part of it. Not a title or
     role, nor a place (a capitalised word there is as often "Emperor", "Navy" or "Foreign")."""
     if entity_type != "Person" or len(span) > 3:
@@ -380,7 +380,7 @@ def _trim(span: Span) -> Span | None:
         elif end > start + 3 and _SCORE.fullmatch(doc[end - 3:end].text.replace(" ", "")):  # "3", "-", "0"
             end -= 3
         elif end < len(doc) - 1 and _SCORE.fullmatch(doc[end - 1:end + 2].text.replace(" ", "")):
-            end -= 1  # the tagger stopped inside the score: "Sweden 1" of "Sweden 1 – 0"
+            end -= 1  # the tagger stopped inside the score: "Norway 2" of "Norway 2 – 1"
         else:
             break
     return doc[start:end] if end > start else None
@@ -464,7 +464,7 @@ _CLASS_NOUNS: dict[str, str] = {
     **dict.fromkeys("app application website browser smartphone".split(), "Product"),
 }
 # The tagger's own types that a class noun may correct (events, works and groups it leaves).
-# and a name the tagger took for a nationality or group ("Alexeni is a commune")
+# and a name the tagger took for a nationality or group ("Dobreni is a commune")
 _CORRECTABLE = frozenset({"Person", "Organization", "Location", "Facility", "Product", "Group"})
 # "the town of X" names X; "the company of X" does not name X.
 _NAMING_OF = frozenset(t for t, kind in _CLASS_NOUNS.items() if kind == "Location")
@@ -479,7 +479,7 @@ def _class_noun(span: Span) -> str | None:
     if root.dep_ in {"nsubj", "nsubjpass"} and root.head.lemma_ == "be":
         nouns += [c for c in root.head.children if c.dep_ == "attr"]
     nouns += [c for c in root.children if c.dep_ == "appos"]
-    # "the copper company Codelco", "the carmaker Tesla": the noun right before the name
+    # "the copper company Andesca", "the carmaker Tesla": the noun right before the name
     nouns += [c for c in root.children if c.dep_ in ("compound", "nmod") and c.i == span.start - 1]
     if root.dep_ == "appos":
         nouns.append(root.head)

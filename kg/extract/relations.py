@@ -1106,7 +1106,7 @@ def place_rank(entity: str, name: str) -> float:
     words = name.lower().split()
     if len(words) > 1 and words[-1] in _RANK_HEADS:
         return _RANK_HEADS[words[-1]]
-    if len(words) > 2 and words[1] == "of" and words[0] in _OF_RANKS:  # "State of Texas", "Republic of Korea"
+    if len(words) > 2 and words[1] == "of" and words[0] in _OF_RANKS:  # "State of Ohio", "Republic of Korea"
         return _OF_RANKS[words[0]]
     if place_kinds(name) == {"country"}:  # a country GeoNames knows, not also a US state
         return 3
@@ -1116,7 +1116,7 @@ def place_rank(entity: str, name: str) -> float:
 
 
 def _inverted(fact: _Found) -> bool:
-    """A place read as inside a place of its own rank or below ("the State of Texas in Houston")."""
+    """A place read as inside a place of its own rank or below ("the State of Ohio in Dayton")."""
     subject, obj = fact.subject.ref, fact.object.ref
     if subject.type != "Location" or obj.type != "Location":
         return False

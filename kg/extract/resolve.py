@@ -258,8 +258,8 @@ def _given_names_fit(a: str, b: str) -> bool:
 
 
 def _near_spelling(a: str, b: str) -> bool:
-    """Two spellings of one name word, one of them a slip ("Maurer" and "Mauer", "Kristen" and
-    "Kristin"): the same first letter, at least five letters, one edit apart (two in long words)."""
+    """Two spellings of one name word, one of them a slip ("Halvorsen" and "Halvorson",
+    "Kellerman" and "Kellermann"): the same first letter, at least five letters, one edit apart (two in long words)."""
     from rapidfuzz.distance import Levenshtein
 
     if a == b or a[:1] != b[:1] or min(len(a), len(b)) < 5 or not (a.isalpha() and b.isalpha()):
@@ -529,7 +529,7 @@ def resolve_document(
 
 
 def _with_qualified_names(entities: Sequence[Entity], text: str) -> tuple[Entity, ...]:
-    """A town's name as the text qualifies it ("Concord, Mass.", "Paris, France") among its
+    """A town's name as the text qualifies it ("Millbrook, Conn.", "Paris, France") among its
     aliases: the name a reader would look it up by, and a full name of its own."""
     starts = {m.start: e for e in entities if e.type == "Location" for m in e.mentions if m.kind == "name"}
     found: dict[str, set[str]] = defaultdict(set)
@@ -723,8 +723,8 @@ def _merge_short_forms(mentions: list[Mention], groups: _UnionFind, reasons: dic
 
 
 def _merge_misspelt_names(mentions: list[Mention], groups: _UnionFind, reasons: dict[int, str]) -> None:
-    """A person's name met once with a slip in it ("Mauer" beside "K.C. Maurer", "Kristin
-    Wilkins" beside "Kristen Wilkins") joins the one person it nearly spells; with two such
+    """A person's name met once with a slip in it ("Halvorson" beside "Miriam Halvorsen", "Tobias
+    Kellermann" beside "Tobias Kellerman") joins the one person it nearly spells; with two such
     people, or a name met more than once, it stays apart."""
     sizes = Counter(groups.find(i) for i in range(len(mentions)))
     people = [(i, _person_words(match_key(m.text).split())) for i, m in enumerate(mentions) if m.type == "Person"]
