@@ -1207,7 +1207,8 @@ def title_offset(text: str) -> int:
         size = _title_size(words, index)
         if not size and index + 2 < len(words) and words[index].group(0)[:1].isupper():
             # a title with its country or people before it: "U.S. Sen.", "Roman Emperor"
-            size = _title_size(words, index + 1) and 1 + _title_size(words, index + 1)
+            after = _title_size(words, index + 1)
+            size = after and 1 + after
         if not size:
             break
         index += size

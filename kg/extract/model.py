@@ -335,11 +335,10 @@ def decide_relations(
                               end=candidate.sentence_end, rule="model"),
             past=candidate.past, source=("model",),
         )
-    out = {k: r for k, r in out.items() if not _event_place(r, by_pair, schema) and not _listed_places(r, by_pair)}
     if model.info.get("rules") is False:  # the model alone
-        return _one_direction(_most_specific(_geography(_membership(sorted(out.values(), key=_order), names, schema), names)), schema)
+        return _settled(out.values(), by_pair, names, schema)
     for r in rule_relations:
-        candidate = by_pair.get((r.evidence.start, r.subject, r.object)) or by_pair.get((r.evidence.start, r.object, r.subject))
+        candidate = _candidate_of(r, by_pair)
         past = candidate.past if candidate else r.past
         precision = rule_confidence(model, r.type, r.evidence.rule, fallback=r.confidence)
         key = (r.evidence.start, r.subject, r.type, r.object)
@@ -354,8 +353,16 @@ def decide_relations(
                                source=tuple(sorted(set(seen.source) | {r.evidence.rule}, key=lambda x: (x != "model", x))),
                                negated=r.negated, modality=r.modality,
                                evidence=replace(seen.evidence, rule=r.evidence.rule))
-    out = {k: r for k, r in out.items() if not _event_place(r, by_pair, schema) and not _listed_places(r, by_pair)}
-    return _one_direction(_most_specific(_geography(_membership(sorted(out.values(), key=_order), names, schema), names)), schema)
+    return _settled(out.values(), by_pair, names, schema)
+
+
+def _settled(relations: Iterable[Relation], by_pair: Mapping[tuple, Candidate], names: Mapping[str, str],
+             schema: Schema) -> list[Relation]:
+    """The decided relations after the checks that read the whole sentence's decisions: no home
+    read through an event's place, no place inside another item of its list, membership for
+    parties and clubs, no place inside a smaller one, LEADS over WORKS_FOR, one direction."""
+    kept = [r for r in relations if not _event_place(r, by_pair, schema) and not _listed_places(r, by_pair)]
+    return _one_direction(_most_specific(_geography(_membership(sorted(kept, key=_order), names, schema), names)), schema)
 
 
 _LOCAL = frozenset({"CITIZEN_OF"})
@@ -375,13 +382,18 @@ def _local(candidate: Candidate) -> bool:
     return not is_region(place.text)
 
 
+def _candidate_of(relation: Relation, by_pair: Mapping[tuple, Candidate]) -> Candidate | None:
+    """The candidate pair a relation was read on (its two entities in either order, its sentence)."""
+    start = relation.evidence.start
+    return by_pair.get((start, relation.subject, relation.object)) or by_pair.get((start, relation.object, relation.subject))
+
+
 def _event_place(relation: Relation, by_pair: Mapping[tuple, Candidate], schema: Schema) -> bool:
     """LIVES_IN read through a clause whose verb places no home ("X met Y in Geneva")."""
     verbs = schema.lexicon.residence_verbs
     if relation.type != "LIVES_IN" or not verbs:
         return False
-    start = relation.evidence.start
-    candidate = by_pair.get((start, relation.subject, relation.object)) or by_pair.get((start, relation.object, relation.subject))
+    candidate = _candidate_of(relation, by_pair)
     if candidate is None:
         return False
     features = set(candidate.features)
@@ -408,8 +420,7 @@ def _listed_places(relation: Relation, by_pair: Mapping[tuple, Candidate]) -> bo
     Madagascar"): listed places are siblings, not one inside the other."""
     if relation.type not in _CONTAINED:
         return False
-    start = relation.evidence.start
-    candidate = by_pair.get((start, relation.subject, relation.object)) or by_pair.get((start, relation.object, relation.subject))
+    candidate = _candidate_of(relation, by_pair)
     return (candidate is not None and "coord" in candidate.features
             and candidate.first.type in _PLACES and candidate.second.type in _PLACES)
 

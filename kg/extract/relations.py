@@ -1077,7 +1077,7 @@ _RANK_HEADS = {
 }
 
 
-_OF_RANKS = {**{head: rank for head, rank in _RANK_HEADS.items()},
+_OF_RANKS = {**_RANK_HEADS,
              **dict.fromkeys(("republic", "kingdom", "commonwealth", "principality", "emirate", "sultanate"), 3.0),
              "city": 1.0}
 

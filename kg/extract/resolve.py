@@ -531,18 +531,17 @@ def resolve_document(
 def _with_qualified_names(entities: Sequence[Entity], text: str) -> tuple[Entity, ...]:
     """A town's name as the text qualifies it ("Millbrook, Conn.", "Paris, France") among its
     aliases: the name a reader would look it up by, and a full name of its own."""
-    starts = {m.start: e for e in entities if e.type == "Location" for m in e.mentions if m.kind == "name"}
+    starts = {m.start: (e, m) for e in entities if e.type == "Location" for m in e.mentions if m.kind == "name"}
     found: dict[str, set[str]] = defaultdict(set)
     for entity in entities:
         if entity.type != "Location" or entity.iso_code is not None or "country" in place_kinds(entity.name):
             continue
         for m in entity.mentions:
-            region = starts.get(m.end + 2) if m.kind == "name" and text[m.end:m.end + 2] == ", " else None
-            if region is None or region.id == entity.id:
+            after = starts.get(m.end + 2) if m.kind == "name" and text[m.end:m.end + 2] == ", " else None
+            if after is None or after[0].id == entity.id:
                 continue
-            end = next(r.end for r in region.mentions if r.start == m.end + 2)
-            if is_region(text[m.end + 2:end]):
-                found[entity.id].add(text[m.start:end])
+            if is_region(after[1].text):
+                found[entity.id].add(text[m.start:after[1].end])
     return tuple(replace(e, aliases=tuple(sorted({*e.aliases, *found[e.id]} - {e.name}))) if e.id in found else e
                  for e in entities)
 
