@@ -1532,26 +1532,33 @@ def _text_documents(path: Path) -> list[Document]:
 # --------------------------------------------------------------------------------------------
 # Entity types of gold name mentions (GUM)
 
-# GUM's types -> the one kg type counted right for a name mention's entity.
+# GUM's types -> the one kg type counted right for a name mention's entity (strict); the
+# compatible count also takes kg's finer types of FOREIGN_TYPES (a Facility is a place).
 MENTION_TYPES: dict[str, str] = {"person": "Person", "place": "Location", "organization": "Organization"}
 
 
 @dataclass(frozen=True, slots=True)
 class TypeAccuracy:
     """Gold name mentions of one gold type: how many a predicted mention covers by the head
-    word (``matched``), how many of those belong to an entity of the right kg type."""
+    word (``matched``), how many of those belong to an entity of the right kg type (``right``:
+    the one type of MENTION_TYPES; ``compatible``: one of FOREIGN_TYPES, kg's finer types too)."""
 
     right: int = 0
     matched: int = 0
     unmatched: int = 0
+    compatible: int = 0
 
     def __add__(self, other: TypeAccuracy) -> TypeAccuracy:
         return TypeAccuracy(self.right + other.right, self.matched + other.matched,
-                            self.unmatched + other.unmatched)
+                            self.unmatched + other.unmatched, self.compatible + other.compatible)
 
     @property
     def accuracy(self) -> float:
         return self.right / self.matched if self.matched else 0.0
+
+    @property
+    def compatible_accuracy(self) -> float:
+        return self.compatible / self.matched if self.matched else 0.0
 
 
 @dataclass(frozen=True)
@@ -1597,7 +1604,8 @@ def score_mention_types(
                     cells[entity["type"]] += TypeAccuracy(unmatched=1)
                     continue
                 right = types.get(found) == MENTION_TYPES[entity["type"]]
-                cells[entity["type"]] += TypeAccuracy(right=int(right), matched=1)
+                compatible = types.get(found) in FOREIGN_TYPES[entity["type"]]
+                cells[entity["type"]] += TypeAccuracy(right=int(right), matched=1, compatible=int(compatible))
                 confusion[entity["type"]][types.get(found, "")] += 1
     return MentionTypeScores(dict(sorted(cells.items())),
                              {t: dict(sorted(c.items())) for t, c in sorted(confusion.items())})
@@ -1937,7 +1945,8 @@ def _calibration_json(scores: RelationScores) -> dict:
 def _mention_types_json(scores: MentionTypeScores) -> dict:
     def cell(score: TypeAccuracy) -> dict:
         return {"right": score.right, "matched": score.matched, "unmatched": score.unmatched,
-                "accuracy": round(score.accuracy, 4)}
+                "accuracy": round(score.accuracy, 4), "compatible": score.compatible,
+                "compatible_accuracy": round(score.compatible_accuracy, 4)}
 
     return {"types": {t: cell(c) for t, c in scores.types.items()}, "overall": cell(scores.overall),
             "confusion": scores.confusion}
@@ -2040,11 +2049,12 @@ def _calibration_text(scores: RelationScores) -> list[str]:
 
 
 def _mention_types_text(scores: MentionTypeScores) -> list[str]:
-    lines = ["== Types of gold name mentions matched by head word (person Person, place Location, "
-             "organization Organization)",
-             f"{'':<28}{'acc':>7}{'right':>7}{'matched':>9}{'unmatched':>10}"]
+    lines = ["== Types of gold name mentions matched by head word (acc: person Person, place Location, "
+             "organization Organization; compat: also Group for person and organization, Facility for place)",
+             f"{'':<28}{'acc':>7}{'right':>7}{'compat':>8}{'right':>7}{'matched':>9}{'unmatched':>10}"]
     for name, cell in [*scores.types.items(), ("all", scores.overall)]:
-        lines.append(f"  {name:<26}{cell.accuracy:>7.3f}{cell.right:>7}{cell.matched:>9}{cell.unmatched:>10}")
+        lines.append(f"  {name:<26}{cell.accuracy:>7.3f}{cell.right:>7}{cell.compatible_accuracy:>8.3f}"
+                     f"{cell.compatible:>7}{cell.matched:>9}{cell.unmatched:>10}")
     for name, counts in scores.confusion.items():
         lines.append(f"  {name} typed as: " + ", ".join(f"{t or '?'} {n}" for t, n in counts.items()))
     return lines

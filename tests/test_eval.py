@@ -398,10 +398,11 @@ def test_mention_types_of_matched_gold_name_mentions():
     scores = ev.score_mention_types([_bank_gold()], [record])
     # organization: "The Harbor Bank of Maine" and "Harbor Bank's" found in the bank (right), "HB"
     # unmatched; place: Maine matched, typed Facility (wrong); person: Ann Lee right. Pronouns aside.
-    assert scores.types == {"organization": ev.TypeAccuracy(right=2, matched=2, unmatched=1),
-                            "person": ev.TypeAccuracy(right=1, matched=1),
-                            "place": ev.TypeAccuracy(right=0, matched=1)}
+    assert scores.types == {"organization": ev.TypeAccuracy(right=2, matched=2, unmatched=1, compatible=2),
+                            "person": ev.TypeAccuracy(right=1, matched=1, compatible=1),
+                            "place": ev.TypeAccuracy(right=0, matched=1, compatible=1)}
     assert scores.overall.accuracy == approx(3 / 4)
+    assert scores.overall.compatible_accuracy == approx(1.0)  # a Facility is a place
     assert scores.confusion == {"organization": {"Organization": 2}, "person": {"Person": 1},
                                 "place": {"Facility": 1}}
     report = ev.score_gold([_bank_gold()], [record])

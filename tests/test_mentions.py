@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from kg.extract.mentions import name_mentions, references
+from kg.extract.mentions import find_mentions, name_mentions, references
+from kg.nlp import Chunk
 
 pytestmark = pytest.mark.model
 
@@ -188,3 +189,41 @@ def test_a_class_noun_right_before_a_name_types_it(nlp):
 def test_a_country_modifying_the_noun_after_a_name_does_not_make_the_name_a_place(nlp):
     found = names(nlp, "After the match, Tavo Orrantia Reyes, Panama coach, said it was hard.")
     assert ("Tavo Orrantia Reyes", "Person") in found
+
+
+def document_names(nlp, text):
+    """Name mentions with the document-wide decisions (teams) of find_mentions."""
+    doc = nlp(text)
+    return [(m.text, m.type) for m in find_mentions([Chunk(0, doc, doc.text)])[0]]
+
+
+def test_a_country_playing_a_match_is_its_team(nlp):
+    found = document_names(nlp, "Norway beat Chile 24-10 in Wellington on Saturday. Norway's coach Lars Eng praised "
+                       "the defence. Chile scored first, but Norway replied with three tries.")
+    assert ("Norway", "Organization") in found and ("Chile", "Organization") in found
+    assert ("Wellington", "Location") in found
+
+
+def test_a_country_winning_a_war_stays_a_place(nlp):
+    found = document_names(nlp, "Prussia defeated France in 1871. France lost Alsace, and France's victory came later.")
+    assert ("France", "Location") in found and ("France", "Organization") not in found
+
+
+@pytest.mark.parametrize(("text", "name", "expected"), [
+    ("The Museum of Modern Flight in Oslo reopened on Monday.", "Museum of Modern Flight", "Facility"),
+    ("Crowds gathered at the Kestrel Space Center before the launch.", "Kestrel Space Center", "Facility"),
+    ("The Halden Center for Policy Studies published a report.", "Halden Center for Policy Studies", "Organization"),
+    ("The Brantwood Museum said it would close for a year.", "Brantwood Museum", "Organization"),
+])
+def test_a_venue_is_a_facility_unless_it_acts(nlp, text, name, expected):
+    assert (name, expected) in names(nlp, text)
+
+
+def test_a_name_ending_in_a_designator_stays_an_organisation(nlp):
+    found = names(nlp, "Prints went to the gallery at Harwick College in Springfield, Ohio, last year.")
+    assert ("Harwick College", "Organization") in found
+
+
+def test_a_plural_occupation_before_a_persons_name_leaves_a_person(nlp):
+    found = names(nlp, "The portraits show publishers Tom Reyes of Harbor Magazine and Ada Quill.")
+    assert ("Tom Reyes", "Person") in found

@@ -9,10 +9,13 @@ resolution to attach to a name's entity.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 
 from spacy.tokens import Doc, Span, Token
 
+from ..ids import name_key
 from ..nlp import Chunk
 from ..types import ENTITY_TYPES, Mention, Reference
 from .typer import TypeModel, load_type_model, retype, tagger_label
@@ -78,11 +81,91 @@ def find_mentions(chunks: Sequence[Chunk]) -> tuple[list[Mention], list[Referenc
     """Name mentions and references of one document, in text order."""
     names: list[Mention] = []
     refs: list[Reference] = []
+    cues: Counter = Counter()
     for chunk in chunks:
         text = chunk.text
         names.extend(name_mentions(chunk.doc, offset=chunk.offset, text=text))
         refs.extend(references(chunk.doc, offset=chunk.offset, text=text))
-    return names, refs
+        cues.update(team_cues(chunk.doc))
+    return as_teams(names, teams_of(cues)), refs
+
+
+# Sports reports call a national team by its country's name ("Norway beat Chile 2-1", "Peru's
+# goalkeeper"): there the country is the team, an organisation. A match score beside the name
+# and a player's or coach's role are strong cues; a verb of playing, "against" it or a goal
+# "for" it are weak ones. The decision is one per name and document, and needs a strong cue
+# and two in all: a war's "Ruritania defeated its neighbour" leaves the country a place.
+_MATCH_SUBJECT_VERBS = frozenset(
+    "beat defeat face play draw tie win lose score concede qualify advance eliminate edge thrash "
+    "trounce overcome outplay equalise equalize substitute top".split()
+)
+_MATCH_OBJECT_VERBS = frozenset("beat defeat face play eliminate edge thrash trounce overcome outplay".split())
+_SQUAD_ROLES = frozenset(
+    "coach goalkeeper keeper striker midfielder defender winger fullback full-back squad lineup "
+    "line-up".split()
+)
+_FOR_A_SIDE = frozenset("goal goals lead equaliser equalizer point points score equalise equalize".split())
+
+
+def _score_after(doc: Doc, i: int) -> bool:
+    """Does a match score ("3-0", "1 – 2") start at token ``i``?"""
+    return (i < len(doc) and _SCORE.fullmatch(doc[i].text) is not None) or (
+        i + 2 < len(doc) and _SCORE.fullmatch(doc[i:i + 3].text.replace(" ", "")) is not None)
+
+
+def _score_before(doc: Doc, i: int) -> bool:
+    """Does a match score end right before token ``i``?"""
+    return (i >= 1 and _SCORE.fullmatch(doc[i - 1].text) is not None) or (i >= 3 and _score_after(doc, i - 3))
+
+
+def _team_cue(span: Span) -> str | None:
+    """"strong", "weak" or None: what the sentence says about a country's name playing a match."""
+    doc, root = span.doc, span.root
+    if _score_after(doc, span.end) or _score_before(doc, span.start):
+        return "strong"
+    head = root.head
+    if root.dep_ in {"poss", "compound"} and head.lemma_.lower() in _SQUAD_ROLES:
+        return "strong"
+    if (root.dep_ == "nsubj" and head.lemma_ in _MATCH_SUBJECT_VERBS) or (
+        root.dep_ == "dobj" and head.lemma_ in _MATCH_OBJECT_VERBS
+    ):
+        # "Chile won 2-1", "beat Peru 3-0 at home": the verb's clause gives the score
+        return "strong" if any(_score_after(doc, t.i) for t in head.subtree) else "weak"
+    if root.dep_ == "pobj" and (head.lower_ == "against" or (
+        head.lower_ == "for" and head.head.lemma_.lower() in _FOR_A_SIDE
+    ) or (head.lower_ == "to" and head.head.lemma_ == "lose")):
+        return "weak"
+    return None
+
+
+def team_cues(doc: Doc) -> Counter:
+    """(name key, "strong"/"weak") -> count, over the place names of a parsed text."""
+    cues: Counter = Counter()
+    for ent in doc.ents:
+        span = _trim(ent) if ent.label_ in {"GPE", "LOC", "ORG"} else None
+        if span is None or not is_known_place(span.text):  # "Chicago beat Boston 5-3": cities' teams too
+            continue
+        cue = _team_cue(span)
+        if cue is not None:
+            cues[(name_key(span.text), cue)] += 1
+    return cues
+
+
+def teams_of(cues: Counter) -> frozenset[str]:
+    """The name keys a document uses for teams: a strong cue and two cues in all; once one name
+    is a team the document reports matches, and two weak cues do."""
+    counts = {key: (cues[(key, "strong")], cues[(key, "strong")] + cues[(key, "weak")]) for key, _ in cues}
+    if not any(strong and total >= 2 for strong, total in counts.values()):
+        return frozenset()
+    return frozenset(key for key, (_, total) in counts.items() if total >= 2)
+
+
+def as_teams(mentions: Sequence[Mention], teams: frozenset[str]) -> list[Mention]:
+    """The place mentions whose name is a team's in this document, typed Organization."""
+    if not teams:
+        return list(mentions)
+    return [replace(m, type="Organization") if m.type == "Location" and name_key(m.text) in teams else m
+            for m in mentions]
 
 
 def name_mentions(doc: Doc, *, offset: int = 0, type_model: TypeModel | None | str = "default",
@@ -495,14 +578,47 @@ def _class_noun(span: Span) -> str | None:
 _PLACE_DESIGNATOR_WORDS = frozenset({"union", "capital"})
 
 
+# Heads of the names of places one visits ("the Museum of Flight", "Ridgeway Stadium"): a
+# building or site, a Facility, whatever the tagger said. "Center" and "Base" only after a word
+# that makes them a site ("Space Center", "Air Force Base"; a "Center for X" is a body).
+_VENUE_HEADS = frozenset(
+    "museum museums planetarium observatory stadium arena airport gallery galleries theatre theater "
+    "aquarium zoo".split()
+)
+_SITE_WORDS = {
+    "center": frozenset("space science convention visitor visitors exhibition shopping trade sports conference "
+                        "events rocket art arts aquatic aquatics".split()),
+    "complex": frozenset("visitor visitors sports shopping".split()),
+    "base": frozenset("force naval navy army military marine".split()),
+}
+_SITE_WORDS["centre"] = _SITE_WORDS["center"]
+_NAME_PREPOSITIONS = frozenset({"of", "at", "for", "in", "on"})
+
+
+def _venue_name(span: Span) -> bool:
+    """Is the name's head (its last word before "of", "at", "for") a venue's ("National Museum
+    of Flight", "Kestrel Space Center")?"""
+    words = [t.lower_ for t in span]
+    cut = next((i for i, w in enumerate(words) if w in _NAME_PREPOSITIONS), len(words))
+    if cut < 1:
+        return False
+    head = words[cut - 1]
+    if head in _VENUE_HEADS:
+        return True
+    return cut >= 2 and head in _SITE_WORDS and words[cut - 2] in _SITE_WORDS[head]
+
+
 def _corrected_type(span: Span, entity_type: str) -> str:
     if entity_type != "Location" and _placed(span, entity_type):
         return "Location"
+    if entity_type in {"Organization", "Person", "Location", "Facility"} and len(span) > 1 and _venue_name(span):
+        return "Organization" if _acts_as_institution(span) else "Facility"
     if entity_type in _CORRECTABLE:
         described = _class_noun(span)
         if described is not None and not (described == "Person" and entity_type == "Location" and (
             _placed(span, entity_type) or is_known_place(span.text)
-        )):
+        )) and not (described == "Organization" and entity_type == "Person" and len(span) > 1
+                    and given_name_gender(span[0].text)):  # "publishers Ann Lee of X": people
             return described
     if entity_type in {"Group", "Person"} and _placed_by_preposition(span):
         return "Location"

@@ -23,7 +23,7 @@ from typing import Any
 from spacy.tokens import Span
 
 from ..errors import UsageError
-from .names import given_name_gender, is_known_place, is_region
+from .names import ORG_DESIGNATORS, given_name_gender, is_known_place, is_region
 
 __all__ = ["TypeModel", "FORMAT", "TYPED", "mention_features", "tagger_label", "load_type_model", "retype", "type_model_from_bytes"]
 
@@ -114,6 +114,8 @@ def retype(model: TypeModel | None, span: Span, *, rule_type: str) -> str:
         # ("Google said"), is not made a person on the sentence's shape alone; a surname standing
         # for a full name of the text gets its person's type in resolution.
         return rule_type
+    if rule_type == "Organization" and len(span) > 1 and span[-1].lower_ in ORG_DESIGNATORS:
+        return rule_type  # "Skidmore College", "Acme Labs": the name says what it is
     return best if best != rule_type and probabilities.get(best, 0.0) >= model.threshold else rule_type
 
 
