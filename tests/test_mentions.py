@@ -227,3 +227,14 @@ def test_a_name_ending_in_a_designator_stays_an_organisation(nlp):
 def test_a_plural_occupation_before_a_persons_name_leaves_a_person(nlp):
     found = names(nlp, "The portraits show publishers Tom Reyes of Harbor Magazine and Ada Quill.")
     assert ("Tom Reyes", "Person") in found
+
+
+@pytest.mark.parametrize(("text", "name", "expected"), [
+    ("She was weak, according to the Kestrel Morning Herald.", "Kestrel Morning Herald", "Organization"),
+    ("Tom Reyes, editor at large at the Marlow Gazette, said.", "Marlow Gazette", "Organization"),
+    ("Critics such as Ann Lee, Bo Ruiz, Walker Moss, Kai Berg and Eli Strand praised it.", "Eli Strand", "Person"),
+    ("The convoy left from Herat before dawn.", "Herat", "Location"),
+])
+def test_newspapers_people_in_lists_and_places_without_diacritics(nlp, text, name, expected):
+    doc = nlp(text)
+    assert (name, expected) in [(m.text, m.type) for m in name_mentions(doc, type_model=None)]  # the rules alone

@@ -536,7 +536,7 @@ _CLASS_NOUNS: dict[str, str] = {
         "architect athlete cyclist swimmer boxer wrestler coach priest bishop cleric monk diplomat "
         "activist comedian racer skier rapper dancer sculptor photographer inventor senator "
         "congressman congresswoman businessperson sprinter golfer jockey officer official "
-        "spokesman spokeswoman spokesperson president chairman chairwoman director executive "
+        "spokesman spokeswoman spokesperson president chairman chairwoman director executive designer "
         "chief secretary minister ambassador judge attorney doctor physician nurse teacher "
         "student professor researcher analyst editor reporter correspondent columnist owner "
         "founder farmer rancher soldier sergeant captain colonel commander detective spy "
@@ -633,7 +633,29 @@ def _corrected_type(span: Span, entity_type: str) -> str:
         return "Product"
     if entity_type != "Person" and _said_to_be_a_person(span, entity_type):
         return "Person"
+    if entity_type in {"Facility", "Event", "Location", "Product", "Law"} and len(span) > 1 and last in _PUBLICATION_HEADS:
+        return "Organization"  # "the Harbor Gazette", "the Valley Herald"
+    if entity_type in {"Organization", "Location", "Product"} and _listed_with_people(span):
+        return "Person"
     return entity_type
+
+
+# Last words of the names of newspapers and magazines.
+_PUBLICATION_HEADS = frozenset(
+    "gazette herald tribune chronicle courier telegraph journal times post observer inquirer "
+    "bulletin dispatch examiner magazine newspaper".split()
+)
+
+
+def _listed_with_people(span: Span) -> bool:
+    """"such as Ann Lee, Bo Ruiz, Kai Berg and Eli Moss": a two- or three-word name in a list
+    whose other tagged items are all people's names (two or more) is a person's too."""
+    if not 2 <= len(span) <= 3 or not all(t.is_title for t in span) or any(
+        t.lower_ in ORG_DESIGNATORS or is_place_word(t.text) for t in span
+    ):
+        return False
+    tagged = [t.ent_type_ for t in span.root.conjuncts if not (span.start <= t.i < span.end) and t.ent_type_]
+    return len(tagged) >= 2 and all(label == "PERSON" for label in tagged)
 
 
 # "the Vinto app", "the Firefox browser": the name of a product of that kind.

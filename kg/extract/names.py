@@ -203,8 +203,16 @@ def _places() -> tuple[frozenset[str], frozenset[str]]:
             regions.update(name_key(a) for a in others.split("|")
                            if a.strip() and not a.strip().endswith(_DEMONYM_ENDINGS))
     places = set(city_keys())  # the same keys, made once (kg.extract.places)
+    # English news drops the diacritics of a city's own name ("Herat" for "Herāt")
+    places |= {_without_marks(key) for key in places if not key.isascii()}
     regions.discard("")
     return frozenset(places | regions), frozenset(regions)
+
+
+def _without_marks(key: str) -> str:
+    import unicodedata
+
+    return "".join(ch for ch in unicodedata.normalize("NFKD", key) if not unicodedata.combining(ch))
 
 
 def is_known_place(name: str) -> bool:
