@@ -238,3 +238,8 @@ def test_a_plural_occupation_before_a_persons_name_leaves_a_person(nlp):
 def test_newspapers_people_in_lists_and_places_without_diacritics(nlp, text, name, expected):
     doc = nlp(text)
     assert (name, expected) in [(m.text, m.type) for m in name_mentions(doc, type_model=None)]  # the rules alone
+
+
+def test_an_acronym_spelling_a_stop_word_is_a_name(nlp):
+    found = names(nlp, "Officials at the WHO said the outbreak was contained.")
+    assert ("WHO", "Organization") in found

@@ -418,3 +418,21 @@ def test_a_name_met_once_with_a_slip_joins_the_person_it_nearly_spells():
 def test_near_spellings_that_are_other_people_stay_apart(text, spans):
     found = resolve_document("d", text, mentions_in(text, *spans))
     assert len(found) == len(spans)
+
+
+def test_a_surname_opening_a_sentence_is_the_person_unless_the_text_uses_the_word_lower_case():
+    text = "Kara Vellin curates the show. Vellin said it would travel. Rose Marr paints. Rose bushes rose there."
+    names = mentions_in(text, ("Kara Vellin", "Person"), ("Rose Marr", "Person"))
+    starts = [0, text.index("Vellin said"), text.index("Rose Marr"), text.index("Rose bushes")]
+    entities = by_name(resolve_document("d1", text, names, sentence_starts=starts))
+    assert [m.text for m in entities["Kara Vellin"].mentions] == ["Kara Vellin", "Vellin"]
+    assert [m.text for m in entities["Rose Marr"].mentions] == ["Rose Marr"]  # "rose" is a word here
+
+
+def test_a_surname_the_tagger_once_typed_otherwise_still_propagates_as_the_person():
+    text = "Ivo Dragan scored twice. Later Dragan (the forward) was booked, and fans cheered Dragan again."
+    later = text.index("Dragan (")
+    names = [*mentions_in(text, ("Ivo Dragan", "Person")), Mention(later, later + 6, "Dragan", "Location")]
+    entities = by_name(resolve_document("d1", text, names, sentence_starts=[0, text.index("Later")]))
+    assert [m.text for m in entities["Ivo Dragan"].mentions] == ["Ivo Dragan", "Dragan", "Dragan"]
+    assert entities["Ivo Dragan"].type == "Person"

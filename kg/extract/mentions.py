@@ -483,7 +483,8 @@ def _is_name(span: Span) -> bool:
         glued = _GLUED.match(span[0].text)
         if not glued:
             return False
-    if all(token.is_stop or token.dep_ == "neg" for token in span):
+    # a stop word is no name, but an acronym spelling one is ("WHO", "AND Corp")
+    if all((token.is_stop and not (token.is_upper and len(token) > 2)) or token.dep_ == "neg" for token in span):
         return False
     return not any(token.dep_ == "neg" or token.lower_ in {"n't", "n’t"} for token in span)
 

@@ -428,14 +428,19 @@ def _propagated(mentions: Sequence[Mention], text: str, sentence_starts: Sequenc
     "Ilona Varga"). Every other occurrence of a name already found, or of a person's surname,
     becomes a mention too, unless the form is ambiguous between entity types."""
     forms: dict[str, set[str]] = defaultdict(set)
+    surnames: set[str] = set()
     for m in mentions:
         forms[m.text].add(m.type)
         words = m.text.split()
         if m.type == "Person" and len(words) > 1 and len(words[-1]) > 2 and words[-1][0].isupper():
             forms[words[-1]].add("Person")
+            surnames.add(words[-1])
+    # A full name's surname is the person's, whatever the tagger once made of the bare word
+    # ("Wilkins" typed an organisation once after "Kristen Wilkins"): resolution joins it to her.
     eligible = {
-        form: next(iter(types)) for form, types in forms.items()
-        if len(types) == 1 and len(form) >= 2 and name_key(form) not in _CALENDAR_WORDS and any(c.isupper() for c in form)
+        form: "Person" if form in surnames and len(types) > 1 else next(iter(types)) for form, types in forms.items()
+        if (len(types) == 1 or form in surnames) and len(form) >= 2 and name_key(form) not in _CALENDAR_WORDS
+        and any(c.isupper() for c in form)
     }
     covered = sorted((m.start, m.end) for m in mentions)
     covered_starts = [start for start, _ in covered]
@@ -448,6 +453,9 @@ def _propagated(mentions: Sequence[Mention], text: str, sentence_starts: Sequenc
     first_words = {words[0] for words in by_words}
     longest = max((len(words) for words in by_words), default=0)
     words = [(m.group(0), m.start(), m.end()) for m in _WORDS.finditer(text)]
+    # words the text also writes in lower case ("Rose" and "rose"): ordinary words when capitalised
+    # at a sentence's start
+    common = {word for word, _, _ in words if word.islower()}
     found: list[Mention] = []
     for position, (word, _, _) in enumerate(words):
         if word not in first_words:
@@ -457,7 +465,8 @@ def _propagated(mentions: Sequence[Mention], text: str, sentence_starts: Sequenc
             if form is None:
                 continue
             start, end = words[position][1], words[position + size - 1][2]
-            if _propagation_allowed(start, end, form, eligible[form], text, covered, covered_starts, starts, places):
+            if _propagation_allowed(start, end, form, eligible[form], text, covered, covered_starts, starts, places,
+                                    common):
                 found.append(Mention(start, end, text[start:end], eligible[form], "name"))
                 break
     return found
@@ -466,7 +475,8 @@ def _propagated(mentions: Sequence[Mention], text: str, sentence_starts: Sequenc
 _WORDS = re.compile(r"\w+(?:[.&'’-]\w+)*\.?")
 
 
-def _propagation_allowed(start, end, form, entity_type, text, covered, covered_starts, sentence_starts, places) -> bool:
+def _propagation_allowed(start, end, form, entity_type, text, covered, covered_starts, sentence_starts, places,
+                         common) -> bool:
     last = bisect.bisect_left(covered_starts, end)
     overlapping = [covered[j] for j in range(max(0, last - 8), last) if covered[j][1] > start]
     # A place inside a longer name ("Museum of Flight of Ohio") is still a mention of the place,
@@ -479,8 +489,10 @@ def _propagation_allowed(start, end, form, entity_type, text, covered, covered_s
         return False
     if overlapping and not nested:
         return False
-    if " " not in form and (start in sentence_starts or (text[max(0, start - 2):start].strip() in {"", ".", '"'} and start - 2 in sentence_starts)):
-        return False  # a capitalised word opening a sentence may be an ordinary word
+    if " " not in form and not form.isupper() and form.lower() in common and (
+        start in sentence_starts or (text[max(0, start - 2):start].strip() in {"", ".", '"'} and start - 2 in sentence_starts)
+    ):
+        return False  # a capitalised word opening a sentence may be an ordinary word ("Rose", "rose")
     return True
 
 
