@@ -92,7 +92,7 @@ class Reference:
     start: int
     end: int
     text: str
-    kind: str  # "pronoun" or "nominal"
+    kind: str  # "pronoun", "nominal", or "people" (a plural noun of people: "they" may mean them)
     compatible: tuple[str, ...]  # entity types it can refer to
     feature: str  # pronoun class ("thing", "male", "plural"...) or the description's head noun
     sentence_start: int

@@ -243,3 +243,27 @@ def test_newspapers_people_in_lists_and_places_without_diacritics(nlp, text, nam
 def test_an_acronym_spelling_a_stop_word_is_a_name(nlp):
     found = names(nlp, "Officials at the WHO said the outbreak was contained.")
     assert ("WHO", "Organization") in found
+
+
+def test_a_country_the_tagger_took_for_a_person_is_a_place(nlp):
+    # the tagger reads "Tunisia" here as a person; no given name is a country's name alone
+    doc = nlp("Kovac was replaced by Ilan Dorsey. Tunisia won a penalty kick in the 35th minute.")
+    assert ("Tunisia", "Location") in [(m.text, m.type) for m in name_mentions(doc, type_model=None)]
+
+
+@pytest.mark.parametrize("text", ["Mara Olsen spoke first. She is a lawyer.", "Mara Olsen spoke first. She became a judge."])
+def test_a_noun_predicated_of_a_pronoun_is_bound_to_the_pronoun(nlp, text):
+    doc = nlp(text)
+    she = text.index("She")
+    bound = [(r.text, r.bound) for r in references(doc) if r.kind == "nominal"]
+    assert bound == [(text[text.index(" a ") + 1:-1], (she, she + 3))]
+
+
+def test_a_negated_predicate_of_a_pronoun_is_not_bound(nlp):
+    doc = nlp("Mara Olsen spoke first. She is not a lawyer.")
+    assert [r.bound for r in references(doc) if r.kind == "nominal"] == []
+
+
+def test_plural_nouns_of_people_are_noted_for_they(nlp):
+    doc = nlp("The parents and the residents met the officials of Calder Foods.")
+    assert sorted(r.feature for r in references(doc) if r.kind == "people") == ["official", "parent", "resident"]

@@ -436,3 +436,50 @@ def test_a_surname_the_tagger_once_typed_otherwise_still_propagates_as_the_perso
     entities = by_name(resolve_document("d1", text, names, sentence_starts=[0, text.index("Later")]))
     assert [m.text for m in entities["Ivo Dragan"].mentions] == ["Ivo Dragan", "Dragan", "Dragan"]
     assert entities["Ivo Dragan"].type == "Person"
+
+
+def test_a_noun_predicated_of_a_pronoun_goes_where_the_pronoun_went():
+    text = "Mara Olsen spoke. She is a lawyer."
+    she, lawyer = text.index("She"), text.index("a lawyer")
+    refs = [
+        Reference(she, she + 3, "She", "pronoun", ("Person",), "female", 18),
+        Reference(lawyer, lawyer + 8, "a lawyer", "nominal", ("Person",), "lawyer", 18, bound=(she, she + 3)),
+    ]
+    entities = by_name(resolve_document("d1", text, mentions_in(text, ("Mara Olsen", "Person")), refs,
+                                        sentence_starts=[0, 18]))
+    assert [m.text for m in entities["Mara Olsen"].mentions] == ["Mara Olsen", "She", "a lawyer"]
+
+
+def test_a_noun_predicated_of_an_unresolved_pronoun_stays_unresolved():
+    text = "Calder Foods spoke. She is a lawyer."
+    she, lawyer = text.index("She"), text.index("a lawyer")
+    refs = [
+        Reference(she, she + 3, "She", "pronoun", ("Person",), "female", 20),
+        Reference(lawyer, lawyer + 8, "a lawyer", "nominal", ("Person", "Organization"), "lawyer", 20, bound=(she, she + 3)),
+    ]
+    entities = by_name(resolve_document("d1", text, mentions_in(text, ("Calder Foods", "Organization")), refs,
+                                        sentence_starts=[0, 20]))
+    assert [m.text for m in entities["Calder Foods"].mentions] == ["Calder Foods"]
+
+
+def test_they_after_a_plural_noun_of_people_is_not_the_earlier_organisation():
+    def attached(text):
+        they = text.index("They")
+        refs = [Reference(they, they + 4, "They", "pronoun", ("Organization", "Group", "Person"), "plural", they)]
+        if "parents" in text:
+            parents = text.index("parents")
+            refs.append(Reference(parents, parents + 7, "parents", "people", ("Person",), "parent", 0))
+        entities = by_name(resolve_document("d1", text, mentions_in(text, ("Calder Foods", "Organization")), refs,
+                                            sentence_starts=[0, they]))
+        return [m.text for m in entities["Calder Foods"].mentions]
+
+    assert attached("Calder Foods sued the parents. They appealed.") == ["Calder Foods"]
+    assert attached("Calder Foods sued the town. They appealed.") == ["Calder Foods", "They"]
+
+
+def test_a_surname_opening_a_longer_name_is_the_person_not_inside_another_persons_name():
+    text = "Ada Rusk painted. The Rusk Foundation sold prints. Tom Rusk bought one."
+    names = mentions_in(text, ("Ada Rusk", "Person"), ("Rusk Foundation", "Organization"), ("Tom Rusk", "Person"))
+    entities = by_name(resolve_document("d1", text, names, sentence_starts=[0, 18, 51]))
+    assert [(m.start, m.text) for m in entities["Ada Rusk"].mentions] == [(0, "Ada Rusk"), (22, "Rusk")]
+    assert [m.text for m in entities["Rusk Foundation"].mentions] == ["Rusk Foundation"]

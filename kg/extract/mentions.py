@@ -612,6 +612,8 @@ def _venue_name(span: Span) -> bool:
 def _corrected_type(span: Span, entity_type: str) -> str:
     if entity_type != "Location" and _placed(span, entity_type):
         return "Location"
+    if entity_type == "Person" and _country_not_a_given_name(span):
+        return "Location"  # "Tunisia won a penalty": a country, not a person ("Jordan", "Chad" may be)
     if entity_type in {"Organization", "Person", "Location", "Facility"} and len(span) > 1 and _venue_name(span):
         return "Organization" if _acts_as_institution(span) else "Facility"
     if entity_type in _CORRECTABLE:
@@ -639,6 +641,12 @@ def _corrected_type(span: Span, entity_type: str) -> str:
     if entity_type in {"Organization", "Location", "Product"} and _listed_with_people(span):
         return "Person"
     return entity_type
+
+
+def _country_not_a_given_name(span: Span) -> bool:
+    from .places import place_kinds
+
+    return "country" in place_kinds(span.text) and given_name_gender(span[0].text) is None
 
 
 # Last words of the names of newspapers and magazines.
@@ -807,6 +815,12 @@ def references(doc: Doc, *, offset: int = 0, text: str | None = None) -> list[Re
                 _pronoun_types(pronoun_class), pronoun_class, sentence_start,
             ))
             continue
+        if _people_noun(token):
+            found.append(Reference(
+                token.idx + offset, token.idx + len(token) + offset, token.text, "people", ("Person",),
+                token.lemma_.lower(), sentence_start,
+            ))
+            continue
         if not _singular_noun(token):
             continue  # descriptions of one entity are singular common nouns
         lemma = token.lemma_.lower() if token.tag_ == "NN" else token.lower_
@@ -817,6 +831,15 @@ def references(doc: Doc, *, offset: int = 0, text: str | None = None) -> list[Re
                 doc[start].idx + offset, token.idx + len(token) + offset, doc[start:token.i + 1].text, "nominal",
                 _NOMINAL_TYPES.get(lemma) or _NOMINAL_TYPES.get(token.lower_) or ENTITY_TYPES, lemma,
                 sentence_start, bound=(name.idx + offset, name.idx + len(name) + offset),
+            ))
+            continue
+        pronoun = _bound_pronoun(token)
+        if pronoun is not None:
+            start = _description_start(token)
+            found.append(Reference(
+                doc[start].idx + offset, token.idx + len(token) + offset, doc[start:token.i + 1].text, "nominal",
+                _NOMINAL_TYPES.get(lemma) or _NOMINAL_TYPES.get(token.lower_) or ENTITY_TYPES, lemma,
+                sentence_start, bound=(pronoun.idx + offset, pronoun.idx + len(pronoun) + offset),
             ))
             continue
         description = _definite_description(token)
@@ -901,6 +924,22 @@ def _speaker(doc: Doc, quote: tuple[int, int], quotes: Sequence[tuple[int, int]]
     return found.pop()
 
 
+# Plural nouns of people that are no role ("the parents", "residents"): the likelier antecedents
+# of a "they" that follows them than a name met before them.
+_PEOPLE_NOUNS = frozenset(
+    "people parent child resident citizen member worker fan family relative villager voter victim "
+    "supporter protester passenger".split()
+)
+
+
+def _people_noun(token: Token) -> bool:
+    """A plural common noun of people ("the parents", "officials")."""
+    if token.tag_ != "NNS" or token.pos_ != "NOUN":
+        return False
+    lemma = token.lemma_.lower()
+    return lemma in _PEOPLE_NOUNS or lemma in PERSON_NOUNS or token.lower_ == "people"
+
+
 def _singular_noun(token: Token) -> bool:
     """A singular common noun, or a role capitalised as a title ("the President", "X,
     Director of Y") that the tagger took for a proper noun."""
@@ -941,6 +980,28 @@ def _bound_name(token: Token) -> Token | None:
         if len(subjects) == 1 and _in_name(subjects[0]) and not any(c.dep_ == "conj" for c in subjects[0].children):
             return subjects[0]
     return None
+
+
+def _bound_pronoun(token: Token) -> Token | None:
+    """The pronoun a common noun is predicated of ("She is a lawyer", "he became the first
+    mayor"; not when negated): the noun refers to whatever the pronoun does."""
+    if token.lemma_.lower() in _NO_DESCRIPTIONS:
+        return None
+    predicate = token
+    while predicate.dep_ == "conj" and predicate.head is not predicate:
+        predicate = predicate.head
+    verb = predicate.head
+    if predicate.dep_ != "attr" or verb.lemma_ not in {"be", "become", "remain"} or any(
+        child.dep_ == "neg" for child in verb.children
+    ):
+        return None
+    subjects = [child for child in verb.children if child.dep_ in {"nsubj", "nsubjpass"}]
+    if len(subjects) != 1:
+        return None
+    subject = subjects[0]
+    if subject.tag_ != "PRP" or _PRONOUNS.get(subject.lower_) not in {"male", "female", "thing"}:
+        return None  # "they are a family": number and person need not agree
+    return subject
 
 
 # Nouns in apposition to a name that are not descriptions of it: credits of pictures and

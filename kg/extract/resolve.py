@@ -466,7 +466,7 @@ def _propagated(mentions: Sequence[Mention], text: str, sentence_starts: Sequenc
                 continue
             start, end = words[position][1], words[position + size - 1][2]
             if _propagation_allowed(start, end, form, eligible[form], text, covered, covered_starts, starts, places,
-                                    common):
+                                    common, surname=form in surnames):
                 found.append(Mention(start, end, text[start:end], eligible[form], "name"))
                 break
     return found
@@ -476,14 +476,17 @@ _WORDS = re.compile(r"\w+(?:[.&'’-]\w+)*\.?")
 
 
 def _propagation_allowed(start, end, form, entity_type, text, covered, covered_starts, sentence_starts, places,
-                         common) -> bool:
+                         common, *, surname: bool = False) -> bool:
     last = bisect.bisect_left(covered_starts, end)
     overlapping = [covered[j] for j in range(max(0, last - 8), last) if covered[j][1] > start]
     # A place inside a longer name ("Museum of Flight of Ohio") is still a mention of the place,
     # and a person's full name inside one ("the Ada Rusk Foundation") a mention of the person,
-    # nested in the other; anything else overlapping a found name is left alone. A place's name
-    # inside another place's is another place ("South Australia", "Mexico City").
-    nestable = entity_type == "Location" or (entity_type == "Person" and " " in form)
+    # nested in the other, as is the surname of a person the text names in full opening a longer
+    # name ("the Rusk Foundation"; not the last word of another's name, "Tom Rusk"); anything
+    # else overlapping a found name is left alone. A place's name inside another place's is
+    # another place ("South Australia", "Mexico City").
+    nestable = entity_type == "Location" or (entity_type == "Person" and (" " in form or (
+        surname and all(s == start and e > end for s, e in overlapping))))
     nested = nestable and all(s <= start and end <= e and (s, e) != (start, end) for s, e in overlapping)
     if nested and entity_type == "Location" and any(span in places for span in overlapping):
         return False
@@ -923,8 +926,18 @@ def _attach_references(
                 roles[cid].add(ref.feature)
             # a speaker's "I" is no antecedent for the third person pronouns that follow
             bisect.insort(history, (ref.start, cid, 1.0))
+    pronoun_of: dict[tuple[int, int], int] = {}  # a resolved pronoun's span -> its cluster
+    # "the parents ... they": a plural noun of people since an entity's last mention is the
+    # likelier antecedent of "they" (left unresolved, as kg makes no entity of it)
+    people = sorted(r.start for r in refs if r.kind == "people")
     for ref in sorted(refs, key=lambda r: r.start):
-        if ref.bound is not None or (ref.start, ref.end) in taken or _inside_name(ref, spans, span_starts):
+        if ref.kind == "people" or (ref.start, ref.end) in taken or _inside_name(ref, spans, span_starts):
+            continue
+        if ref.bound is not None:
+            # "he is a legend": a noun predicated of a pronoun goes where the pronoun went
+            cid = pronoun_of.get(ref.bound)
+            if cid is not None and clusters[cid].type in ref.compatible:
+                attached[cid].append(Mention(ref.start, ref.end, ref.text, clusters[cid].type, ref.kind))  # type: ignore[arg-type]
             continue
         here = _sentence_index(starts, ref.start)
         kind = DESCRIPTION_CLASSES.get(ref.feature) if ref.kind == "nominal" else None
@@ -944,6 +957,8 @@ def _attach_references(
             if distance > _FARTHEST_DESCRIPTION:
                 break
             if clusters[cid].type not in ref.compatible:
+                continue
+            if ref.kind == "pronoun" and ref.feature == "plural" and _people_between(people, offset, ref.start):
                 continue
             if ref.kind == "pronoun" and clusters[cid].type == "Person":
                 if ref.feature in {"male", "female"} and genders.get(cid, ref.feature) != ref.feature:
@@ -968,8 +983,15 @@ def _attach_references(
         attached[cid].append(mention)
         if ref.kind == "pronoun" and ref.feature in {"male", "female"} and clusters[cid].type == "Person":
             genders.setdefault(cid, ref.feature)
+        if ref.kind == "pronoun":
+            pronoun_of[(ref.start, ref.end)] = cid
         bisect.insort(history, (ref.start, cid, 1.0))
     return attached
+
+
+def _people_between(people: Sequence[int], start: int, end: int) -> bool:
+    """Does a plural noun of people start between offsets ``start`` and ``end``?"""
+    return bisect.bisect_left(people, start) < bisect.bisect_left(people, end)
 
 
 def _inside_name(ref: Reference, spans: Sequence[tuple[int, int]], span_starts: Sequence[int]) -> bool:
