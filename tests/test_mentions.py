@@ -267,3 +267,9 @@ def test_a_negated_predicate_of_a_pronoun_is_not_bound(nlp):
 def test_plural_nouns_of_people_are_noted_for_they(nlp):
     doc = nlp("The parents and the residents met the officials of Calder Foods.")
     assert sorted(r.feature for r in references(doc) if r.kind == "people") == ["official", "parent", "resident"]
+
+
+def test_a_person_sent_somewhere_is_a_person_a_product_given_to_someone_is_not(nlp):
+    assert [(m.text, m.type) for m in name_mentions(nlp("Her aunt asked him to send Mira to a doctor."), type_model=None)] == [
+        ("Mira", "Person")]
+    assert name_mentions(nlp("The firm provides Vinto to agents."), type_model=None) == []

@@ -483,3 +483,9 @@ def test_a_surname_opening_a_longer_name_is_the_person_not_inside_another_person
     entities = by_name(resolve_document("d1", text, names, sentence_starts=[0, 18, 51]))
     assert [(m.start, m.text) for m in entities["Ada Rusk"].mentions] == [(0, "Ada Rusk"), (22, "Rusk")]
     assert [m.text for m in entities["Rusk Foundation"].mentions] == ["Rusk Foundation"]
+
+
+def test_a_surname_in_the_possessive_is_a_mention_of_the_person():
+    text = "Lena Okafor spoke. Okafor's office declined."
+    entities = by_name(resolve_document("d1", text, mentions_in(text, ("Lena Okafor", "Person")), sentence_starts=[0, 19]))
+    assert [m.text for m in entities["Lena Okafor"].mentions] == ["Lena Okafor", "Okafor"]

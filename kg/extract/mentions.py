@@ -501,6 +501,8 @@ def _is_given_thing(span: Span) -> bool:
     verb = root.head
     if root.dep_ != "dobj" or verb.lemma_ not in _TRANSFER_VERBS or len(span) > 1:
         return False
+    if span.root.ent_type_ == "PERSON" and given_name_gender(span.text):
+        return False  # "sent Mira to a doctor": a person sent somewhere
     return any(child.dep_ in {"dative", "prep"} and child.lower_ == "to" for child in verb.children)
 
 

@@ -472,7 +472,8 @@ def _propagated(mentions: Sequence[Mention], text: str, sentence_starts: Sequenc
     return found
 
 
-_WORDS = re.compile(r"\w+(?:[.&'’-]\w+)*\.?")
+# a possessive's "'s" is no part of the word ("Voss's" is "Voss"); "O'Neill" is one word
+_WORDS = re.compile(r"\w+(?:[.&-]\w+|['’](?!s\b)\w+)*\.?")
 
 
 def _propagation_allowed(start, end, form, entity_type, text, covered, covered_starts, sentence_starts, places,
