@@ -11,6 +11,7 @@ from kg.types import Reference
 from kg.extract.resolve import (
     KnownEntity,
     canonical_name,
+    default_known,
     load_aliases,
     match_key,
     resolve_across,
@@ -489,3 +490,20 @@ def test_a_surname_in_the_possessive_is_a_mention_of_the_person():
     text = "Lena Okafor spoke. Okafor's office declined."
     entities = by_name(resolve_document("d1", text, mentions_in(text, ("Lena Okafor", "Person")), sentence_starts=[0, 19]))
     assert [m.text for m in entities["Lena Okafor"].mentions] == ["Lena Okafor", "Okafor"]
+
+
+def test_a_countrys_people_are_its_team_where_the_country_is_a_team():
+    text = "Norway beat Chile 2-0. The Norwegians scored early."
+    names = [Mention(0, 6, "Norway", "Organization", "name"), Mention(12, 17, "Chile", "Organization", "name"),
+             Mention(27, 37, "Norwegians", "Group", "name")]
+    entities = by_name(resolve_document("d1", text, names, known=default_known(), sentence_starts=[0, 23]))
+    assert set(entities) == {"Norway", "Chile"}
+    assert entities["Norway"].type == "Organization"
+    assert [m.text for m in entities["Norway"].mentions] == ["Norway", "Norwegians"]
+
+
+def test_a_countrys_people_stay_a_people_beside_the_country_as_a_place():
+    text = "Floods hit Norway. The Norwegians rebuilt."
+    names = [Mention(11, 17, "Norway", "Location", "name"), Mention(23, 33, "Norwegians", "Group", "name")]
+    entities = by_name(resolve_document("d1", text, names, known=default_known(), sentence_starts=[0, 19]))
+    assert [(e.name, e.type) for e in entities.values()] == [("Norway", "Location")]

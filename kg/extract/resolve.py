@@ -836,6 +836,16 @@ def _merge_known(mentions: list[Mention], known: Sequence[KnownEntity], groups: 
     for indexes in members.values():
         for index in indexes[1:]:
             groups.union(indexes[0], index)
+    # A country the document names as a team (Organization, kg.extract.mentions.as_teams): its
+    # people's name there is the team ("the Belgians" beat Panama).
+    teams = {match_key(m.text): i for i, m in enumerate(mentions) if m.type == "Organization"}
+    for name, indexes in members.items():
+        team = teams.get(match_key(name))
+        if team is not None:
+            for index in indexes:
+                if mentions[index].type == "Group":
+                    groups.union(team, index)
+                    reasons.setdefault(index, f"known alias of {name}")
 
 
 def _clusters(mentions: list[Mention], groups: _UnionFind, known: Sequence[KnownEntity]) -> list[_Cluster]:
