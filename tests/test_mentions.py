@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import pytest
+import spacy
+from spacy.tokens import Doc, Span
 
 from kg.extract.mentions import find_mentions, name_mentions, references
 from kg.nlp import Chunk
@@ -273,3 +275,10 @@ def test_a_person_sent_somewhere_is_a_person_a_product_given_to_someone_is_not(n
     assert [(m.text, m.type) for m in name_mentions(nlp("Her aunt asked him to send Mira to a doctor."), type_model=None)] == [
         ("Mira", "Person")]
     assert name_mentions(nlp("The firm provides Vinto to agents."), type_model=None) == []
+
+
+def test_a_crafts_name_and_a_building_are_no_person_or_event():
+    doc = Doc(spacy.blank("en").vocab, words=["Space", "Shuttle", "Varna", "and", "Marlow", "Hall", "and", "USS", "Tern"])
+    doc.ents = [Span(doc, 0, 3, label="PERSON"), Span(doc, 4, 6, label="EVENT"), Span(doc, 7, 9, label="ORG")]
+    assert [(m.text, m.type) for m in name_mentions(doc, type_model=None)] == [
+        ("Space Shuttle Varna", "Product"), ("Marlow Hall", "Facility"), ("USS Tern", "Product")]

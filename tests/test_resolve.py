@@ -507,3 +507,10 @@ def test_a_countrys_people_stay_a_people_beside_the_country_as_a_place():
     names = [Mention(11, 17, "Norway", "Location", "name"), Mention(23, 33, "Norwegians", "Group", "name")]
     entities = by_name(resolve_document("d1", text, names, known=default_known(), sentence_starts=[0, 19]))
     assert [(e.name, e.type) for e in entities.values()] == [("Norway", "Location")]
+
+
+def test_a_crafts_own_name_is_a_short_form_of_its_full_name():
+    text = "Space Shuttle Halden flew in May. Halden landed safely."
+    names = [Mention(0, 19, "Space Shuttle Halden", "Product", "name"), Mention(34, 40, "Halden", "Location", "name")]
+    entities = resolve_document("d1", text, names, sentence_starts=[0, 34])
+    assert [(e.name, e.type, len(e.mentions)) for e in entities] == [("Space Shuttle Halden", "Product", 2)]

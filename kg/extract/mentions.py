@@ -20,8 +20,8 @@ from ..nlp import Chunk
 from ..types import ENTITY_TYPES, Mention, Reference
 from .typer import TypeModel, load_type_model, retype, tagger_label
 from .names import (
-    DESCRIPTION_CLASSES, DESCRIPTION_TYPES, LEGAL_SUFFIXES, ORG_DESIGNATORS, PERSON_NOUNS, given_name_gender,
-    is_known_place, is_place_word, is_region,
+    BUILDING_HEADS, DESCRIPTION_CLASSES, DESCRIPTION_TYPES, EVENT_HEADS, LEGAL_SUFFIXES, ORG_DESIGNATORS, PERSON_NOUNS,
+    given_name_gender, is_known_place, is_place_word, is_region, vessel_prefix,
 )
 
 __all__ = [
@@ -618,6 +618,8 @@ def _corrected_type(span: Span, entity_type: str) -> str:
         return "Location"  # "Tunisia won a penalty": a country, not a person ("Jordan", "Chad" may be)
     if entity_type in {"Organization", "Person", "Location", "Facility"} and len(span) > 1 and _venue_name(span):
         return "Organization" if _acts_as_institution(span) else "Facility"
+    if entity_type == "Event" and len(span) > 1 and span[-1].lower_ in BUILDING_HEADS - EVENT_HEADS:
+        return "Facility"  # "X Hall", "X Tower": a building, whatever is held in it
     if entity_type in _CORRECTABLE:
         described = _class_noun(span)
         if described is not None and not (described == "Person" and entity_type == "Location" and (
@@ -634,7 +636,7 @@ def _corrected_type(span: Span, entity_type: str) -> str:
         return "Organization"
     if entity_type == "Facility" and _acts_as_institution(span):
         return "Organization"
-    if entity_type in {"Organization", "Person", "Location", "Facility"} and _named_as_product(span):
+    if entity_type in {"Organization", "Person", "Location", "Facility"} and (_named_as_product(span) or _vessel_name(span)):
         return "Product"
     if entity_type != "Person" and _said_to_be_a_person(span, entity_type):
         return "Person"
@@ -685,6 +687,10 @@ def _named_as_product(span: Span) -> bool:
         return True
     # "the Vinto operating system"
     return head.lower_ in {"system", "systems"} and head.i == span.end + 1 and span.doc[span.end].lower_ == "operating"
+
+
+def _vessel_name(span: Span) -> bool:
+    return vessel_prefix([t.text for t in span]) > 0
 
 
 _LOCATIVE = frozenset("in near outside across throughout around over into from to".split())

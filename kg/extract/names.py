@@ -2,9 +2,10 @@
 and resolution (which does not): plain data, so resolving and merging never import spaCy."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
-__all__ = ["LEGAL_SUFFIXES", "ORG_DESIGNATORS", "NAMED_AFTER_HEADS", "is_known_place", "is_region", "is_place_word", "PLACE_WORDS", "given_name_gender", "HONORIFIC_GENDERS", "DESCRIPTION_CLASSES", "DESCRIPTION_TYPES", "PERSON_NOUNS", "EVENT_HEADS", "BUILDING_HEADS"]
+__all__ = ["LEGAL_SUFFIXES", "ORG_DESIGNATORS", "NAMED_AFTER_HEADS", "is_known_place", "is_region", "is_place_word", "PLACE_WORDS", "given_name_gender", "HONORIFIC_GENDERS", "DESCRIPTION_CLASSES", "DESCRIPTION_TYPES", "PERSON_NOUNS", "EVENT_HEADS", "BUILDING_HEADS", "vessel_prefix"]
 
 # Last words that make a name an organisation's whatever the tagger said ("X Lab", "X Inc").
 LEGAL_SUFFIXES = frozenset(
@@ -118,6 +119,25 @@ BUILDING_HEADS = frozenset(
     "theatre theater school hospital prison jail tower building plant factory base mall "
     "terminal port".split()
 )
+
+
+# A craft's name opens with its class ("Space Shuttle Atlas", "USS Halden"): a vehicle, not a
+# person or a place, and the rest of the name is its short form.
+_VESSEL_PREFIXES = (
+    ("space", "shuttle"), ("shuttle",), ("spacecraft",), ("rover",), ("uss",), ("hms",), ("rms",), ("hmas",),
+    ("hmcs",), ("ins",), ("mv",), ("ss",),
+)
+
+
+def vessel_prefix(words: Sequence[str], *, cased: bool = True) -> int:
+    """How many of a name's words are a craft's class before its own name (0: none); ``cased``:
+    the words are as written, so the craft's own name must be capitalised."""
+    lowered = tuple(w.lower().rstrip(".") for w in words)
+    for prefix in _VESSEL_PREFIXES:
+        size = len(prefix)
+        if len(words) > size and lowered[:size] == prefix and (not cased or words[size][:1].isupper()):
+            return size
+    return 0
 
 
 def is_place_word(word: str) -> bool:

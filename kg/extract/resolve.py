@@ -33,7 +33,7 @@ from ..ids import entity_id, name_key
 from ..types import ENTITY_TYPES, Entity, Merge, Mention, Reference
 from .names import (
     BUILDING_HEADS, DESCRIPTION_CLASSES, EVENT_HEADS, HONORIFIC_GENDERS, LEGAL_SUFFIXES, NAMED_AFTER_HEADS,
-    ORG_DESIGNATORS, PERSON_NOUNS, given_name_gender, is_region,
+    ORG_DESIGNATORS, PERSON_NOUNS, given_name_gender, is_region, vessel_prefix,
 )
 from .places import PlaceLink, bare_link, link_place, place_entity_id, place_kinds
 
@@ -792,6 +792,8 @@ def _short_form_fits(short_type: str, long_type: str, short: list[str], long: li
     smaller place whose name holds it ("Mexico" and "Mexico City", "York" and "New York"), nor
     a name the event, prize or body named after it ("Acme" and "Acme Science Fair"), nor what
     an "of" names ("Indiana" and "University of Indiana")."""
+    if long_type == "Product" and short_type != "Person" and 0 < vessel_prefix(long, cased=False) == len(long) - len(short):
+        return True  # "Atlas" of "Space Shuttle Atlas", whatever the tagger made of the bare name
     if long_type == "Person":
         if short_type == "Person":
             return True
