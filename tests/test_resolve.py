@@ -514,3 +514,11 @@ def test_a_crafts_own_name_is_a_short_form_of_its_full_name():
     names = [Mention(0, 19, "Space Shuttle Halden", "Product", "name"), Mention(34, 40, "Halden", "Location", "name")]
     entities = resolve_document("d1", text, names, sentence_starts=[0, 34])
     assert [(e.name, e.type, len(e.mentions)) for e in entities] == [("Space Shuttle Halden", "Product", 2)]
+
+
+def test_a_surname_that_also_opens_a_company_name_is_not_made_the_persons():
+    text = "Ada Rusk founded Rusk Motors. Rusk sells cars. Rusk hired staff."
+    names = mentions_in(text, ("Ada Rusk", "Person"), ("Rusk Motors", "Organization")) + [
+        Mention(30, 34, "Rusk", "Organization", "name")]
+    entities = by_name(resolve_document("d1", text, names, sentence_starts=[0, 30, 47]))
+    assert [m.text for m in entities["Ada Rusk"].mentions] == ["Ada Rusk"]

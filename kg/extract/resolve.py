@@ -436,10 +436,12 @@ def _propagated(mentions: Sequence[Mention], text: str, sentence_starts: Sequenc
             forms[words[-1]].add("Person")
             surnames.add(words[-1])
     # A full name's surname is the person's, whatever the tagger once made of the bare word
-    # ("Wilkins" typed an organisation once after "Kristen Wilkins"): resolution joins it to her.
+    # ("Wilkins" typed an organisation once after "Kristen Wilkins"): resolution joins it to her;
+    # not where another kind of name also opens with it ("Ada Rusk" and "Rusk Motors").
+    unambiguous = surnames - {m.text.split()[0] for m in mentions if m.type != "Person" and " " in m.text}
     eligible = {
-        form: "Person" if form in surnames and len(types) > 1 else next(iter(types)) for form, types in forms.items()
-        if (len(types) == 1 or form in surnames) and len(form) >= 2 and name_key(form) not in _CALENDAR_WORDS
+        form: "Person" if form in unambiguous and len(types) > 1 else next(iter(types)) for form, types in forms.items()
+        if (len(types) == 1 or form in unambiguous) and len(form) >= 2 and name_key(form) not in _CALENDAR_WORDS
         and any(c.isupper() for c in form)
     }
     covered = sorted((m.start, m.end) for m in mentions)
