@@ -209,3 +209,18 @@ def test_an_asymmetric_relation_read_both_ways_keeps_the_rules_reading():
                     Evidence("d", candidate.sentence, 0, 30, "role:assassin"))
     out = decide_relations([candidate], [rule], model, SCHEMA, doc_id="d")
     assert [(r.subject, r.object) for r in out if r.type == "KILLED"] == [("person:bo-ray", "person:ann-lee")]
+
+
+@pytest.mark.parametrize("sentence, kept", [
+    ("Ann Lee was born in Halden, Varnia.", ["location:halden"]),        # the state qualifies the town
+    ("Ann Lee lived in Halden and Varnia.", ["location:halden", "location:varnia"]),
+])
+def test_a_persons_place_is_the_town_not_the_state_qualifying_it(sentence, kept):
+    model = _model(classes=("NONE", "LIVES_IN>", "LIVES_IN<"), weights={"bw=in": ((1, 4.0),)})
+    person = Mention(0, 7, "Ann Lee", "Person", "name", "person:ann-lee")
+    town_at, state_at = sentence.index("Halden"), sentence.index("Varnia")
+    town = Mention(town_at, town_at + 6, "Halden", "Location", "name", "location:halden")
+    state = Mention(state_at, state_at + 6, "Varnia", "Location", "name", "location:varnia")
+    pairs = [Candidate(person, place, 0, len(sentence), sentence, ("bw=in",), ()) for place in (town, state)]
+    out = decide_relations(pairs, [], model, SCHEMA, doc_id="d")
+    assert sorted(r.object for r in out if r.type == "LIVES_IN") == kept

@@ -18,6 +18,7 @@ import bisect
 import gzip
 import hashlib
 import json
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -362,7 +363,32 @@ def _settled(relations: Iterable[Relation], by_pair: Mapping[tuple, Candidate], 
     read through an event's place, no place inside another item of its list, membership for
     parties and clubs, no place inside a smaller one, LEADS over WORKS_FOR, one direction."""
     kept = [r for r in relations if not _event_place(r, by_pair, schema) and not _listed_places(r, by_pair)]
+    kept = _without_qualifiers(kept, by_pair)
     return _one_direction(_most_specific(_geography(_membership(sorted(kept, key=_order), names, schema), names)), schema)
+
+
+_PERSONAL_PLACES = frozenset({"LIVES_IN", "BORN_IN", "DIED_IN"})
+
+
+def _without_qualifiers(relations: list[Relation], by_pair: Mapping[tuple, Candidate]) -> list[Relation]:
+    """"born in Lubbock, Texas": the person's place is the town; the state after its comma says
+    where the town is, and is no second place of the person's."""
+    mentions: dict[tuple, list] = defaultdict(list)  # (sentence, subject) -> the person's place mentions
+    found = []
+    for r in relations:
+        candidate = _candidate_of(r, by_pair) if r.type in _PERSONAL_PLACES else None
+        if candidate is not None:
+            place = candidate.first if candidate.first.entity == r.object else candidate.second
+            mentions[(r.evidence.start, r.subject)].append(place)
+            found.append((r, candidate, place))
+
+    qualifiers = set()
+    for r, candidate, place in found:
+        for town in mentions[(r.evidence.start, r.subject)]:
+            between = candidate.sentence[town.end - candidate.sentence_start:place.start - candidate.sentence_start]
+            if town.entity != place.entity and town.end <= place.start and between.strip() == ",":
+                qualifiers.add(id(r))
+    return [r for r in relations if id(r) not in qualifiers]
 
 
 _LOCAL = frozenset({"CITIZEN_OF"})
