@@ -32,6 +32,7 @@ def main() -> int:
     parser.add_argument("--out", default=str(OUT))
     parser.add_argument("--min-confidence", type=float, default=DEFAULT_THRESHOLD)
     parser.add_argument("--without-rules", action="store_true", help="the model alone: no rule features, no rule relations")
+    parser.add_argument("--c", type=float, default=0.5, help="inverse regularisation strength of the regression")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from kg.train import train
@@ -43,7 +44,7 @@ def main() -> int:
         "trained": datetime.date(2026, 12, 1).isoformat(),  # fixed: the file must not change with the day it is built
     }
     report = train(gold, args.out, mapping_path=str(ROOT / "eval" / "redocred_mapping.json"), docred_range=DOCRED_TRAIN,
-                   min_confidence=args.min_confidence, extra_info=info, use_rules=not args.without_rules)
+                   min_confidence=args.min_confidence, extra_info=info, use_rules=not args.without_rules, c=args.c)
     print("\n".join(report.lines()))
     print(f"wrote {args.out}")
     return 0

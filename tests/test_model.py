@@ -224,3 +224,18 @@ def test_a_persons_place_is_the_town_not_the_state_qualifying_it(sentence, kept)
     pairs = [Candidate(person, place, 0, len(sentence), sentence, ("bw=in",), ()) for place in (town, state)]
     out = decide_relations(pairs, [], model, SCHEMA, doc_id="d")
     assert sorted(r.object for r in out if r.type == "LIVES_IN") == kept
+
+
+@pytest.mark.parametrize("subject_type, kept", [
+    ("Facility", ["location:halden"]),                      # "the Kell Museum in Halden, Varnia"
+    ("Location", ["location:halden", "location:varnia"]),   # a place's own steps are left to the model
+])
+def test_an_institution_is_in_the_town_not_the_state_qualifying_it(subject_type, kept):
+    sentence = "We saw the Kell Museum in Halden, Varnia."
+    model = _model(classes=("NONE", "LOCATED_IN>", "LOCATED_IN<"), weights={"bw=in": ((1, 4.0),)})
+    museum = Mention(11, 22, "Kell Museum", subject_type, "name", "facility:kell-museum")
+    town = Mention(26, 32, "Halden", "Location", "name", "location:halden")
+    state = Mention(34, 40, "Varnia", "Location", "name", "location:varnia")
+    pairs = [Candidate(museum, place, 0, len(sentence), sentence, ("bw=in",), ()) for place in (town, state)]
+    out = decide_relations(pairs, [], model, SCHEMA, doc_id="d")
+    assert sorted(r.object for r in out if r.type == "LOCATED_IN" and r.subject == "facility:kell-museum") == kept

@@ -368,17 +368,22 @@ def _settled(relations: Iterable[Relation], by_pair: Mapping[tuple, Candidate], 
 
 
 _PERSONAL_PLACES = frozenset({"LIVES_IN", "BORN_IN", "DIED_IN"})
+_INSTITUTIONS = frozenset({"Facility", "Organization"})
 
 
 def _without_qualifiers(relations: list[Relation], by_pair: Mapping[tuple, Candidate]) -> list[Relation]:
-    """"born in Lubbock, Texas": the person's place is the town; the state after its comma says
-    where the town is, and is no second place of the person's."""
-    mentions: dict[tuple, list] = defaultdict(list)  # (sentence, subject) -> the person's place mentions
+    """"born in Halden, Varnia", "the Kell Museum in Halden, Varnia": the person's or the
+    institution's place is the town; the state after its comma says where the town is, and is no
+    second place of theirs (the graph keeps the two steps; a query follows them)."""
+    mentions: dict[tuple, list] = defaultdict(list)  # (sentence, subject) -> its place mentions
     found = []
     for r in relations:
-        candidate = _candidate_of(r, by_pair) if r.type in _PERSONAL_PLACES else None
+        candidate = _candidate_of(r, by_pair) if r.type in _PERSONAL_PLACES | _CONTAINED else None
         if candidate is not None:
             place = candidate.first if candidate.first.entity == r.object else candidate.second
+            subject = candidate.second if place is candidate.first else candidate.first
+            if r.type in _CONTAINED and subject.type not in _INSTITUTIONS:
+                continue
             mentions[(r.evidence.start, r.subject)].append(place)
             found.append((r, candidate, place))
 
