@@ -239,3 +239,15 @@ def test_an_institution_is_in_the_town_not_the_state_qualifying_it(subject_type,
     pairs = [Candidate(museum, place, 0, len(sentence), sentence, ("bw=in",), ()) for place in (town, state)]
     out = decide_relations(pairs, [], model, SCHEMA, doc_id="d")
     assert sorted(r.object for r in out if r.type == "LOCATED_IN" and r.subject == "facility:kell-museum") == kept
+
+
+@pytest.mark.parametrize("body, expected", [("Harbor Planning Commission", "WORKS_FOR"), ("Harbor Rowing Club", "MEMBER_OF")])
+def test_a_member_of_a_body_of_office_holders_works_for_it(body, expected):
+    sentence = f"Lena Okafor is a member of the {body}."
+    model = _model(classes=("NONE", "MEMBER_OF>", "MEMBER_OF<"), weights={"bw=member": ((1, 4.0),)})
+    person = Mention(0, 11, "Lena Okafor", "Person", "name", "person:lena-okafor")
+    at = sentence.index(body)
+    org = Mention(at, at + len(body), body, "Organization", "name", "organization:body")
+    pair = Candidate(person, org, 0, len(sentence), sentence, ("bw=member",), ())
+    out = decide_relations([pair], [], model, SCHEMA, doc_id="d", names={"organization:body": body})
+    assert [r.type for r in out] == [expected]

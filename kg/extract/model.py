@@ -500,9 +500,12 @@ def _most_specific(relations: list[Relation]) -> list[Relation]:
 
 
 def _membership(relations: list[Relation], names: Mapping[str, str], schema: Schema) -> list[Relation]:
-    """WORKS_FOR a party, club, team or church is membership: MEMBER_OF, one relation per pair."""
+    """WORKS_FOR a party, club, team or church is membership: MEMBER_OF; a person's membership
+    of a body whose members hold an office (a commission, a council) is WORKS_FOR; one relation
+    per pair."""
     heads = schema.lexicon.membership_heads
-    member = schema.get("MEMBER_OF")
+    offices = schema.lexicon.office_bodies
+    member, works = schema.get("MEMBER_OF"), schema.get("WORKS_FOR")
     if not heads or member is None:
         return relations
     out: dict[tuple, Relation] = {}
@@ -510,6 +513,9 @@ def _membership(relations: list[Relation], names: Mapping[str, str], schema: Sch
         words = names.get(r.object, "").lower().split()
         if r.type == "WORKS_FOR" and words and words[-1] in heads:
             r = replace(r, type="MEMBER_OF", label=member.label)
+        elif (r.type == "MEMBER_OF" and works is not None and words and words[-1] in offices
+              and r.subject.startswith("person:")):
+            r = replace(r, type="WORKS_FOR", label=works.label)
         key = (r.evidence.start, r.subject, r.type, r.object, r.negated)
         seen = out.get(key)
         if seen is None or r.confidence > seen.confidence:

@@ -99,6 +99,7 @@ class Lexicon:
     appositive_of_nouns: frozenset[str] = frozenset()
     copulas: frozenset[str] = frozenset()
     membership_heads: frozenset[str] = frozenset()
+    office_bodies: frozenset[str] = frozenset()
     residence_verbs: frozenset[str] = frozenset()
     speech_verbs: frozenset[str] = frozenset()
     speaker_nouns: frozenset[str] = frozenset()
