@@ -282,3 +282,11 @@ def test_a_crafts_name_and_a_building_are_no_person_or_event():
     doc.ents = [Span(doc, 0, 3, label="PERSON"), Span(doc, 4, 6, label="EVENT"), Span(doc, 7, 9, label="ORG")]
     assert [(m.text, m.type) for m in name_mentions(doc, type_model=None)] == [
         ("Space Shuttle Varna", "Product"), ("Marlow Hall", "Facility"), ("USS Tern", "Product")]
+
+
+def test_a_universitys_campus_town_is_part_of_its_name_and_a_nested_place(nlp):
+    doc = nlp("She studied at the University of Ruritania at Halden and at Vell College.")
+    found = [(m.text, m.type) for m in name_mentions(doc, type_model=None)]
+    assert ("University of Ruritania at Halden", "Organization") in found
+    assert ("Halden", "Location") in found
+    assert ("University of Ruritania", "Organization") not in found

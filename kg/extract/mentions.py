@@ -312,7 +312,8 @@ def _dateline_pieces(span: Span) -> list[tuple[Span, str]] | None:
 
 def _nested_regions(pieces: list[tuple[Span, str]]) -> list[tuple[Span, str]]:
     """A country or state opening or closing a longer name ("the U.S. Coast Patrol", "the
-    Puppet Guild of Canada") is also a mention of that place, nested in the name."""
+    Puppet Guild of Canada"), and a campus's town closing a university's ("the University of
+    Ruritania at Halden"), is also a mention of that place, nested in the name."""
     nested = []
     for span, entity_type in pieces:
         if entity_type not in {"Organization", "Facility", "Event"} or len(span) < 3:
@@ -324,6 +325,10 @@ def _nested_regions(pieces: list[tuple[Span, str]]) -> list[tuple[Span, str]]:
             tail = doc[span.end - size:span.end]
             if doc[span.end - size - 1].lower_ == "of" and tail[0].is_title and is_region(tail.text):
                 nested.append((tail, "Location"))
+                break
+            if (doc[span.end - size - 1].lower_ == "at" and all(t.is_title for t in tail)
+                    and any(t.lower_ in _CAMPUS_HEADS for t in span)):
+                nested.append((tail, "Location"))  # a campus's town: "University of X at Halden"
                 break
         for size in (3, 2, 1):
             if size >= len(span) - 1:
@@ -359,8 +364,22 @@ def _agencies_joined(doc: Doc) -> list[tuple[Span, str]]:
             joined.append((doc[ent.start:after.end], "Organization"))
             skip = True
             continue
+        if after is not None and _campus_after(ent, after):
+            joined.append((doc[ent.start:after.end], "Organization"))
+            skip = True
+            continue
         joined.append((ent, entity_type))
     return joined
+
+
+_CAMPUS_HEADS = frozenset({"university", "college"})
+
+
+def _campus_after(ent: Span, after: Span) -> bool:
+    """"the University of Ruritania at Halden": a university's campus by its town is one name."""
+    return (ent.label_ == "ORG" and after.label_ in {"GPE", "LOC"} and after.start == ent.end + 1
+            and ent.doc[ent.end].lower_ == "at" and any(t.lower_ in _CAMPUS_HEADS for t in ent)
+            and not any(t.lower_ == "at" for t in ent))
 
 
 def _extend_person(span: Span, entity_type: str) -> Span:
