@@ -290,3 +290,14 @@ def test_a_universitys_campus_town_is_part_of_its_name_and_a_nested_place(nlp):
     assert ("University of Ruritania at Halden", "Organization") in found
     assert ("Halden", "Location") in found
     assert ("University of Ruritania", "Organization") not in found
+
+
+@pytest.mark.parametrize("text, town", [("HALDEN, Norway (AP)\n", "HALDEN"), ("Storm ends\n\nKIRKEVIK, Norway (AP)\n", "KIRKEVIK")])
+def test_a_dateline_town_the_tagger_missed_is_a_place(nlp, text, town):
+    found = [(m.text, m.type) for m in name_mentions(nlp(text), type_model=None)]
+    assert (town, "Location") in found
+
+
+def test_capitals_inside_a_sentence_before_a_country_are_no_dateline(nlp):
+    found = [m.text for m in name_mentions(nlp("Troops from NATO, Chile and Peru arrived."), type_model=None)]
+    assert "NATO," not in found and found.count("NATO") <= 1

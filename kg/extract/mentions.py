@@ -202,7 +202,26 @@ def name_mentions(doc: Doc, *, offset: int = 0, type_model: TypeModel | None | s
             start = span.start_char + _glue_length(span)
             for piece_start, piece_end in _split_parenthesised(text, start, span.end_char):
                 found.append(Mention(piece_start + offset, piece_end + offset, text[piece_start:piece_end], entity_type, "name"))
-    return found
+    for span in _untagged_dateline_towns(doc):
+        found.append(Mention(span.start_char + offset, span.end_char + offset, span.text, "Location", "name"))
+    return sorted(found, key=lambda m: (m.start, m.end))
+
+
+def _untagged_dateline_towns(doc: Doc) -> list[Span]:
+    """"BANGKOK, Thailand (AP)": the capitals opening a line before a comma and a state or
+    country the tagger found are a town, where the tagger left them out."""
+    towns = []
+    for ent in doc.ents:
+        if ent.label_ != "GPE" or ent.start < 2 or doc[ent.start - 1].text != "," or not is_region(ent.text):
+            continue
+        end = ent.start - 1
+        start = end
+        while start > 0 and doc[start - 1].is_upper and doc[start - 1].is_alpha and not doc[start - 1].ent_type_:
+            start -= 1
+        opens_line = start == 0 or "\n" in doc[start - 1].text_with_ws or doc[start - 1].is_space
+        if start < end and opens_line and len(doc[start:end].text) >= 3:
+            towns.append(doc[start:end])
+    return towns
 
 
 # Titles and roles written before a person's name ("Sen. Dana Whitlock", "Navy Capt. Orrin
