@@ -251,3 +251,15 @@ def test_a_member_of_a_body_of_office_holders_works_for_it(body, expected):
     pair = Candidate(person, org, 0, len(sentence), sentence, ("bw=member",), ())
     out = decide_relations([pair], [], model, SCHEMA, doc_id="d", names={"organization:body": body})
     assert [r.type for r in out] == [expected]
+
+
+@pytest.mark.parametrize("place, expected", [("Halden", "LIVES_IN"), ("Norway", "CITIZEN_OF")])
+def test_citizenship_is_of_a_country_a_towns_is_residence(place, expected):
+    sentence = f"The {place} lawyer Ann Lee spoke."
+    model = _model(classes=("NONE", "CITIZEN_OF<", "CITIZEN_OF>"), weights={"pn=1": ((1, 4.0),)})
+    town = Mention(4, 4 + len(place), place, "Location", "name", f"location:{place.lower()}")
+    at = sentence.index("Ann Lee")
+    person = Mention(at, at + 7, "Ann Lee", "Person", "name", "person:ann-lee")
+    pair = Candidate(town, person, 0, len(sentence), sentence, ("pn=1",), ())
+    out = decide_relations([pair], [], model, SCHEMA, doc_id="d", names={town.entity: place, person.entity: "Ann Lee"})
+    assert [(r.subject, r.type) for r in out] == [("person:ann-lee", expected)]

@@ -364,7 +364,7 @@ def _settled(relations: Iterable[Relation], by_pair: Mapping[tuple, Candidate], 
     parties and clubs, no place inside a smaller one, LEADS over WORKS_FOR, one direction."""
     kept = [r for r in relations if not _event_place(r, by_pair, schema) and not _listed_places(r, by_pair)]
     kept = _without_qualifiers(kept, by_pair)
-    return _one_direction(_most_specific(_geography(_membership(sorted(kept, key=_order), names, schema), names)), schema)
+    return _one_direction(_most_specific(_geography(_membership(sorted(kept, key=_order), names, schema), names, schema)), schema)
 
 
 _PERSONAL_PLACES = frozenset({"LIVES_IN", "BORN_IN", "DIED_IN"})
@@ -456,10 +456,13 @@ def _listed_places(relation: Relation, by_pair: Mapping[tuple, Candidate]) -> bo
             and candidate.first.type in _PLACES and candidate.second.type in _PLACES)
 
 
-def _geography(relations: list[Relation], names: Mapping[str, str]) -> list[Relation]:
+def _geography(relations: list[Relation], names: Mapping[str, str], schema: Schema | None = None) -> list[Relation]:
     """No place lies inside a place of its own rank or below (a country in a country or in a
-    city, a state in a city): such a reading is a list or a direction error."""
+    city, a state in a city): such a reading is a list or a direction error; and a citizenship
+    is of a country: one read of a place GeoNames knows only as a town or a state is residence."""
     from .relations import place_rank  # here: it imports spaCy, which loading a model file does not need
+
+    from .places import place_kinds
 
     kept = []
     for r in relations:
@@ -467,6 +470,12 @@ def _geography(relations: list[Relation], names: Mapping[str, str]) -> list[Rela
             inner, outer = place_rank(r.subject, names.get(r.subject, "")), place_rank(r.object, names.get(r.object, ""))
             if inner and outer and inner >= outer:
                 continue
+        if r.type == "CITIZEN_OF" and r.object.startswith("location:"):
+            kinds = place_kinds(names.get(r.object, ""))
+            lives = schema.get("LIVES_IN") if schema is not None else None
+            if kinds and "country" not in kinds and lives is not None:
+                # "Halden prosecutor X": no one is a citizen of a town or a state; it is their home
+                r = replace(r, type="LIVES_IN", label=lives.label)
         kept.append(r)
     return kept
 
