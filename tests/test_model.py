@@ -263,3 +263,17 @@ def test_citizenship_is_of_a_country_a_towns_is_residence(place, expected):
     pair = Candidate(town, person, 0, len(sentence), sentence, ("pn=1",), ())
     out = decide_relations([pair], [], model, SCHEMA, doc_id="d", names={town.entity: place, person.entity: "Ann Lee"})
     assert [(r.subject, r.type) for r in out] == [("person:ann-lee", expected)]
+
+
+@pytest.mark.parametrize("side, expected", [("Norway", ["LEADS", "MEMBER_OF"]), ("Vell Rowing Society", ["LEADS"])])
+def test_the_captain_of_a_side_leads_it_and_plays_in_it(side, expected):
+    sentence = f"{side} captain Ann Lee scored."
+    model = _model(classes=("NONE", "LEADS<", "LEADS>"), weights={"bw=captain": ((1, 4.0),)})
+    org = Mention(0, len(side), side, "Organization", "name", "organization:side")
+    at = sentence.index("Ann Lee")
+    person = Mention(at, at + 7, "Ann Lee", "Person", "name", "person:ann-lee")
+    rule = Relation("person:ann-lee", "LEADS", "organization:side", "leads", 0.8,
+                    Evidence("d", sentence, 0, len(sentence), "role:captain"), source=("role:captain",))
+    pair = Candidate(org, person, 0, len(sentence), sentence, ("bw=captain",), (("LEADS", "<", "role:captain"),))
+    out = decide_relations([pair], [rule], model, SCHEMA, doc_id="d", names={"organization:side": side})
+    assert sorted(r.type for r in out) == expected

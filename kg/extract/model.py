@@ -520,20 +520,36 @@ def _membership(relations: list[Relation], names: Mapping[str, str], schema: Sch
     out: dict[tuple, Relation] = {}
     for r in relations:
         words = names.get(r.object, "").lower().split()
+        if _captain_of_a_side(r, names):  # leads it on the field and plays in it: both
+            _keep_one(out, replace(r, type="MEMBER_OF", label=member.label))
         if r.type == "WORKS_FOR" and words and words[-1] in heads:
             r = replace(r, type="MEMBER_OF", label=member.label)
         elif (r.type == "MEMBER_OF" and works is not None and words and words[-1] in offices
               and r.subject.startswith("person:")):
             r = replace(r, type="WORKS_FOR", label=works.label)
-        key = (r.evidence.start, r.subject, r.type, r.object, r.negated)
-        seen = out.get(key)
-        if seen is None or r.confidence > seen.confidence:
-            if seen is not None:
-                r = replace(r, source=tuple(dict.fromkeys((*r.source, *seen.source))), past=r.past and seen.past)
-            out[key] = r
-        else:
-            out[key] = replace(seen, source=tuple(dict.fromkeys((*seen.source, *r.source))), past=r.past and seen.past)
+        _keep_one(out, r)
     return sorted(out.values(), key=_order)
+
+
+def _keep_one(out: dict[tuple, Relation], r: Relation) -> None:
+    """One relation per sentence, pair and type: the more confident, with both's sources."""
+    key = (r.evidence.start, r.subject, r.type, r.object, r.negated)
+    seen = out.get(key)
+    if seen is None or r.confidence > seen.confidence:
+        if seen is not None:
+            r = replace(r, source=tuple(dict.fromkeys((*r.source, *seen.source))), past=r.past and seen.past)
+        out[key] = r
+    else:
+        out[key] = replace(seen, source=tuple(dict.fromkeys((*seen.source, *r.source))), past=r.past and seen.past)
+
+
+def _captain_of_a_side(relation: Relation, names: Mapping[str, str]) -> bool:
+    """"England captain X": the captain of an organisation named as a country or city (a side,
+    kg.extract.mentions.as_teams) leads it on the field and is one of its players."""
+    from .names import is_known_place
+
+    return (relation.type == "LEADS" and any(s.endswith(":captain") for s in relation.source)
+            and relation.object.startswith("organization:") and is_known_place(names.get(relation.object, "")))
 
 
 def _order(r: Relation) -> tuple:
