@@ -84,3 +84,13 @@ def test_listed_places_are_not_one_inside_the_other():
 def test_who_leads_an_organisation_is_not_also_given_as_its_employee():
     found = _relations("Kathryn Lowell, director of the Tarn Art Gallery, said the show was a success.")
     assert _types(found, "Kathryn Lowell", "Tarn Art Gallery") == {"LEADS"}
+
+
+def test_the_publisher_of_a_paper_leads_it():
+    found = _relations("Tomas Varga, publisher of the Harbor Ledger, spoke at the meeting.")
+    assert "LEADS" in _types(found, "Tomas Varga", "Harbor Ledger")
+
+
+def test_a_universitys_campus_is_in_its_town():
+    found = _relations("Ann Lee teaches at the University of Ruritania at Halden.")
+    assert "WORKS_FOR" in _types(found, "Ann Lee", "University of Ruritania at Halden")
