@@ -277,3 +277,15 @@ def test_the_captain_of_a_side_leads_it_and_plays_in_it(side, expected):
     pair = Candidate(org, person, 0, len(sentence), sentence, ("bw=captain",), (("LEADS", "<", "role:captain"),))
     out = decide_relations([pair], [rule], model, SCHEMA, doc_id="d", names={"organization:side": side})
     assert sorted(r.type for r in out) == expected
+
+
+@pytest.mark.parametrize("side, kept", [("Norway", []), ("Vell Rowing Club", ["LOCATED_IN"])])
+def test_a_national_side_is_not_where_it_plays(side, kept):
+    sentence = f"{side} faced the hosts in Halden."
+    model = _model(classes=("NONE", "LOCATED_IN>", "LOCATED_IN<"), weights={"bw=in": ((1, 4.0),)})
+    org = Mention(0, len(side), side, "Organization", "name", "organization:side")
+    at = sentence.index("Halden")
+    town = Mention(at, at + 6, "Halden", "Location", "name", "location:halden")
+    pair = Candidate(org, town, 0, len(sentence), sentence, ("bw=in", "top=face:VERB"), ())
+    out = decide_relations([pair], [], model, SCHEMA, doc_id="d", names={"organization:side": side})
+    assert [r.type for r in out] == kept

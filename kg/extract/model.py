@@ -420,13 +420,22 @@ def _candidate_of(relation: Relation, by_pair: Mapping[tuple, Candidate]) -> Can
 
 
 def _event_place(relation: Relation, by_pair: Mapping[tuple, Candidate], schema: Schema) -> bool:
-    """LIVES_IN read through a clause whose verb places no home ("X met Y in Geneva")."""
+    """LIVES_IN read through a clause whose verb places no home ("X met Y in Geneva"), and the
+    same for the place of a national side ("Norway faced Chile in Halden")."""
     verbs = schema.lexicon.residence_verbs
-    if relation.type != "LIVES_IN" or not verbs:
+    if relation.type not in {"LIVES_IN", "BASED_IN", "LOCATED_IN"} or not verbs:
         return False
     candidate = _candidate_of(relation, by_pair)
     if candidate is None:
         return False
+    if relation.type != "LIVES_IN":
+        # a national side (an organisation named as a country: kg.extract.mentions.as_teams)
+        # is not where it plays
+        from .places import place_kinds
+
+        subject = candidate.first if candidate.first.entity == relation.subject else candidate.second
+        if subject.type != "Organization" or "country" not in place_kinds(subject.text):
+            return False
     features = set(candidate.features)
     top = next((f[4:] for f in candidate.features if f.startswith("top=")), "")
     word, _, pos = top.rpartition(":")
