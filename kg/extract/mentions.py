@@ -621,7 +621,7 @@ _PLACE_DESIGNATOR_WORDS = frozenset({"union", "capital"})
 
 # Heads of the names of places one visits ("the Museum of Flight", "Ridgeway Stadium"): a
 # building or site, a Facility, whatever the tagger said. "Center" and "Base" only after a word
-# that makes them a site ("Space Center", "Air Force Base"; a "Center for X" is a body).
+# that makes them a site ("X Science Center", "X Naval Base"; a "Center for X" is a body).
 _VENUE_HEADS = frozenset(
     "museum museums planetarium observatory stadium arena airport gallery galleries theatre theater "
     "aquarium zoo".split()
@@ -870,22 +870,16 @@ def references(doc: Doc, *, offset: int = 0, text: str | None = None) -> list[Re
         if not _singular_noun(token):
             continue  # descriptions of one entity are singular common nouns
         lemma = token.lemma_.lower() if token.tag_ == "NN" else token.lower_
-        name = _bound_name(token)
-        if name is not None:
+        # bound by syntax to a name, or to a pronoun it is predicated of ("she is a lawyer")
+        bound = _bound_name(token)
+        if bound is None:
+            bound = _bound_pronoun(token)
+        if bound is not None:
             start = _description_start(token)
             found.append(Reference(
                 doc[start].idx + offset, token.idx + len(token) + offset, doc[start:token.i + 1].text, "nominal",
                 _NOMINAL_TYPES.get(lemma) or _NOMINAL_TYPES.get(token.lower_) or ENTITY_TYPES, lemma,
-                sentence_start, bound=(name.idx + offset, name.idx + len(name) + offset),
-            ))
-            continue
-        pronoun = _bound_pronoun(token)
-        if pronoun is not None:
-            start = _description_start(token)
-            found.append(Reference(
-                doc[start].idx + offset, token.idx + len(token) + offset, doc[start:token.i + 1].text, "nominal",
-                _NOMINAL_TYPES.get(lemma) or _NOMINAL_TYPES.get(token.lower_) or ENTITY_TYPES, lemma,
-                sentence_start, bound=(pronoun.idx + offset, pronoun.idx + len(pronoun) + offset),
+                sentence_start, bound=(bound.idx + offset, bound.idx + len(bound) + offset),
             ))
             continue
         description = _definite_description(token)

@@ -115,7 +115,7 @@ def retype(model: TypeModel | None, span: Span, *, rule_type: str) -> str:
         # for a full name of the text gets its person's type in resolution.
         return rule_type
     if rule_type == "Organization" and len(span) > 1 and span[-1].lower_ in ORG_DESIGNATORS:
-        return rule_type  # "Skidmore College", "Acme Labs": the name says what it is
+        return rule_type  # "Harwick College", "Acme Labs": the name says what it is
     return best if best != rule_type and probabilities.get(best, 0.0) >= model.threshold else rule_type
 
 
