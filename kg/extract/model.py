@@ -360,8 +360,10 @@ def decide_relations(
 def _settled(relations: Iterable[Relation], by_pair: Mapping[tuple, Candidate], names: Mapping[str, str],
              schema: Schema) -> list[Relation]:
     """The decided relations after the checks that read the whole sentence's decisions: no home
-    read through an event's place, no place inside another item of its list, membership for
-    parties and clubs, no place inside a smaller one, LEADS over WORKS_FOR, one direction."""
+    read through an event's place (nor a national side's home), no place inside another item of
+    its list, no second place from a town's qualifier ("in Halden, Varnia"), membership for
+    parties, clubs and a side's captain, employment for office-holding bodies, no place inside a
+    smaller one, citizenship of countries only, LEADS over WORKS_FOR, one direction."""
     kept = [r for r in relations if not _event_place(r, by_pair, schema) and not _listed_places(r, by_pair)]
     kept = _without_qualifiers(kept, by_pair)
     return _one_direction(_most_specific(_geography(_membership(sorted(kept, key=_order), names, schema), names, schema)), schema)
