@@ -289,3 +289,28 @@ def test_a_national_side_is_not_where_it_plays(side, kept):
     pair = Candidate(org, town, 0, len(sentence), sentence, ("bw=in", "top=face:VERB"), ())
     out = decide_relations([pair], [], model, SCHEMA, doc_id="d", names={"organization:side": side})
     assert [r.type for r in out] == kept
+
+
+@pytest.mark.parametrize("sentence, kept", [
+    ("It shows singer Ann Lee of Vell Records; and poet Bo Ruiz of the Harbor Ledger.", 1),   # Ann Lee -/- Harbor Ledger
+    ("It shows singer Ann Lee (of Vell Records; later of the Harbor Ledger).", 2),
+])
+def test_two_names_either_side_of_a_semicolon_are_no_fact(sentence, kept):
+    model = _model(classes=("NONE", "WORKS_FOR>", "WORKS_FOR<"), weights={"bw=of": ((1, 4.0),)})
+    at = sentence.index("Ann Lee")
+    person = Mention(at, at + 7, "Ann Lee", "Person", "name", "person:ann-lee")
+    orgs = [Mention(sentence.index(n), sentence.index(n) + len(n), n, "Organization", "name", f"organization:{i}")
+            for i, n in enumerate(("Vell Records", "Harbor Ledger"))]
+    pairs = [Candidate(person, org, 0, len(sentence), sentence, ("bw=of",), ()) for org in orgs]
+    out = decide_relations(pairs, [], model, SCHEMA, doc_id="d")
+    assert len([r for r in out if r.type == "WORKS_FOR"]) == kept
+
+
+def test_working_for_a_side_is_playing_in_it():
+    sentence = "Ann Lee scored for Norway."
+    model = _model(classes=("NONE", "WORKS_FOR>", "WORKS_FOR<"), weights={"bw=for": ((1, 4.0),)})
+    person = Mention(0, 7, "Ann Lee", "Person", "name", "person:ann-lee")
+    side = Mention(19, 25, "Norway", "Organization", "name", "organization:norway")
+    out = decide_relations([Candidate(person, side, 0, len(sentence), sentence, ("bw=for",), ())], [], model, SCHEMA,
+                           doc_id="d", names={"organization:norway": "Norway"})
+    assert [r.type for r in out] == ["MEMBER_OF"]

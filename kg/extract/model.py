@@ -364,9 +364,22 @@ def _settled(relations: Iterable[Relation], by_pair: Mapping[tuple, Candidate], 
     its list, no second place from a town's qualifier ("in Halden, Varnia"), membership for
     parties, clubs and a side's captain, employment for office-holding bodies, no place inside a
     smaller one, citizenship of countries only, LEADS over WORKS_FOR, one direction."""
-    kept = [r for r in relations if not _event_place(r, by_pair, schema) and not _listed_places(r, by_pair)]
+    kept = [r for r in relations if not _event_place(r, by_pair, schema) and not _listed_places(r, by_pair)
+            and not _across_semicolon(r, by_pair)]
     kept = _without_qualifiers(kept, by_pair)
     return _one_direction(_most_specific(_geography(_membership(sorted(kept, key=_order), names, schema), names, schema)), schema)
+
+
+def _across_semicolon(relation: Relation, by_pair: Mapping[tuple, Candidate]) -> bool:
+    """"X of A; Y of B; Z of C": items of a list split by semicolons are facts of their own, and
+    two names on either side of one are not read as one fact."""
+    candidate = _candidate_of(relation, by_pair)
+    if candidate is None:
+        return False
+    start = candidate.sentence_start
+    between = candidate.sentence[candidate.first.end - start:candidate.second.start - start]
+    # not one inside parentheses after a name: "X (Russian: ...; born 1913 in Y)"
+    return ";" in between and between.count("(") <= between.count(")")
 
 
 _PERSONAL_PLACES = frozenset({"LIVES_IN", "BORN_IN", "DIED_IN"})
@@ -520,7 +533,7 @@ def _most_specific(relations: list[Relation]) -> list[Relation]:
 
 
 def _membership(relations: list[Relation], names: Mapping[str, str], schema: Schema) -> list[Relation]:
-    """WORKS_FOR a party, club, team or church is membership: MEMBER_OF; a person's membership
+    """WORKS_FOR a party, club, team, church or side is membership: MEMBER_OF; a person's membership
     of a body whose members hold an office (a commission, a council) is WORKS_FOR; one relation
     per pair."""
     heads = schema.lexicon.membership_heads
@@ -533,7 +546,7 @@ def _membership(relations: list[Relation], names: Mapping[str, str], schema: Sch
         words = names.get(r.object, "").lower().split()
         if _captain_of_a_side(r, names):  # leads it on the field and plays in it: both
             _keep_one(out, replace(r, type="MEMBER_OF", label=member.label))
-        if r.type == "WORKS_FOR" and words and words[-1] in heads:
+        if r.type == "WORKS_FOR" and ((words and words[-1] in heads) or _side(r.object, names)):
             r = replace(r, type="MEMBER_OF", label=member.label)
         elif (r.type == "MEMBER_OF" and works is not None and words and words[-1] in offices
               and r.subject.startswith("person:")):
@@ -554,13 +567,20 @@ def _keep_one(out: dict[tuple, Relation], r: Relation) -> None:
         out[key] = replace(seen, source=tuple(dict.fromkeys((*seen.source, *r.source))), past=r.past and seen.past)
 
 
-def _captain_of_a_side(relation: Relation, names: Mapping[str, str]) -> bool:
-    """"England captain X": the captain of an organisation named as a country or city (a side,
-    kg.extract.mentions.as_teams) leads it on the field and is one of its players."""
+def _side(entity: str, names: Mapping[str, str]) -> bool:
+    """An organisation named as a country or city: a side (kg.extract.mentions.as_teams)."""
     from .names import is_known_place
 
+    if not entity.startswith("organization:"):
+        return False
+    # the name a mention in this chunk gives it, or the one its id is made from ("the Norwegians")
+    return is_known_place(names.get(entity, "")) or is_known_place(entity.partition(":")[2].replace("-", " "))
+
+
+def _captain_of_a_side(relation: Relation, names: Mapping[str, str]) -> bool:
+    """"England captain X": the captain of a side leads it on the field and is one of its players."""
     return (relation.type == "LEADS" and any(s.endswith(":captain") for s in relation.source)
-            and relation.object.startswith("organization:") and is_known_place(names.get(relation.object, "")))
+            and _side(relation.object, names))
 
 
 def _order(r: Relation) -> tuple:
