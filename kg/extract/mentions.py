@@ -208,7 +208,7 @@ def name_mentions(doc: Doc, *, offset: int = 0, type_model: TypeModel | None | s
 
 
 def _untagged_dateline_towns(doc: Doc) -> list[Span]:
-    """"BANGKOK, Thailand (AP)": the capitals opening a line before a comma and a state or
+    """"KIRKEVIK, Norway (AP)": the capitals opening a line before a comma and a state or
     country the tagger found are a town, where the tagger left them out."""
     towns = []
     for ent in doc.ents:
@@ -1009,24 +1009,15 @@ def _bound_name(token: Token) -> Token | None:
             and token.head.ent_type_ == "PERSON" and token.head.i >= following.i
             and DESCRIPTION_CLASSES.get(token.lemma_.lower()) == "person"):
         return token.head
-    predicate = token
-    while predicate.dep_ == "conj" and predicate.head is not predicate:
-        predicate = predicate.head
-    verb = predicate.head
-    if predicate.dep_ == "attr" and verb.lemma_ in {"be", "become", "remain"} and not any(
-        child.dep_ == "neg" for child in verb.children
-    ):
-        subjects = [child for child in verb.children if child.dep_ in {"nsubj", "nsubjpass"}]
-        if len(subjects) == 1 and _in_name(subjects[0]) and not any(c.dep_ == "conj" for c in subjects[0].children):
-            return subjects[0]
+    subject = _copular_subject(token)
+    if subject is not None and _in_name(subject) and not any(c.dep_ == "conj" for c in subject.children):
+        return subject
     return None
 
 
-def _bound_pronoun(token: Token) -> Token | None:
-    """The pronoun a common noun is predicated of ("She is a lawyer", "he became the first
-    mayor"; not when negated): the noun refers to whatever the pronoun does."""
-    if token.lemma_.lower() in _NO_DESCRIPTIONS:
-        return None
+def _copular_subject(token: Token) -> Token | None:
+    """The one subject of what a noun is predicated of ("X is a port", "she became the first
+    mayor", also through coordinated predicates); None when negated or not a predicate."""
     predicate = token
     while predicate.dep_ == "conj" and predicate.head is not predicate:
         predicate = predicate.head
@@ -1036,10 +1027,16 @@ def _bound_pronoun(token: Token) -> Token | None:
     ):
         return None
     subjects = [child for child in verb.children if child.dep_ in {"nsubj", "nsubjpass"}]
-    if len(subjects) != 1:
+    return subjects[0] if len(subjects) == 1 else None
+
+
+def _bound_pronoun(token: Token) -> Token | None:
+    """The pronoun a common noun is predicated of ("She is a lawyer", "he became the first
+    mayor"; not when negated): the noun refers to whatever the pronoun does."""
+    if token.lemma_.lower() in _NO_DESCRIPTIONS:
         return None
-    subject = subjects[0]
-    if subject.tag_ != "PRP" or _PRONOUNS.get(subject.lower_) not in {"male", "female", "thing"}:
+    subject = _copular_subject(token)
+    if subject is None or subject.tag_ != "PRP" or _PRONOUNS.get(subject.lower_) not in {"male", "female", "thing"}:
         return None  # "they are a family": number and person need not agree
     return subject
 
