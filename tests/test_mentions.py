@@ -301,3 +301,32 @@ def test_a_dateline_town_the_tagger_missed_is_a_place(nlp, text, town):
 def test_capitals_inside_a_sentence_before_a_country_are_no_dateline(nlp):
     found = [m.text for m in name_mentions(nlp("Troops from NATO, Chile and Peru arrived."), type_model=None)]
     assert "NATO," not in found and found.count("NATO") <= 1
+
+
+def test_source_lines_give_the_place_and_the_outlet():
+    from kg.extract.mentions import source_lines
+
+    text = ("Harbour Strike Ends AU0304101294 Tallinn Radio Varnia Network in Estonian 1500 GMT 3 Apr 94\n"
+            "(Editorial Report) Riga Kanal-7 Television in Latvian at 0200 GMT on 9 March\n"
+            "PM1106120094 Oslo DAGBLADET in Norwegian 11 Jun 94 p 4")
+    found = [(text[a:b], text[c:d]) for (a, b), (c, d), _ in source_lines(text)]
+    assert found == [("Tallinn", "Radio Varnia Network"), ("Riga", "Kanal-7 Television"), ("Oslo", "DAGBLADET")]
+
+
+@pytest.mark.parametrize("text", [
+    "She studied at Boston College in English 1990 and then moved.",   # no time zone, no date
+    "Harbour Strike Ends Tallinn Radio in Estonian 1500 GMT 3 Apr 94",  # the run opens with no place
+    "AU0304101294 Tallinn Radio Varnia in Klingon 1500 GMT 3 Apr 94",  # no language
+    "AU0304101294 Tallinn in Estonian 1500 GMT 3 Apr 94",                # a place and no outlet
+])
+def test_no_source_line_without_its_signature(text):
+    from kg.extract.mentions import source_lines
+
+    assert source_lines(text) == []
+
+
+@pytest.mark.model
+def test_a_source_line_is_a_place_and_an_outlet_and_its_time_no_entity(nlp):
+    text = "LD1203150294 Tallinn Radio Varnia Network in Estonian 1500 GMT 12 Mar 94"
+    found = {(m.text, m.type) for m in name_mentions(nlp(text))}
+    assert found == {("Tallinn", "Location"), ("Radio Varnia Network", "Organization")}

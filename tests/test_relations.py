@@ -573,3 +573,36 @@ def test_no_chain_through_a_place_read_inside_a_smaller_one():
     found = {(names[r["subject"]], r["type"], names[r["object"]]) for r in records[0]["relations"]}
     assert ("State of Ohio", "LOCATED_IN", "Dayton") not in found
     assert ("Halvard Research Center", "LOCATED_IN", "Dayton") not in found
+
+
+# ---------------------------------------------------------------- titles and source lines
+
+
+def test_a_second_title_coordinated_with_an_apposed_one_names_the_same_person(nlp, schema):
+    text = ("Professor Ann Lee, Director of the Harbour Study, and Chairman of the Northern Centre "
+            "for Water Research, says the results are clear.")
+    spec = [("Ann Lee", "Person"), ("Harbour Study", "Organization"),
+            ("Northern Centre for Water Research", "Organization")]
+    found = facts(extract(nlp, schema, text, spec))
+    lee = eid("Person", "Ann Lee")
+    assert (lee, "LEADS", eid("Organization", "Harbour Study")) in found
+    assert (lee, "LEADS", eid("Organization", "Northern Centre for Water Research")) in found
+
+
+def test_a_title_before_a_name_reads_the_names_of_phrase(nlp, schema):
+    text = "The gallery shows portraits of publisher Tom Vance of the Harbor Courier and of club owner Sam Reed of Starlight Hall."
+    spec = [("Tom Vance", "Person"), ("Harbor Courier", "Organization"), ("Sam Reed", "Person"),
+            ("Starlight Hall", "Facility")]
+    found = facts(extract(nlp, schema, text, spec))
+    assert (eid("Person", "Tom Vance"), "LEADS", eid("Organization", "Harbor Courier")) in found
+    assert (eid("Facility", "Starlight Hall"), "OWNED_BY", eid("Person", "Sam Reed")) in found
+    assert (eid("Person", "Sam Reed"), "LEADS", eid("Organization", "Harbor Courier")) not in found
+
+
+def test_the_outlet_of_a_source_line_is_based_where_the_line_places_it(nlp, schema):
+    text = "Strike Talks Resume LD1203150294 Tallinn Radio Varnia Network in Estonian 1500 GMT 12 Mar 94"
+    spec = [("Tallinn", "Location"), ("Radio Varnia Network", "Organization")]
+    found = facts(extract(nlp, schema, text, spec))
+    assert (eid("Organization", "Radio Varnia Network"), "BASED_IN", eid("Location", "Tallinn")) in found
+    prose = "The choir from Tallinn sang Radio Varnia Network songs in Estonian for an hour."
+    assert not facts(extract(nlp, schema, prose, spec))

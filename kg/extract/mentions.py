@@ -21,7 +21,7 @@ from ..types import ENTITY_TYPES, Mention, Reference
 from .typer import TypeModel, load_type_model, retype, tagger_label
 from .names import (
     BUILDING_HEADS, DESCRIPTION_CLASSES, DESCRIPTION_TYPES, EVENT_HEADS, LEGAL_SUFFIXES, ORG_DESIGNATORS, PERSON_NOUNS,
-    given_name_gender, is_known_place, is_place_word, is_region, vessel_prefix,
+    given_name_gender, is_known_place, is_language, is_place_word, is_region, vessel_prefix,
 )
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "name_mentions",
     "references",
     "find_mentions",
+    "source_lines",
 ]
 
 # spaCy (OntoNotes) labels -> kg entity types. Dates, money, numbers are not entities.
@@ -178,7 +179,12 @@ def name_mentions(doc: Doc, *, offset: int = 0, type_model: TypeModel | None | s
     if text is None:
         text = doc.text  # Doc.text joins every token: build it once, not per entity
     long_name_words = {t.lower_ for ent in doc.ents if len(ent) > 1 for t in ent}
+    sourced, covered = _source_line_mentions(doc, text)
+    for start, end, entity_type in sourced:
+        found.append(Mention(start + offset, end + offset, text[start:end], entity_type, "name"))
     for ent, entity_type in _agencies_joined(doc):
+        if covered and any(ent.start_char < end and start < ent.end_char for start, end in covered):
+            continue
         span = _trim(ent)
         if span is None or not _is_name(span) or _is_given_thing(span) or _is_no_entity(span):
             continue
@@ -205,6 +211,51 @@ def name_mentions(doc: Doc, *, offset: int = 0, type_model: TypeModel | None | s
     for span in _untagged_dateline_towns(doc):
         found.append(Mention(span.start_char + offset, span.end_char + offset, span.text, "Location", "name"))
     return sorted(found, key=lambda m: (m.start, m.end))
+
+
+# The source line of a monitoring service's report ("Moscow INTERFAX in English 1601 GMT 28 Apr
+# 94", "Tallinn Radio Varnia Network in Estonian 6 May 94 p 2"): the place the outlet broadcasts
+# or publishes from, the outlet, the language and the time or date of the report.
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
+_SOURCE_LANGUAGE = re.compile(
+    r"(?<= )in ([A-Z][a-z]+(?:[- ][A-Z][a-z]+)?) (?:at )?"
+    rf"(?:\d{{4}} (?:GMT|UTC)\b(?: (?:on )?\d{{1,2}} {_MONTH}(?: \d{{2,4}}\b)?)?|\d{{1,2}} {_MONTH} \d{{2,4}}\b)"
+)
+_SOURCE_WORD = re.compile(r"[A-Z0-9][\w&.'/-]*")
+_DOCUMENT_CODE = re.compile(r"[A-Z]{2}\d{6,}")  # the report's own number before its source
+
+
+def source_lines(text: str) -> list[tuple[tuple[int, int], tuple[int, int], int]]:
+    """The source lines in ``text``: (place, outlet) character spans and where the line's time or
+    date ends. The place is a known one opening the run of capitalised words before "in
+    <language> <time or date>", the outlet the rest of the run."""
+    found = []
+    for match in _SOURCE_LANGUAGE.finditer(text):
+        if not is_language(match.group(1)):
+            continue
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        run: list[re.Match] = []
+        for word in reversed(list(re.finditer(r"\S+", text[:match.start()][line_start:]))):
+            if _DOCUMENT_CODE.fullmatch(word.group()) or not _SOURCE_WORD.fullmatch(word.group()):
+                break
+            run.insert(0, word)
+        for size in (3, 2, 1):
+            if size < len(run) and is_known_place(" ".join(w.group() for w in run[:size])):
+                found.append(((line_start + run[0].start(), line_start + run[size - 1].end()),
+                              (line_start + run[size].start(), line_start + run[-1].end()), match.end()))
+                break
+    return found
+
+
+def _source_line_mentions(doc: Doc, text: str) -> tuple[list[tuple[int, int, str]], list[tuple[int, int]]]:
+    """The places and outlets of the source lines of ``doc`` ((start, end, type) in the doc's
+    characters) and the stretches of the lines they cover up to the time or date: the tagger's
+    names there give way to them ("Arabic 6 Apr" is no group)."""
+    pieces, covered = [], []
+    for (place_start, place_end), (outlet_start, outlet_end), line_end in source_lines(text):
+        pieces += [(place_start, place_end, "Location"), (outlet_start, outlet_end, "Organization")]
+        covered.append((place_start, line_end))
+    return pieces, covered
 
 
 def _untagged_dateline_towns(doc: Doc) -> list[Span]:
@@ -442,19 +493,20 @@ _TIME_WORDS = frozenset("a.m. p.m. am pm noon midnight".split())
 
 
 def _is_no_entity(span: Span) -> bool:
-    """Ideologies ("Communism"), a time zone after a time ("10:15 GMT"), deities, and a single
-    word opening a sentence that the tagger itself reads as a common word ("Smoke hung over
-    the town") are no entities."""
+    """Ideologies ("Communism"), a time zone after a time ("10:15 GMT", "1700 GMT 7 Apr"),
+    deities, and a single word opening a sentence that the tagger itself reads as a common word
+    ("Smoke hung over the town") are no entities."""
     last = span[-1]
     if _IDEOLOGY.search(last.lower_):
         return True
+    first = span[0]
+    if first.is_upper and first.text.endswith("T") and 2 <= len(first.text) <= 5 and first.i > 0 and (
+        first.nbor(-1).like_num or first.nbor(-1).lower_ in _TIME_WORDS
+    ):
+        return True  # "1700 GMT", also when the tagger runs on into a date ("GMT 7 Apr")
     if len(span) == 1:
         token = span[0]
         if token.lower_ in _DEITIES:
-            return True
-        if token.is_upper and token.text.endswith("T") and 2 <= len(token.text) <= 5 and token.i > 0 and (
-            token.nbor(-1).like_num or token.nbor(-1).lower_ in _TIME_WORDS
-        ):
             return True
         if token.is_sent_start and token.pos_ in {"NOUN", "VERB", "ADV"} and token.tag_ not in {"NNP", "NNPS"} and not token.is_upper:
             return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-__all__ = ["LEGAL_SUFFIXES", "ORG_DESIGNATORS", "NAMED_AFTER_HEADS", "is_known_place", "is_region", "is_place_word", "PLACE_WORDS", "given_name_gender", "HONORIFIC_GENDERS", "DESCRIPTION_CLASSES", "DESCRIPTION_TYPES", "PERSON_NOUNS", "EVENT_HEADS", "BUILDING_HEADS", "vessel_prefix"]
+__all__ = ["LEGAL_SUFFIXES", "ORG_DESIGNATORS", "NAMED_AFTER_HEADS", "is_known_place", "is_region", "is_place_word", "PLACE_WORDS", "given_name_gender", "HONORIFIC_GENDERS", "DESCRIPTION_CLASSES", "DESCRIPTION_TYPES", "PERSON_NOUNS", "EVENT_HEADS", "BUILDING_HEADS", "vessel_prefix", "is_language"]
 
 # Last words that make a name an organisation's whatever the tagger said ("X Lab", "X Inc").
 LEGAL_SUFFIXES = frozenset(
@@ -247,3 +247,28 @@ def is_region(name: str) -> bool:
     from ..ids import name_key
 
     return name_key(name) in _places()[1]
+
+
+@lru_cache(maxsize=1)
+def _languages() -> frozenset[str]:
+    """The English names of the languages of ISO 639-1 (pycountry): the languages a broadcast
+    or a wire service's report is in ("Modern Greek (1453-)" is also "Greek")."""
+    import re
+
+    import pycountry
+
+    names = set()
+    for language in pycountry.languages:
+        if not hasattr(language, "alpha_2"):
+            continue
+        for name in re.split(r"[;,]", language.name):
+            name = re.sub(r"\s*\(.*?\)", "", name).strip()
+            names.add(name)
+            names.add(name.removeprefix("Modern "))
+    names.discard("")
+    return frozenset(names)
+
+
+def is_language(name: str) -> bool:
+    """Is ``name`` the English name of a major language ("Spanish", "Serbo-Croatian")?"""
+    return name in _languages()

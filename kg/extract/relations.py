@@ -36,7 +36,7 @@ _BASE_CONFIDENCE = {
     "verb": 0.85, "noun": 0.75, "role": 0.8, "directive": 0.75, "exclusion": 0.7,
     "link": 0.6, "compose": 0.8,
 }
-_LINK_CONFIDENCE = {"appos": 0.65, "descriptor": 0.6, "poss": 0.55, "clause:in": 0.45, "name": 0.5}
+_LINK_CONFIDENCE = {"appos": 0.65, "descriptor": 0.6, "poss": 0.55, "clause:in": 0.45, "name": 0.5, "source": 0.6}
 _HEDGE_PENALTY = 0.2
 _MAX_CHAIN = 3  # "town, region, country"
 # Links a common noun passes on to the mentions it names ("X is a town in Y").
@@ -211,6 +211,29 @@ class _Engine:
                             yield from self._emit(relation, subject, obj, token, f"link:{link}", base, token)
         yield from self._descriptors([r for r in relations if any(l.lstrip("~") == "descriptor" for l in r.links)])
         yield from self._places_in_names([r for r in relations if "name" in r.links])
+        yield from self._source_lines([r for r in relations if "source" in r.links])
+
+    def _source_lines(self, relations: list[RelationType]) -> Iterator[_Found]:
+        """"Moscow INTERFAX in English 1601 GMT": the outlet on a monitoring report's source line
+        is where the line places it (kg.extract.mentions.source_lines)."""
+        if not relations:
+            return
+        from .mentions import source_lines
+
+        for place_span, outlet_span, _ in source_lines(self.doc.text):
+            place = self._name_at(place_span)
+            outlet = self._name_at(outlet_span)
+            if place is None or outlet is None:
+                continue
+            for relation in relations:
+                if relation.allows(outlet.type, place.type):
+                    yield _Found(_Arg(outlet), _Arg(place), relation, self.doc[outlet.root].sent, "link:source",
+                                 _LINK_CONFIDENCE["source"], False, None)
+
+    def _name_at(self, chars: tuple[int, int]) -> _Ref | None:
+        span = self.doc.char_span(*chars, alignment_mode="expand")
+        ref = self.refs.get(span.start) if span is not None and len(span) else None
+        return ref if ref is not None and ref.kind == "name" and (ref.start, ref.end) == (span.start, span.end) else None
 
     def _stacked_locatives(self) -> dict[int, list[_Arg]]:
         """Successive "in" phrases of one word go from small to large: "located in A in B",
@@ -504,6 +527,9 @@ class _Engine:
     def _step(self, token: Token, step: str) -> list[Token]:
         if step == "self":
             return [token]
+        if step == "named":
+            # the name a role noun stands for: "publisher P of Y", "owner P of Y" read P's "of"
+            return [self.doc[a.ref.root] for a in self._named_by_position(token, depth=0)]
         if step == "head":
             return [] if token.head is token else [token.head]
         if step == "light":
@@ -608,6 +634,10 @@ class _Engine:
                 out += resolve(token.head)
         if token.dep_ in ("compound", "nmod") and token.head.i in self.refs:
             out += resolve(token.head)
+        if (token.dep_ == "conj" and token.head.i not in self.refs and token.head.pos_ in _NOMINAL
+                and token.head.dep_ in ("appos", "attr")):
+            # "P, director of A, and chairman of B": the second title names P like the first
+            out += self._named_by_position(token.head, depth=nxt)
         for conj in (c for c in children if c.dep_ == "conj" and c.i in self.refs):
             # "American rapper and singer P": both nouns describe P, parsed as "rapper and P"
             if any(m.dep_ == "compound" and m.pos_ == "NOUN" and m.i < conj.i for m in conj.children):

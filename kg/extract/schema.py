@@ -34,7 +34,7 @@ TRIGGER_KINDS = ("verb", "noun", "directive", "exclusion")
 _NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 # A role step: a dependency label, "prep:WORD" (one or more words), or a named step.
 _STEP = re.compile(r"^(?:[a-z]+|prep:[a-z][a-z'\- ]*)$")
-_LINK = re.compile(r"^~?(?:appos|comma|stacked|poss|descriptor|name|npadvmod|compound|nmod|(?:prep|clause):[a-z][a-z'\- ]*)$")
+_LINK = re.compile(r"^~?(?:appos|comma|stacked|poss|descriptor|name|source|npadvmod|compound|nmod|(?:prep|clause):[a-z][a-z'\- ]*)$")
 _MODES = ("add", "replace")
 _RELATION_KEYS = frozenset({
     "name", "label", "subject", "object", "verbs", "verb_subject", "verb_object", "nouns",
@@ -339,7 +339,7 @@ def _roles(value: object, where: str) -> tuple[str, ...]:
 
 def _link(value: str, where: str) -> str:
     if not _LINK.match(value):
-        raise SchemaError(f"{where}: bad link {value!r} (prep:WORD, clause:WORD, appos, comma, stacked, poss, descriptor, npadvmod, compound, nmod; '~' reverses)")
+        raise SchemaError(f"{where}: bad link {value!r} (prep:WORD, clause:WORD, appos, comma, stacked, poss, descriptor, name, source, npadvmod, compound, nmod; '~' reverses)")
     return value
 
 
