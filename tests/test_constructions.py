@@ -94,3 +94,9 @@ def test_the_publisher_of_a_paper_leads_it():
 def test_a_universitys_campus_is_in_its_town():
     found = _relations("Ann Lee teaches at the University of Ruritania at Halden.")
     assert "WORKS_FOR" in _types(found, "Ann Lee", "University of Ruritania at Halden")
+
+
+def test_a_relative_clause_between_conjuncts_is_said_of_the_first_alone():
+    found = _relations("Her clients have included Tom Vance, who killed union boss Ed Marsh, and Jim and Ann Lee.")
+    assert "KILLED" in _types(found, "Tom Vance", "Ed Marsh")
+    assert not _types(found, "Ann Lee", "Ed Marsh") and not _types(found, "Jim", "Ed Marsh")

@@ -587,7 +587,8 @@ class _Engine:
         if token.tag_ in _RELATIVE_TAGS or (token.lower_ == "that" and token.head.dep_ == "relcl"):
             clause = token.head
             if clause.dep_ == "relcl":
-                return _costly(self._resolve(clause.head, subject_side=subject_side, reach=reach, depth=depth + 1), 0.05)
+                # the antecedent alone: "X, who killed Y, and Z" says nothing of Z
+                return _costly(self._resolve_one(clause.head, subject_side=subject_side, reach=reach, depth=depth + 1), 0.05)
             return []
         if subject_side and _forms(token) & self.lex.measure_nouns:
             agents = self.measure_agents(token)
