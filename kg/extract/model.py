@@ -467,6 +467,7 @@ def _event_place(relation: Relation, by_pair: Mapping[tuple, Candidate], schema:
 
 
 _CONTAINED = frozenset({"LOCATED_IN", "BASED_IN", "PART_OF"})
+_QUALIFIER_RULES = frozenset({"link:appos", "link:comma"})  # "Halden, Varnia": the text's own qualifier
 _PLACES = frozenset({"Location", "Facility"})
 
 
@@ -482,11 +483,13 @@ def _listed_places(relation: Relation, by_pair: Mapping[tuple, Candidate]) -> bo
 
 def _geography(relations: list[Relation], names: Mapping[str, str], schema: Schema | None = None) -> list[Relation]:
     """No place lies inside a place of its own rank or below (a country in a country or in a
-    city, a state in a city): such a reading is a list or a direction error; and a citizenship
+    city, a state in a city): such a reading is a list or a direction error; nor where GeoNames
+    says otherwise, unless the text writes it as a qualifier ("Paris, Poland": a small Paris of
+    Poland, for all GeoNames knows); and a citizenship
     is of a country: one read of a place GeoNames knows only as a town or a state is residence."""
     from .relations import place_rank  # here: it imports spaCy, which loading a model file does not need
 
-    from .places import place_kinds
+    from .places import contradicts_gazetteer, place_kinds
 
     kept = []
     for r in relations:
@@ -494,6 +497,10 @@ def _geography(relations: list[Relation], names: Mapping[str, str], schema: Sche
             inner, outer = place_rank(r.subject, names.get(r.subject, "")), place_rank(r.object, names.get(r.object, ""))
             if inner and outer and inner >= outer:
                 continue
+            if (r.subject.startswith("location:") and r.object.startswith("location:")
+                    and not any(s in _QUALIFIER_RULES for s in r.source)
+                    and contradicts_gazetteer(names.get(r.subject, ""), names.get(r.object, ""))):
+                continue  # "fires in Brazil and Paris, Poland's ...": GeoNames knows better
         if r.type == "CITIZEN_OF" and r.object.startswith("location:"):
             kinds = place_kinds(names.get(r.object, ""))
             lives = schema.get("LIVES_IN") if schema is not None else None

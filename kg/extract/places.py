@@ -17,7 +17,7 @@ from importlib import resources
 from ..ids import name_key
 
 __all__ = ["PlaceLink", "geonames", "cities_data", "place_kinds", "country_code_of", "link_place", "bare_link",
-           "place_entity_id"]
+           "place_entity_id", "contradicts_gazetteer"]
 
 
 @lru_cache(maxsize=1)
@@ -217,6 +217,39 @@ def place_kinds(name: str) -> frozenset[str]:
 def country_code_of(name: str) -> str | None:
     """The ISO 3166-1 alpha-2 code of the country ``name`` names, if it names one."""
     return _gazetteer().countries.get(name_key(name))
+
+
+_KNOWN_CITY_POPULATION = 100_000  # a city this big is what its bare name means abroad too
+
+
+@lru_cache(maxsize=1)
+def _continents() -> dict[str, frozenset[str]]:
+    """A continent's name key -> the ISO codes of the countries GeoNames puts in it (a country
+    spanning two is in both)."""
+    return {name_key(c["name"]): frozenset(c.get("cc2", "").split(",")) - {""}
+            for c in geonames().get_continents().values()}
+
+
+@lru_cache(maxsize=1 << 14)
+def contradicts_gazetteer(inner: str, outer: str) -> bool:
+    """Whether "inner lies in outer" contradicts GeoNames: a continent lies in no place; a
+    country lies only in a continent GeoNames puts it in; a city of 100,000 or more lies in a
+    country only if GeoNames has a city of that name there ("Paris in Poland" is a misreading,
+    not a new Paris). Names GeoNames does not know contradict nothing."""
+    continents = _continents()
+    inner_key = name_key(inner)
+    if inner_key in continents:
+        return True
+    members = continents.get(name_key(outer))
+    if members is not None:
+        code = country_code_of(inner)
+        return code is not None and code not in members
+    outer_code = country_code_of(outer)
+    if outer_code is None or place_kinds(outer) != {"country"} or place_kinds(inner) != {"city"}:
+        return False
+    cities = _cities(inner_key)
+    return (bool(cities) and max(c.population for c in cities) >= _KNOWN_CITY_POPULATION
+            and all(c.country_code != outer_code for c in cities))
 
 
 @lru_cache(maxsize=1 << 14)
