@@ -606,3 +606,22 @@ def test_the_outlet_of_a_source_line_is_based_where_the_line_places_it(nlp, sche
     assert (eid("Organization", "Radio Varnia Network"), "BASED_IN", eid("Location", "Tallinn")) in found
     prose = "The choir from Tallinn sang Radio Varnia Network songs in Estonian for an hour."
     assert not facts(extract(nlp, schema, prose, spec))
+
+
+def test_a_title_before_two_names_pairs_each_with_its_own_of_phrase(nlp, schema):
+    text = "The gallery shows publishers Tom Vance of the Harbor Courier and Luis Ortega of the Valley Ledger."
+    spec = [("Tom Vance", "Person"), ("Harbor Courier", "Organization"), ("Luis Ortega", "Person"),
+            ("Valley Ledger", "Organization")]
+    found = facts(extract(nlp, schema, text, spec))
+    vance, ledger = eid("Person", "Tom Vance"), eid("Organization", "Valley Ledger")
+    assert (vance, "LEADS", eid("Organization", "Harbor Courier")) in found
+    assert (vance, "LEADS", ledger) not in found
+
+
+def test_a_second_title_after_a_resolved_first_names_the_same_person(nlp, schema):
+    text = ("Professor Ann Lee, Director of the Harbour Study, and Chairman of the Northern Centre "
+            "for Water Research, says the results are clear.")
+    spec = [("Ann Lee", "Person"), ("Director", "Person", "nominal", "Ann Lee"), ("Harbour Study", "Organization"),
+            ("Northern Centre for Water Research", "Organization")]
+    found = facts(extract(nlp, schema, text, spec))
+    assert (eid("Person", "Ann Lee"), "LEADS", eid("Organization", "Northern Centre for Water Research")) in found

@@ -308,23 +308,36 @@ class _Engine:
     # -- trigger kinds
 
     def _roles(self, token: Token, relation: RelationType, trigger: Trigger, word: str) -> Iterator[_Found]:
-        subjects = self._first(token, trigger.subject, relation.subject_types, subject_side=True, reach=False)
-        if not subjects:
-            return
-        objects = self._first(token, trigger.object, relation.object_types, subject_side=False, reach=relation.reach)
+        subject_paths, subject_named = _split_named(trigger.subject)
+        object_paths, object_named = _split_named(trigger.object)
+        subjects = self._first(token, subject_paths, relation.subject_types, subject_side=True, reach=False)
+        objects = self._first(token, object_paths, relation.object_types, subject_side=False, reach=relation.reach)
         objects += self._chain_heads(objects, relation.object_types)
         named_by_noun = "self" in trigger.subject + trigger.object
         if named_by_noun:
             # "the states of A, B and C": the noun names A, B and C; they are not its object
             subject_refs = {a.ref for a in subjects}
             objects = [o for o in objects if o.ref not in subject_refs]
-        if not objects:
+        if subjects and objects:
+            pairs = [(subject, obj) for subject in subjects for obj in objects]
+        elif subjects:
+            # "publishers P of A and Q of B": each name the noun stands for has its own "of"
+            pairs = [(subject, obj) for subject in subjects
+                     for obj in self._own(subject, object_named, relation.object_types, subject_side=False,
+                                          reach=relation.reach)]
+        else:
+            pairs = [(subject, obj) for obj in objects
+                     for subject in self._own(obj, subject_named, relation.subject_types, subject_side=True, reach=False)]
+        if not pairs:
             return
         kind = "role" if named_by_noun else trigger.kind
         anchor = _polarity_anchor(token, self.lex) if trigger.kind == "noun" else token
-        for subject in subjects:
-            for obj in objects:
-                yield from self._emit(relation, subject, obj, token, f"{kind}:{word}", _BASE_CONFIDENCE[kind], anchor)
+        for subject, obj in pairs:
+            yield from self._emit(relation, subject, obj, token, f"{kind}:{word}", _BASE_CONFIDENCE[kind], anchor)
+
+    def _own(self, arg: _Arg, paths: Sequence[str], types: frozenset[str], *, subject_side: bool, reach: bool) -> list[_Arg]:
+        """The arguments a "named>..." path reaches from the name ``arg`` itself ("P of Y")."""
+        return self._first(self.doc[arg.ref.root], paths, types, subject_side=subject_side, reach=reach) if paths else []
 
     def _chain_heads(self, args: list[_Arg], types: frozenset[str]) -> list[_Arg]:
         """"Palo Alto, California-based": the parse may hang the phrase on its last place; the
@@ -635,10 +648,13 @@ class _Engine:
                 out += resolve(token.head)
         if token.dep_ in ("compound", "nmod") and token.head.i in self.refs:
             out += resolve(token.head)
-        if (token.dep_ == "conj" and token.head.i not in self.refs and token.head.pos_ in _NOMINAL
-                and token.head.dep_ in ("appos", "attr")):
+        if token.dep_ == "conj" and token.head.pos_ in _NOMINAL and token.head.dep_ in ("appos", "attr"):
             # "P, director of A, and chairman of B": the second title names P like the first
-            out += self._named_by_position(token.head, depth=nxt)
+            title = self.refs.get(token.head.i)
+            if title is None:
+                out += self._named_by_position(token.head, depth=nxt)
+            elif title.kind != "name":
+                out += resolve(token.head)  # the first title is a description resolution tied to P
         for conj in (c for c in children if c.dep_ == "conj" and c.i in self.refs):
             # "American rapper and singer P": both nouns describe P, parsed as "rapper and P"
             if any(m.dep_ == "compound" and m.pos_ == "NOUN" and m.i < conj.i for m in conj.children):
@@ -720,6 +736,13 @@ class _Engine:
 
 
 # ---------------------------------------------------------------- grammar helpers
+
+
+def _split_named(paths: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A role's paths apart from its "named>..." ones, and those without the "named>" step:
+    those are read from each name the noun stands for, not from the noun."""
+    named = tuple(p.split(">", 1)[1] for p in paths if p.startswith("named>"))
+    return tuple(p for p in paths if not p.startswith("named>")), named
 
 
 def _forms(token: Token) -> frozenset[str]:
