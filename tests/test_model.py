@@ -326,3 +326,18 @@ def test_a_place_inside_a_country_geonames_puts_it_outside_is_dropped(city, coun
     pair = Candidate(town, land, 0, len(sentence), sentence, ("pn=2",), ())
     out = decide_relations([pair], [], model, SCHEMA, doc_id="d", names={town.entity: city, land.entity: country})
     assert bool([r for r in out if r.type == "LOCATED_IN" and r.subject == town.entity]) == kept
+
+
+@pytest.mark.parametrize("sentence, preposition, kept", [
+    ("Ann Lee of Varnia spoke.", "of", True),
+    ("Ann Lee, envoy to Varnia, spoke.", "to", False),
+    ("Ann Lee, spokeswoman for Varnia, spoke.", "for", False),
+])
+def test_a_country_reached_through_to_or_for_is_no_nationality(sentence, preposition, kept):
+    model = _model(classes=("NONE", "CITIZEN_OF>", "CITIZEN_OF<"), weights={"pn=2": ((1, 4.0),)})
+    person = Mention(0, 7, "Ann Lee", "Person", "name", "person:ann-lee")
+    at = sentence.index("Varnia")
+    country = Mention(at, at + 6, "Varnia", "Location", "name", "location:varnia")
+    candidate = Candidate(person, country, 0, len(sentence), sentence, ("pn=2", f"pw={preposition}"), ())
+    out = decide_relations([candidate], [], model, SCHEMA, doc_id="d")
+    assert bool([r for r in out if r.type == "CITIZEN_OF"]) is kept

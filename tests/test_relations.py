@@ -625,3 +625,13 @@ def test_a_second_title_after_a_resolved_first_names_the_same_person(nlp, schema
             ("Northern Centre for Water Research", "Organization")]
     found = facts(extract(nlp, schema, text, spec))
     assert (eid("Person", "Ann Lee"), "LEADS", eid("Organization", "Northern Centre for Water Research")) in found
+
+
+def test_a_title_does_not_name_a_conjunct_with_a_title_of_its_own(nlp, schema):
+    text = ("The exhibit includes Polaroids of actor Tom Vance; publishers Jan Weber of Harbor Magazine; "
+            "disco club owner Sam Reed of Studio Nine; and fashion designer Ann Lee.")
+    spec = [("Jan Weber", "Person"), ("Harbor Magazine", "Organization"), ("Sam Reed", "Person"),
+            ("Studio Nine", "Facility")]
+    found = everything(extract(nlp, schema, text, spec))
+    assert (eid("Person", "Jan Weber"), "LEADS", eid("Organization", "Harbor Magazine")) in found
+    assert not {t for s, t, o in found if s == eid("Person", "Sam Reed") and t == "LEADS"}

@@ -412,6 +412,9 @@ def _without_qualifiers(relations: list[Relation], by_pair: Mapping[tuple, Candi
 
 
 _LOCAL = frozenset({"CITIZEN_OF"})
+# Prepositions on the path between a person and a country that say how they stand to it other
+# than as its national ("the ambassador to Y", "works for Y", "flew to Y", "talks with Y").
+_NOT_NATIONALITY_PATHS = frozenset(f"pw={word}" for word in ("to", "for", "with", "at", "against", "toward", "towards"))
 
 
 def _local(candidate: Candidate) -> bool:
@@ -422,6 +425,8 @@ def _local(candidate: Candidate) -> bool:
 
     if not any(f in candidate.features for f in ("pn=1", "pn=2", "pn=3")):
         return False
+    if any(f in _NOT_NATIONALITY_PATHS for f in candidate.features):
+        return False  # "ambassador to Y", "a spokeswoman for Y's agency": Y is not her country
     if candidate.first.kind == "name" and candidate.second.kind == "name":
         return True
     place = candidate.second if candidate.second.type == "Location" else candidate.first

@@ -647,7 +647,13 @@ class _Engine:
             else:
                 out += resolve(token.head)
         if token.dep_ in ("compound", "nmod") and token.head.i in self.refs:
-            out += resolve(token.head)
+            # "publishers P and Q", not "publishers P; club owner Q": a conjunct with a title of
+            # its own, or past a semicolon, is not named by this one
+            name = token.head
+            out += self._resolve_one(name, subject_side=False, reach=False, depth=nxt)
+            for conj in _conjuncts(name):
+                if not _titled(conj) and ";" not in (t.text for t in self.doc[name.i:conj.i]):
+                    out += self._resolve_one(conj, subject_side=False, reach=False, depth=nxt)
         if token.dep_ == "conj" and token.head.pos_ in _NOMINAL and token.head.dep_ in ("appos", "attr"):
             # "P, director of A, and chairman of B": the second title names P like the first
             title = self.refs.get(token.head.i)
@@ -736,6 +742,11 @@ class _Engine:
 
 
 # ---------------------------------------------------------------- grammar helpers
+
+
+def _titled(name: Token) -> bool:
+    """A name with a common noun before it as its own title ("club owner Q")."""
+    return any(c.dep_ == "compound" and c.pos_ == "NOUN" and c.i < name.i for c in name.children)
 
 
 def _split_named(paths: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
