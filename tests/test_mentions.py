@@ -330,3 +330,13 @@ def test_a_source_line_is_a_place_and_an_outlet_and_its_time_no_entity(nlp):
     text = "LD1203150294 Tallinn Radio Varnia Network in Estonian 1500 GMT 12 Mar 94"
     found = {(m.text, m.type) for m in name_mentions(nlp(text))}
     assert found == {("Tallinn", "Location"), ("Radio Varnia Network", "Organization")}
+
+
+@pytest.mark.model
+def test_a_building_named_with_its_institution_is_two_names(nlp):
+    doc = nlp("He spoke at the Kessler Library of Art at Dunmore University on Friday.")
+    start = next(t.i for t in doc if t.text == "Kessler")
+    end = next(t.i for t in doc if t.text == "University") + 1
+    doc.ents = [Span(doc, start, end, label="ORG")]  # the tagger's name, run on over "at"
+    found = {(m.text, m.type) for m in name_mentions(doc)}
+    assert found == {("Kessler Library of Art", "Facility"), ("Dunmore University", "Organization")}

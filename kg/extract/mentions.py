@@ -188,7 +188,7 @@ def name_mentions(doc: Doc, *, offset: int = 0, type_model: TypeModel | None | s
         span = _trim(ent)
         if span is None or not _is_name(span) or _is_given_thing(span) or _is_no_entity(span):
             continue
-        pieces = _dateline_pieces(span)
+        pieces = _dateline_pieces(span) or _building_at_institution(span)
         if pieces is None:
             span, entity_type = _without_titles(span, entity_type)
             if span is None:
@@ -376,6 +376,24 @@ def _dateline_pieces(span: Span) -> list[tuple[Span, str]] | None:
             t.lower_ in _AGENCY_WORDS for t in rest
         ):
             return [(place, "Location"), (rest, "Organization")]
+        return None
+    return None
+
+
+_INSTITUTION_HEADS_AT = frozenset({"university", "college", "institute", "academy", "school"})
+
+
+def _building_at_institution(span: Span) -> list[tuple[Span, str]] | None:
+    """"the Kell Museum of Art at Halden University": a building named with the institution it
+    belongs to, tagged as one name, is two: the building and the institution."""
+    doc = span.doc
+    for i in range(span.start + 1, span.end - 1):
+        if doc[i].lower_ != "at":
+            continue
+        building, institution = doc[span.start:i], doc[i + 1:span.end]
+        if (any(t.lower_ in BUILDING_HEADS for t in building) and all(t.is_title or t.lower_ == "of" for t in institution)
+                and any(t.lower_ in _INSTITUTION_HEADS_AT for t in institution)):
+            return [(building, "Facility"), (institution, "Organization")]
         return None
     return None
 
