@@ -341,3 +341,15 @@ def test_a_country_reached_through_to_or_for_is_no_nationality(sentence, preposi
     candidate = Candidate(person, country, 0, len(sentence), sentence, ("pn=2", f"pw={preposition}"), ())
     out = decide_relations([candidate], [], model, SCHEMA, doc_id="d")
     assert bool([r for r in out if r.type == "CITIZEN_OF"]) is kept
+
+
+@pytest.mark.parametrize("path, kept", [("poss^ apposv", True), ("amod^ poss^ apposv", False)])
+def test_a_nationality_through_a_possessor_is_the_possessors(path, kept):
+    # "Varnia's envoy, Ann Lee" (kept) against "the Varnian team's coach, Ann Lee" (the team's)
+    sentence = "The Varnian team's coach, Ann Lee, spoke."
+    model = _model(classes=("NONE", "CITIZEN_OF>", "CITIZEN_OF<"), weights={"pn=3": ((1, 4.0),)})
+    country = Mention(4, 11, "Varnian", "Location", "name", "location:varnia")
+    person = Mention(26, 33, "Ann Lee", "Person", "name", "person:ann-lee")
+    candidate = Candidate(country, person, 0, len(sentence), sentence, ("pn=3", f"pd={path}"), ())
+    out = decide_relations([candidate], [], model, SCHEMA, doc_id="d")
+    assert bool([r for r in out if r.type == "CITIZEN_OF"]) is kept

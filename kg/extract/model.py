@@ -427,10 +427,22 @@ def _local(candidate: Candidate) -> bool:
         return False
     if any(f in _NOT_NATIONALITY_PATHS for f in candidate.features):
         return False  # "ambassador to Y", "a spokeswoman for Y's agency": Y is not her country
+    if _through_a_possessor(candidate.features):
+        return False  # "the Varnian team's coach, P": the nationality is the team's
     if candidate.first.kind == "name" and candidate.second.kind == "name":
         return True
     place = candidate.second if candidate.second.type == "Location" else candidate.first
     return not is_region(place.text)
+
+
+def _through_a_possessor(features: Sequence[str]) -> bool:
+    """The dependency path passes through a possessor on the way: the first name modifies a
+    noun that owns the second's ("the Varnian team's coach, P"), not the second itself."""
+    for f in features:
+        if f.startswith("pd="):
+            steps = f[3:].split()
+            return "poss^" in steps[1:] or "possv" in steps[:-1]
+    return False
 
 
 def _candidate_of(relation: Relation, by_pair: Mapping[tuple, Candidate]) -> Candidate | None:
