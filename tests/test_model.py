@@ -343,9 +343,11 @@ def test_a_country_reached_through_to_or_for_is_no_nationality(sentence, preposi
     assert bool([r for r in out if r.type == "CITIZEN_OF"]) is kept
 
 
-@pytest.mark.parametrize("path, kept", [("poss^ apposv", True), ("amod^ poss^ apposv", False)])
+@pytest.mark.parametrize("path, kept", [("poss^ apposv", True), ("amod^ poss^ apposv", False),
+                                        ("prepv pobjv possv", False)])
 def test_a_nationality_through_a_possessor_is_the_possessors(path, kept):
     # "Varnia's envoy, Ann Lee" (kept) against "the Varnian team's coach, Ann Lee" (the team's)
+    # and "Ann Lee of Varnia's Daily Ledger" (the newspaper's)
     sentence = "The Varnian team's coach, Ann Lee, spoke."
     model = _model(classes=("NONE", "CITIZEN_OF>", "CITIZEN_OF<"), weights={"pn=3": ((1, 4.0),)})
     country = Mention(4, 11, "Varnian", "Location", "name", "location:varnia")

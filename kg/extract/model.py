@@ -437,11 +437,15 @@ def _local(candidate: Candidate) -> bool:
 
 def _through_a_possessor(features: Sequence[str]) -> bool:
     """The dependency path passes through a possessor on the way: the first name modifies a
-    noun that owns the second's ("the Varnian team's coach, P"), not the second itself."""
+    noun that owns the second's ("the Varnian team's coach, P"), or owns a thing under a
+    preposition ("P of Varnia's Daily Ledger"), not the second itself."""
     for f in features:
         if f.startswith("pd="):
             steps = f[3:].split()
-            return "poss^" in steps[1:] or "possv" in steps[:-1]
+            if "poss^" in steps[1:] or "possv" in steps[:-1]:
+                return True
+            # "P of Varnia's Daily Ledger": the possessor owns a thing P is "of", not P
+            return any(s.startswith("poss") for s in steps) and any(s.startswith("pobj") for s in steps)
     return False
 
 
