@@ -163,6 +163,16 @@ def test_places_that_are_items_of_one_list_are_not_one_inside_the_other(listed):
     assert [r.type for r in out] == ([] if listed else ["LOCATED_IN"])
 
 
+def test_a_building_listed_beside_a_place_is_not_inside_it():
+    sentence = "Trainers went to the Kell Museum at Fort Lorn and engines to the center in Halden."
+    model = _model(classes=("NONE", "LOCATED_IN>", "LOCATED_IN<"), weights={"bw=and": ((1, 3.0),)})
+    museum = Mention(21, 32, "Kell Museum", "Facility", "name", "facility:kell-museum")
+    at = sentence.index("Halden")
+    town = Mention(at, at + 6, "Halden", "Location", "name", "location:halden")
+    candidate = Candidate(museum, town, 0, len(sentence), sentence, ("bw=and", "coord"), ())
+    assert decide_relations([candidate], [], model, SCHEMA, doc_id="d") == []
+
+
 @pytest.mark.parametrize("inner, outer, kept", [
     ("Loei Province", "Nakhon District", False),   # a province is not inside a district
     ("Nakhon District", "Loei Province", True),

@@ -493,13 +493,13 @@ _PLACES = frozenset({"Location", "Facility"})
 
 
 def _listed_places(relation: Relation, by_pair: Mapping[tuple, Candidate]) -> bool:
-    """A place inside another read between two items of one list ("fires in Brazil and
-    Madagascar"): listed places are siblings, not one inside the other."""
+    """Something inside a place read between two items of one list ("fires in Brazil and
+    Madagascar", "a trainer for the museum at Fort Kell and engines for the center in Halden"):
+    listed items are siblings, not one inside the other."""
     if relation.type not in _CONTAINED:
         return False
     candidate = _candidate_of(relation, by_pair)
-    return (candidate is not None and "coord" in candidate.features
-            and candidate.first.type in _PLACES and candidate.second.type in _PLACES)
+    return candidate is not None and "coord" in candidate.features
 
 
 def _geography(relations: list[Relation], names: Mapping[str, str], schema: Schema | None = None) -> list[Relation]:
