@@ -635,3 +635,10 @@ def test_a_title_does_not_name_a_conjunct_with_a_title_of_its_own(nlp, schema):
     found = everything(extract(nlp, schema, text, spec))
     assert (eid("Person", "Jan Weber"), "LEADS", eid("Organization", "Harbor Magazine")) in found
     assert not {t for s, t, o in found if s == eid("Person", "Sam Reed") and t == "LEADS"}
+
+
+def test_a_title_tied_to_a_name_by_resolution_reads_the_names_of_phrase(nlp, schema):
+    text = "The gallery shows a portrait of disco club owner Sam Reed of Starlight Hall."
+    spec = [("club owner", "Person", "nominal", "Sam Reed"), ("Sam Reed", "Person"), ("Starlight Hall", "Facility")]
+    found = facts(extract(nlp, schema, text, spec))
+    assert (eid("Facility", "Starlight Hall"), "OWNED_BY", eid("Person", "Sam Reed")) in found

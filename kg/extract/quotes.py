@@ -213,7 +213,7 @@ def _subject(verb: Token) -> Token | None:
         subjects = [c for c in token.children if c.dep_ in {"nsubj", "nsubjpass"}]
         if subjects:
             return subjects[0]
-        if token.dep_ in {"conj", "advcl", "xcomp"} and token.head is not token:
+        if token.dep_ in {"conj", "advcl", "xcomp"} and token.head.i != token.i:
             if token.dep_ == "xcomp" and any(c.dep_ == "dobj" for c in token.head.children):
                 return None  # "X urged the court to declare ...": the court would say it
             token = token.head

@@ -336,8 +336,14 @@ class _Engine:
             yield from self._emit(relation, subject, obj, token, f"{kind}:{word}", _BASE_CONFIDENCE[kind], anchor)
 
     def _own(self, arg: _Arg, paths: Sequence[str], types: frozenset[str], *, subject_side: bool, reach: bool) -> list[_Arg]:
-        """The arguments a "named>..." path reaches from the name ``arg`` itself ("P of Y")."""
-        return self._first(self.doc[arg.ref.root], paths, types, subject_side=subject_side, reach=reach) if paths else []
+        """The arguments a "named>..." path reaches from the name ``arg`` itself ("P of Y"); from a
+        description tied to it ("club owner" in "club owner P of Y"), from the name it modifies."""
+        if not paths:
+            return []
+        token = self.doc[arg.ref.root]
+        while token.head.i != token.i and (up := self.refs.get(token.head.i)) is not None and up.entity == arg.ref.entity:
+            token = token.head
+        return self._first(token, paths, types, subject_side=subject_side, reach=reach)
 
     def _chain_heads(self, args: list[_Arg], types: frozenset[str]) -> list[_Arg]:
         """"Palo Alto, California-based": the parse may hang the phrase on its last place; the
@@ -367,7 +373,7 @@ class _Engine:
         """The issuer tokens and the ordering word of a directive governing ``token``: "X ordered
         Z to remove", "an order (by X) to remove", "X issued an order to remove"."""
         head = token.head
-        if head is token or not _infinitival(token):
+        if head.i == token.i or not _infinitival(token):
             return [], None
         if head.pos_ in _VERBAL and _forms(head) & self.lex.directive_verbs:
             tokens = _clause_arg(head, "nsubj", self.lex) or self._step(head, "agent")
@@ -544,10 +550,10 @@ class _Engine:
             # the name a role noun stands for: "publisher P of Y", "owner P of Y" read P's "of"
             return [self.doc[a.ref.root] for a in self._named_by_position(token, depth=0)]
         if step == "head":
-            return [] if token.head is token else [token.head]
+            return [] if token.head.i == token.i else [token.head]
         if step == "light":
             head = token.head
-            if token.dep_ in ("dobj", "nsubjpass") and head is not token and _forms(head) & self.lex.light_verbs:
+            if token.dep_ in ("dobj", "nsubjpass") and head.i != token.i and _forms(head) & self.lex.light_verbs:
                 return [head]
             return []
         if step.startswith("prep:"):
