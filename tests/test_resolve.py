@@ -522,3 +522,14 @@ def test_a_surname_that_also_opens_a_company_name_is_not_made_the_persons():
         Mention(30, 34, "Rusk", "Organization", "name")]
     entities = by_name(resolve_document("d1", text, names, sentence_starts=[0, 30, 47]))
     assert [m.text for m in entities["Ada Rusk"].mentions] == ["Ada Rusk"]
+
+
+def test_a_one_word_fragment_of_a_full_name_given_elsewhere_is_that_name():
+    text = "Ivo Marr scored early. Later, Lena Holt and Ivo Marr both missed."
+    second = text.rindex("Ivo")
+    names = [Mention(0, 8, "Ivo Marr", "Person", "name"), Mention(30, 39, "Lena Holt", "Person", "name"),
+             Mention(second, second + 3, "Ivo", "Organization", "name")]
+    entities = resolve_document("d", text, names)
+    marr = [e for e in entities if e.name == "Ivo Marr"]
+    assert len(marr) == 1 and len(marr[0].mentions) == 2
+    assert not [e for e in entities if e.name == "Ivo"]

@@ -33,7 +33,7 @@ from ..ids import entity_id, name_key
 from ..types import ENTITY_TYPES, Entity, Merge, Mention, Reference
 from .names import (
     BUILDING_HEADS, DESCRIPTION_CLASSES, EVENT_HEADS, HONORIFIC_GENDERS, LEGAL_SUFFIXES, NAMED_AFTER_HEADS,
-    ORG_DESIGNATORS, PERSON_NOUNS, given_name_gender, is_region, vessel_prefix,
+    ORG_DESIGNATORS, PERSON_NOUNS, given_name_gender, is_place_word, is_region, vessel_prefix,
 )
 from .places import PlaceLink, bare_link, link_place, place_entity_id, place_kinds
 
@@ -423,6 +423,28 @@ _CALENDAR_WORDS = frozenset(
 )
 
 
+def _full_names_of_fragments(mentions: Sequence[Mention], text: str) -> list[Mention]:
+    """A one-word name of another type the tagger cut off a person's full name that the text
+    gives elsewhere ("Ivo" tagged an organisation in "... and Ivo Marr scored", "Ivo Marr" found
+    before) is that name."""
+    full = {m.text for m in mentions if m.type == "Person" and len(m.text.split()) == 2
+            and not is_place_word(m.text.split()[1])}  # "Osaka Bay" mistagged a person is no one
+    if not full:
+        return list(mentions)
+    taken = {(m.start, m.end) for m in mentions}
+    out = []
+    for m in mentions:
+        if " " not in m.text and m.kind == "name" and m.type != "Person":
+            following = re.match(r" (\w[\w'’-]*)", text[m.end:])
+            name = f"{m.text} {following.group(1)}" if following else None
+            end = m.end + len(following.group(0)) if following else m.end
+            if name in full and (m.start, end) not in taken and not any(
+                    o is not m and o.start < end and m.end < o.end for o in mentions):
+                m = replace(m, end=end, text=name, type="Person")
+        out.append(m)
+    return out
+
+
 def _propagated(mentions: Sequence[Mention], text: str, sentence_starts: Sequence[int]) -> list[Mention]:
     """Label consistency: the tagger often finds a name once and misses it later ("Varga" after
     "Ilona Varga"). Every other occurrence of a name already found, or of a person's surname,
@@ -525,6 +547,7 @@ def resolve_document(
     as X"): salience for pronouns; ``sentence_starts`` the sorted start offsets of the
     document's sentences."""
     mentions = _extend_to_known_suffix(sorted(names, key=lambda m: (m.start, m.end)), text)
+    mentions = _full_names_of_fragments(mentions, text)
     mentions = sorted([*mentions, *_propagated(mentions, text, sentence_starts)], key=lambda m: (m.start, m.end))
     if not mentions:
         return ()
