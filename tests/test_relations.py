@@ -642,3 +642,19 @@ def test_a_title_tied_to_a_name_by_resolution_reads_the_names_of_phrase(nlp, sch
     spec = [("club owner", "Person", "nominal", "Sam Reed"), ("Sam Reed", "Person"), ("Starlight Hall", "Facility")]
     found = facts(extract(nlp, schema, text, spec))
     assert (eid("Facility", "Starlight Hall"), "OWNED_BY", eid("Person", "Sam Reed")) in found
+
+
+@pytest.mark.parametrize("text, body, body_type", [
+    ("Governor of Oregon Ann Lee said the state was disappointed.", "Oregon", "Location"),
+    ("The CEO of the Harbor Refugee Board Ann Lee said the rules would change.", "Harbor Refugee Board", "Organization"),
+])
+def test_a_title_of_a_body_before_a_name_without_a_comma(nlp, schema, text, body, body_type):
+    spec = [("Ann Lee", "Person"), (body, body_type)]
+    found = facts(extract(nlp, schema, text, spec))
+    assert (eid("Person", "Ann Lee"), "LEADS", eid(body_type, body)) in found
+
+
+def test_a_relative_of_a_described_person_is_not_that_person(nlp, schema):
+    text = "The son of Boston lawyer Tom Vance was arrested."
+    found = everything(extract(nlp, schema, text, [("Tom Vance", "Person"), ("Boston", "Location")]))
+    assert not {t for s, t, o in found if t in ("LEADS", "WORKS_FOR")}

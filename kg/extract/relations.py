@@ -660,6 +660,8 @@ class _Engine:
             for conj in _conjuncts(name):
                 if not _titled(conj) and ";" not in (t.text for t in self.doc[name.i:conj.i]):
                     out += self._resolve_one(conj, subject_side=False, reach=False, depth=nxt)
+        if token.is_title or token.is_upper:
+            out += self._titled_after_its_body(token, children)
         if token.dep_ == "conj" and token.head.pos_ in _NOMINAL and token.head.dep_ in ("appos", "attr"):
             # "P, director of A, and chairman of B": the second title names P like the first
             title = self.refs.get(token.head.i)
@@ -687,6 +689,22 @@ class _Engine:
                 if prep.dep_ == "prep" and prep.lower_ == "of":
                     out += [a for obj in _prep_objects(prep) if obj.i in self.refs for a in resolve(obj)]
         return _costly(out, 0.05) if out else []
+
+    def _titled_after_its_body(self, title: Token, children: Sequence[Token]) -> list[_Arg]:
+        """"Governor of Varnia Ann Lee", "CEO of the Harbor Board Tom Vance": without a comma the
+        parse makes the person the title's "of" object, the body a modifier of her name."""
+        out = []
+        for prep in children:
+            if prep.dep_ != "prep" or prep.lower_ != "of":
+                continue
+            for obj in _prep_objects(prep):
+                person = self.refs.get(obj.i)
+                if person is None or person.type != "Person" or person.kind != "name":
+                    continue
+                if any(c.dep_ == "compound" and (body := self.refs.get(c.i)) is not None and body.entity != person.entity
+                       and body.kind == "name" for c in obj.children):
+                    out.append(_Arg(person))
+        return out
 
     def _place_based_split(self, noun: Token) -> bool:
         """Whether ``noun`` is the "<region>-based <noun>" half of "<place>, <region>-based
