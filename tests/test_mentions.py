@@ -340,3 +340,11 @@ def test_a_building_named_with_its_institution_is_two_names(nlp):
     doc.ents = [Span(doc, start, end, label="ORG")]  # the tagger's name, run on over "at"
     found = {(m.text, m.type) for m in name_mentions(doc)}
     assert found == {("Kessler Library of Art", "Facility"), ("Dunmore University", "Organization")}
+
+
+@pytest.mark.model
+def test_a_name_the_tagger_left_out_after_a_class_noun_and_a_countrys_two_letters(nlp):
+    found = {(m.text, m.type) for m in name_mentions(nlp("The finals saw US team Kestrel9 and the Vipers face off."))}
+    assert ("US", "Location") in found
+    assert ("Kestrel9", "Organization") in found
+    assert not {t for t, _ in found if t.lower() in ("team", "finals")}

@@ -365,3 +365,20 @@ def test_a_nationality_through_a_possessor_is_the_possessors(path, kept):
     candidate = Candidate(country, person, 0, len(sentence), sentence, ("pn=3", f"pd={path}"), ())
     out = decide_relations([candidate], [], model, SCHEMA, doc_id="d")
     assert bool([r for r in out if r.type == "CITIZEN_OF"]) is kept
+
+
+def test_a_rules_country_for_a_thing_outranks_the_models_other_country_in_the_sentence():
+    sentence = "The finals saw Norwegian team Kestrel9 and the Vipers, from Peru, face off."
+    model = _model(classes=("NONE", "LOCATED_IN>", "LOCATED_IN<"), weights={"bw=from": ((1, 4.0),)})
+    at = sentence.index("Kestrel9")
+    team = Mention(at, at + 8, "Kestrel9", "Organization", "name", "organization:kestrel9")
+    at = sentence.index("Peru")
+    other = Mention(at, at + 4, "Peru", "Location", "name", "location:peru")
+    candidate = Candidate(team, other, 0, len(sentence), sentence, ("bw=from",), ())
+    evidence = Evidence("d", sentence, 0, len(sentence), "link:descriptor")
+    rule = Relation("organization:kestrel9", "LOCATED_IN", "location:norway", "located in", 0.6, evidence)
+    names = {"organization:kestrel9": "Kestrel9", "location:peru": "Peru", "location:norway": "Norway"}
+    out = decide_relations([candidate], [rule], model, SCHEMA, doc_id="d", names=names)
+    assert [(r.object, r.source) for r in out if r.type == "LOCATED_IN"] == [("location:norway", ("link:descriptor",))]
+    alone = decide_relations([candidate], [], model, SCHEMA, doc_id="d", names=names)
+    assert [r.object for r in alone if r.type == "LOCATED_IN"] == ["location:peru"]

@@ -18,6 +18,7 @@ from spacy.tokens import Doc, Span, Token
 from ..ids import name_key
 from ..nlp import Chunk
 from ..types import ENTITY_TYPES, Mention, Reference
+from .places import country_code_of
 from .typer import TypeModel, load_type_model, retype, tagger_label
 from .names import (
     BUILDING_HEADS, DESCRIPTION_CLASSES, DESCRIPTION_TYPES, EVENT_HEADS, LEGAL_SUFFIXES, ORG_DESIGNATORS, PERSON_NOUNS,
@@ -210,6 +211,8 @@ def name_mentions(doc: Doc, *, offset: int = 0, type_model: TypeModel | None | s
                 found.append(Mention(piece_start + offset, piece_end + offset, text[piece_start:piece_end], entity_type, "name"))
     for span in _untagged_dateline_towns(doc):
         found.append(Mention(span.start_char + offset, span.end_char + offset, span.text, "Location", "name"))
+    for span, entity_type in _untagged_after_class_noun(doc):
+        found.append(Mention(span.start_char + offset, span.end_char + offset, span.text, entity_type, "name"))
     return sorted(found, key=lambda m: (m.start, m.end))
 
 
@@ -256,6 +259,27 @@ def _source_line_mentions(doc: Doc, text: str) -> tuple[list[tuple[int, int, str
         pieces += [(place_start, place_end, "Location"), (outlet_start, outlet_end, "Organization")]
         covered.append((place_start, line_end))
     return pieces, covered
+
+
+_CLASS_NOUN_TYPES = {"company": "Organization", "organization": "Organization", "product": "Product"}
+
+
+def _untagged_after_class_noun(doc: Doc) -> list[tuple[Span, str]]:
+    """"US team Kestrel9", "the band Vellichor", "the app Snapwise": capitalised words the tagger
+    left out, modified by a common noun saying what they are, are a name of that kind."""
+    found = []
+    for token in doc:
+        kind = _CLASS_NOUN_TYPES.get(DESCRIPTION_CLASSES.get(token.lower_, ""))
+        if kind is None or token.pos_ != "NOUN" or not token.is_lower or token.dep_ != "compound":
+            continue
+        start = token.i + 1
+        end = start
+        while end < len(doc) and not doc[end].ent_type_ and doc[end].text[:1].isupper() and not doc[end].is_sent_start \
+                and (doc[end].is_alpha or any(ch.isdigit() for ch in doc[end].text)):
+            end += 1
+        if end > start and token.head.i in range(start, end) and not doc[start].is_stop:
+            found.append((doc[start:end], kind))
+    return found
 
 
 def _untagged_dateline_towns(doc: Doc) -> list[Span]:
@@ -591,8 +615,10 @@ def _is_name(span: Span) -> bool:
         glued = _GLUED.match(span[0].text)
         if not glued:
             return False
-    # a stop word is no name, but an acronym spelling one is ("WHO", "AND Corp")
-    if all((token.is_stop and not (token.is_upper and len(token) > 2)) or token.dep_ == "neg" for token in span):
+    # a stop word is no name, but an acronym spelling one is ("WHO", "AND Corp"), and so is a
+    # country's two letters ("US" is not "us")
+    if all((token.is_stop and not (token.is_upper and (len(token) > 2 or country_code_of(token.text))))
+           or token.dep_ == "neg" for token in span):
         return False
     return not any(token.dep_ == "neg" or token.lower_ in {"n't", "n’t"} for token in span)
 

@@ -366,8 +366,25 @@ def _settled(relations: Iterable[Relation], by_pair: Mapping[tuple, Candidate], 
     smaller one, citizenship of countries only, LEADS over WORKS_FOR, one direction."""
     kept = [r for r in relations if not _event_place(r, by_pair, schema) and not _listed_places(r, by_pair)
             and not _across_semicolon(r, by_pair)]
-    kept = _without_qualifiers(kept, by_pair)
+    kept = _one_country(_without_qualifiers(kept, by_pair), names)
     return _one_direction(_most_specific(_geography(_membership(sorted(kept, key=_order), names, schema), names, schema)), schema)
+
+
+def _one_country(relations: list[Relation], names: Mapping[str, str]) -> list[Relation]:
+    """One country per thing and sentence: where a rule places it in one ("US team Kestrel9"),
+    the model's guess of another country in the same sentence is a misreading ("..., and the
+    Vipers, from Brazil")."""
+    from .places import country_code_of
+
+    def country(r: Relation) -> bool:
+        return r.type in _CONTAINED and country_code_of(names.get(r.object, "")) is not None
+
+    ruled: dict[tuple, set[str]] = defaultdict(set)
+    for r in relations:
+        if country(r) and r.source != ("model",) and not r.negated:
+            ruled[(r.evidence.start, r.subject)].add(r.object)
+    return [r for r in relations
+            if not (country(r) and r.source == ("model",) and ruled.get((r.evidence.start, r.subject), {r.object}) - {r.object})]
 
 
 def _across_semicolon(relation: Relation, by_pair: Mapping[tuple, Candidate]) -> bool:
