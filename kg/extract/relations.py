@@ -546,9 +546,6 @@ class _Engine:
     def _step(self, token: Token, step: str) -> list[Token]:
         if step == "self":
             return [token]
-        if step == "named":
-            # the name a role noun stands for: "publisher P of Y", "owner P of Y" read P's "of"
-            return [self.doc[a.ref.root] for a in self._named_by_position(token, depth=0)]
         if step == "head":
             return [] if token.head.i == token.i else [token.head]
         if step == "light":
