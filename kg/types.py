@@ -62,7 +62,7 @@ class Document:
 
 
 def _visible(text: str) -> int:
-    return len(text) - sum(ch.isspace() for ch in text)
+    return len("".join(text.split()))  # str.split() splits on exactly the characters isspace() is true of
 
 
 @dataclass(frozen=True, slots=True)
