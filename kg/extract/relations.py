@@ -668,7 +668,7 @@ class _Engine:
                 out += resolve(token.head)  # the first title is a description resolution tied to P
         for conj in (c for c in children if c.dep_ == "conj" and c.i in self.refs):
             # "American rapper and singer P": both nouns describe P, parsed as "rapper and P"
-            if any(m.dep_ == "compound" and m.pos_ == "NOUN" and m.i < conj.i for m in conj.children):
+            if _titled(conj):
                 out += resolve(conj)
         head = token.head
         if token.dep_ in ("attr", "oprd") and _forms(head) & self.lex.copulas:
