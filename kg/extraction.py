@@ -85,12 +85,11 @@ def document_stages(document: Document, chunks: Sequence[Chunk], *, schema: Sche
 
 def _decided(chunk: Chunk, mentions: Sequence[Mention], rule_relations, schema: Schema, relation_model: str, *, doc_id: str):
     from .extract.features import candidates
-    from .extract.model import decide_relations, load_relation_model
+    from .extract.model import decide_relations, load_relation_model, longest_names
 
     model = load_relation_model(relation_model)
     pairs = candidates(chunk.doc, mentions, rule_relations, schema, offset=chunk.offset)
-    names = {m.entity: m.text for m in mentions if m.kind == "name"}
-    return decide_relations(pairs, rule_relations, model, schema, doc_id=doc_id, names=names)
+    return decide_relations(pairs, rule_relations, model, schema, doc_id=doc_id, names=longest_names(mentions))
 
 
 def _trimmed(evidence: Evidence, text: str, analysed: str, sentences: dict[tuple[int, int], str]) -> Evidence:

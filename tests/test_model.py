@@ -382,3 +382,21 @@ def test_a_rules_country_for_a_thing_outranks_the_models_other_country_in_the_se
     assert [(r.object, r.source) for r in out if r.type == "LOCATED_IN"] == [("location:norway", ("link:descriptor",))]
     alone = decide_relations([candidate], [], model, SCHEMA, doc_id="d", names=names)
     assert [r.object for r in alone if r.type == "LOCATED_IN"] == ["location:peru"]
+
+
+def test_the_place_checks_read_an_entitys_longest_name():
+    # "Washington" alone is a city and a state, so GeoNames contradicts nothing; "Washington
+    # D.C." is one city, in one country: the checks must see the name the text gives in full.
+    from kg.extract.model import _geography, longest_names
+    from kg.types import Mention
+
+    mentions = [Mention(0, 15, "Washington D.C.", "Location", entity="location:washington-dc"),
+                Mention(40, 50, "Washington", "Location", entity="location:washington-dc"),
+                Mention(60, 71, "Afghanistan", "Location", entity="location:afghanistan"),
+                Mention(80, 83, "she", "Person", kind="pronoun", entity="person:x")]
+    names = longest_names(mentions)
+    assert names == {"location:washington-dc": "Washington D.C.", "location:afghanistan": "Afghanistan"}
+    guess = Relation("location:washington-dc", "LOCATED_IN", "location:afghanistan", "located in", 0.4,
+                     Evidence("d", "x", 0, 90, "model"), source=("model",))
+    assert _geography([guess], names) == []
+    assert _geography([guess], {**names, "location:washington-dc": "Washington"}) == [guess]

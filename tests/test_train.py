@@ -85,3 +85,55 @@ def test_a_new_relation_type_is_learned_from_a_schema_file_and_annotated_sentenc
             wrong += bool(visited)
     assert right >= 0.8 * (right + missed)
     assert wrong <= 0.1 * len(test)
+
+
+# ---------------------------------------------------------------- what a gold file can measure
+# Hand-built candidates: no parse needed.
+
+from kg.extract.features import Candidate  # noqa: E402
+from kg.train import (NONE, SPLIT, Example, GoldDocument, GoldEntity, _annotated_kinds,  # noqa: E402
+                      _measures, _rule_precision, label)
+from kg.types import Document, Mention  # noqa: E402
+
+
+def _candidate(a: str, ta: str, b: str, tb: str, rules=(), text: str | None = None) -> Candidate:
+    text = text or f"{a} and {b}"
+    first = Mention(0, len(a), a, "Location" if ta == "Country" else ta, entity="e:" + a)
+    start = text.index(b, len(a))
+    second = Mention(start, start + len(b), b, "Location" if tb == "Country" else tb, entity="e:" + b)
+    return Candidate(first, second, 0, len(text), text, (f"t={ta}|{tb}",), tuple(rules))
+
+
+def test_two_mentions_inside_one_gold_entity_are_a_split_not_a_negative():
+    text = "Halden, Varnia"
+    gold = GoldDocument(Document(id="d", text=text), (GoldEntity(frozenset({"halden varnia"}), ((0, 14),)),),
+                        frozenset())
+    candidate = _candidate("Halden", "Location", "Varnia", "Country", text=text)
+    assert label(candidate, gold, {}, frozenset()) == SPLIT
+
+
+def test_a_file_measures_a_type_only_between_the_kinds_its_gold_links_by_it():
+    works = [Example(_candidate(f"P{i}", "Person", f"O{i}", "Organization"), "WORKS_FOR>", f"d{i}", "f")
+             for i in range(6)]
+    kinds = _annotated_kinds(works)
+    assert ("LEADS", "Person", "Organization") in kinds["f"]  # a head works for it
+    head_of_state = Example(_candidate("Ann Lee", "Person", "Varnia", "Country"), NONE, "x", "f")
+    head_of_board = Example(_candidate("Ann Lee", "Person", "Acme", "Organization"), NONE, "y", "f")
+    assert not _measures(head_of_state, "LEADS>", kinds)  # the file never links people and countries
+    assert _measures(head_of_board, "LEADS>", kinds)
+    assert _measures(head_of_state, NONE, kinds)
+    split = Example(_candidate("Halden", "Location", "Varnia", "Country"), NONE, "z", "f", split=True)
+    assert not _measures(split, "LOCATED_IN>", kinds)
+
+
+def test_rule_precision_leaves_out_what_the_gold_cannot_tell_and_reads_symmetric_types_either_way():
+    rule = ("SPOUSE_OF", "<", "role:wife")
+    spouses = [Example(_candidate(f"A{i}", "Person", f"B{i}", "Person", rules=[rule]), "SPOUSE_OF>", f"s{i}", "f",
+                       frozenset({"SPOUSE_OF", "LEADS"})) for i in range(6)]
+    leads = ("LEADS", ">", "role:president")
+    unmeasured = [Example(_candidate(f"C{i}", "Person", f"K{i}", "Country", rules=[leads]), NONE, f"k{i}", "f",
+                          frozenset({"SPOUSE_OF", "LEADS"})) for i in range(6)]
+    table = _rule_precision(spouses + unmeasured, symmetric=frozenset({"SPOUSE_OF"}))
+    assert table["SPOUSE_OF|role"] > 0.8
+    assert "LEADS|role" not in table  # no firing of it could be measured
+    assert _rule_precision(spouses, symmetric=frozenset())["SPOUSE_OF|role"] < 0.5  # read one way only

@@ -29,11 +29,11 @@ from typing import Any
 import numpy as np
 
 from ..errors import UsageError
-from ..types import Evidence, Relation
+from ..types import Evidence, Mention, Relation
 from .features import Candidate
 from .schema import Schema
 
-__all__ = ["RelationModel", "DEFAULT_MODEL", "load_relation_model", "decide_relations", "rule_confidence", "rule_kind", "FORMAT"]
+__all__ = ["RelationModel", "DEFAULT_MODEL", "load_relation_model", "decide_relations", "longest_names", "rule_confidence", "rule_kind", "FORMAT"]
 
 FORMAT = "kg-relation-model/2"
 _FORMAT_1 = "kg-relation-model/1"  # weights as JSON lists of [class, weight]: still read
@@ -298,6 +298,16 @@ def predict(model: RelationModel, candidate: Candidate, schema: Schema) -> tuple
     return best
 
 
+def longest_names(mentions: Iterable[Mention]) -> dict[str, str]:
+    """Each entity's longest name among these mentions: what the checks of places read
+    ("Washington D.C.", not the "Washington" of another sentence)."""
+    names: dict[str, str] = {}
+    for m in mentions:
+        if m.kind == "name" and len(m.text) > len(names.get(m.entity, "")):
+            names[m.entity] = m.text
+    return names
+
+
 def decide_relations(
     candidates: Sequence[Candidate],
     rule_relations: Sequence[Relation],
@@ -311,7 +321,7 @@ def decide_relations(
     every rule's relation, each with a measured probability of being right (the model's
     calibrated probability; a rule's precision on held-out gold for its kind and type). Where
     the model and a rule give the same relation, it is one relation found by both."""
-    names = names if names is not None else {m.entity: m.text for c in candidates for m in (c.first, c.second) if m.kind == "name"}
+    names = names if names is not None else longest_names(m for c in candidates for m in (c.first, c.second))
     by_pair = {(c.sentence_start, c.first.entity, c.second.entity): c for c in candidates}
     out: dict[tuple, Relation] = {}
     # Types the model only learned from the rules' readings (no gold annotated them) are left to
