@@ -100,3 +100,14 @@ def test_a_relative_clause_between_conjuncts_is_said_of_the_first_alone():
     found = _relations("Her clients have included Tom Vance, who killed union boss Ed Marsh, and Jim and Ann Lee.")
     assert "KILLED" in _types(found, "Tom Vance", "Ed Marsh")
     assert not _types(found, "Ann Lee", "Ed Marsh") and not _types(found, "Jim", "Ed Marsh")
+
+
+def test_a_nationality_before_a_title_leads_the_country_only_for_a_title_that_leads_places():
+    # "Swedish director" is a Swede who directs something else; "French President" leads France
+    director = _relations("Swedish director Lars Berg presented his new film in Oslo on Sunday.")
+    assert "LEADS" not in _types(director, "Lars Berg", "Sweden")
+    assert "CITIZEN_OF" in _types(director, "Lars Berg", "Sweden")
+    president = _relations("French President Anne Morel met farmers near Lyon on Monday.")
+    assert "LEADS" in _types(president, "Anne Morel", "France")
+    chairman = _relations("Acme said its Danish chairman, Ole Dahl, would retire in June.")
+    assert "LEADS" not in _types(chairman, "Ole Dahl", "Denmark")

@@ -204,3 +204,16 @@ def test_compose_as_must_name_a_known_type(tmp_path):
     text = '[[relation]]\nname = "X"\nsubject = ["Person"]\nobject = ["Location"]\nverbs = ["x"]\ncompose = ["LOCATED_IN"]\ncompose_as = "NOWHERE"\n'
     with pytest.raises(SchemaError, match="composes as unknown type NOWHERE"):
         load_schema(write(tmp_path, text))
+
+
+def test_place_role_nouns_are_read_and_need_role_nouns(tmp_path):
+    good = tmp_path / "good.toml"
+    good.write_text('version = 1\nmode = "add"\n[[relation]]\nname = "HEADS"\nsubject = ["Person"]\n'
+                    'object = ["Organization", "Location"]\nrole_nouns = ["head", "mayor"]\nplace_role_nouns = ["Mayor"]\n')
+    assert load_schema(str(good)).get("HEADS").place_roles == frozenset({"mayor"})
+    assert load_schema(str(good)).get("SUED").place_roles is None
+    bad = tmp_path / "bad.toml"
+    bad.write_text('version = 1\nmode = "add"\n[[relation]]\nname = "HEADS"\nsubject = ["Person"]\n'
+                   'object = ["Location"]\nverbs = ["head"]\nplace_role_nouns = ["mayor"]\n')
+    with pytest.raises(SchemaError, match="place_role_nouns needs role_nouns"):
+        load_schema(str(bad))

@@ -328,6 +328,8 @@ class _Engine:
         else:
             pairs = [(subject, obj) for obj in objects
                      for subject in self._own(obj, subject_named, relation.subject_types, subject_side=True, reach=False)]
+        if named_by_noun and relation.place_roles is not None and word not in relation.place_roles:
+            pairs = [(subject, obj) for subject, obj in pairs if obj.ref.type != "Location"]
         if not pairs:
             return
         kind = "role" if named_by_noun else trigger.kind

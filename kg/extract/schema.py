@@ -38,7 +38,7 @@ _LINK = re.compile(r"^~?(?:appos|comma|stacked|poss|descriptor|name|source|npadv
 _MODES = ("add", "replace")
 _RELATION_KEYS = frozenset({
     "name", "label", "subject", "object", "verbs", "verb_subject", "verb_object", "nouns",
-    "noun_subject", "noun_object", "role_nouns", "role_object", "links", "reach", "directives",
+    "noun_subject", "noun_object", "role_nouns", "place_role_nouns", "role_object", "links", "reach", "directives",
     "directive_object", "exclusions", "exclusion_subject", "exclusion_object", "symmetric",
     "compose", "compose_as", "trigger",
 })
@@ -78,6 +78,9 @@ class RelationType:
     symmetric: bool = False
     compose: tuple[str, ...] = ()
     compose_as: str = ""  # the type a composed chain yields; empty: this type
+    # The role nouns that take a place as their object ("the mayor of X", "French President P");
+    # None: any of them. "Swedish director P" names P's nationality, not what P directs.
+    place_roles: frozenset[str] | None = None
 
     def allows(self, subject_type: str, object_type: str) -> bool:
         return subject_type in self.subject_types and object_type in self.object_types
@@ -279,6 +282,10 @@ def _relation(item: Mapping, defaults: Mapping[str, tuple[str, ...]], where: str
     for other in compose:
         if not _NAME.match(other):
             raise SchemaError(f"{where}: compose names a bad relation type {other!r}")
+    place_roles = (frozenset(_words(item["place_role_nouns"], f"{where}: place_role_nouns"))
+                   if "place_role_nouns" in item else None)
+    if place_roles is not None and "role_nouns" not in item:
+        raise SchemaError(f"{where}: place_role_nouns needs role_nouns")
     compose_as = item.get("compose_as", "")
     if compose_as and not (isinstance(compose_as, str) and _NAME.match(compose_as)):
         raise SchemaError(f"{where}: compose_as names a bad relation type {compose_as!r}")
@@ -293,6 +300,7 @@ def _relation(item: Mapping, defaults: Mapping[str, tuple[str, ...]], where: str
         symmetric=_flag(item, "symmetric", where),
         compose=compose,
         compose_as=compose_as,
+        place_roles=place_roles,
     )
 
 
