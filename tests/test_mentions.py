@@ -348,3 +348,13 @@ def test_a_name_the_tagger_left_out_after_a_class_noun_and_a_countrys_two_letter
     assert ("US", "Location") in found
     assert ("Kestrel9", "Organization") in found
     assert not {t for t, _ in found if t.lower() in ("team", "finals")}
+
+
+def test_a_person_for_an_organisation_tagged_as_one_name_is_two(nlp):
+    doc = nlp("Lydia Vance for Harbor Board Trust says the port will reopen.")
+    end = next(t.i for t in doc if t.text == "Trust") + 1
+    doc.ents = [Span(doc, 0, end, label="ORG")]  # the tagger's name, run on over "for"
+    assert {(m.text, m.type) for m in name_mentions(doc)} == {("Lydia Vance", "Person"), ("Harbor Board Trust", "Organization")}
+    own = nlp("The Campaign for Clean Rivers met on Monday.")
+    own.ents = [Span(own, 1, 5, label="ORG")]  # a "for" of the name's own: no person opens it
+    assert [(m.text, m.type) for m in name_mentions(own)] == [("Campaign for Clean Rivers", "Organization")]

@@ -189,7 +189,7 @@ def name_mentions(doc: Doc, *, offset: int = 0, type_model: TypeModel | None | s
         span = _trim(ent)
         if span is None or not _is_name(span) or _is_given_thing(span) or _is_no_entity(span):
             continue
-        pieces = _dateline_pieces(span) or _building_at_institution(span)
+        pieces = _dateline_pieces(span) or _building_at_institution(span) or _person_for_organisation(span)
         if pieces is None:
             span, entity_type = _without_titles(span, entity_type)
             if span is None:
@@ -418,6 +418,26 @@ def _building_at_institution(span: Span) -> list[tuple[Span, str]] | None:
         if (any(t.lower_ in BUILDING_HEADS for t in building) and all(t.is_title or t.lower_ == "of" for t in institution)
                 and any(t.lower_ in _INSTITUTION_HEADS_AT for t in institution)):
             return [(building, "Facility"), (institution, "Organization")]
+        return None
+    return None
+
+
+def _person_for_organisation(span: Span) -> list[tuple[Span, str]] | None:
+    """"Lydia Vance for the Harbor Board says...": a person speaking for an organisation,
+    tagged as one name, is two: the person (a first name and a surname) and the organisation.
+    Names with "for" of their own ("Campaign for Nuclear Disarmament", "Centre for X") open
+    with no person's name."""
+    doc = span.doc
+    for i in range(span.start + 2, min(span.start + 4, span.end - 1)):
+        if doc[i].lower_ != "for":
+            continue
+        person, body = doc[span.start:i], doc[i + 1:span.end]
+        if body[0].lower_ == "the":
+            body = body[1:]
+        if (len(body) and body[0].is_title and all(t.is_title and t.is_alpha for t in person)
+                and given_name_gender(person[0].text) is not None
+                and not any(t.lower_ in ORG_DESIGNATORS or t.lower_ in BUILDING_HEADS for t in person)):
+            return [(person, "Person"), (body, "Organization")]
         return None
     return None
 
