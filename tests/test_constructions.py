@@ -111,3 +111,13 @@ def test_a_nationality_before_a_title_leads_the_country_only_for_a_title_that_le
     assert "LEADS" in _types(president, "Anne Morel", "France")
     chairman = _relations("Acme said its Danish chairman, Ole Dahl, would retire in June.")
     assert "LEADS" not in _types(chairman, "Ole Dahl", "Denmark")
+
+
+def test_the_place_of_an_office_is_not_what_its_head_leads():
+    found = _relations("Bo Ray, who heads the Denver office of Kestrel Bank, spoke on Monday.")
+    assert "LEADS" not in _types(found, "Bo Ray", "Denver")
+
+
+def test_a_firm_based_in_a_town_written_before_it():
+    found = _relations("The Oslo-based company Kestrel Energy hired 200 workers.")
+    assert "BASED_IN" in _types(found, "Kestrel Energy", "Oslo")

@@ -358,3 +358,25 @@ def test_a_person_for_an_organisation_tagged_as_one_name_is_two(nlp):
     own = nlp("The Campaign for Clean Rivers met on Monday.")
     own.ents = [Span(own, 1, 5, label="ORG")]  # a "for" of the name's own: no person opens it
     assert [(m.text, m.type) for m in name_mentions(own)] == [("Campaign for Clean Rivers", "Organization")]
+
+
+def test_capitalised_words_left_out_before_a_role_that_opens_a_persons_name_are_the_organisation():
+    vocab = spacy.blank("en").vocab
+    words = ["Former", "Vodafone", "CEO", "Bo", "Ray", "left", "."]
+    doc = Doc(vocab, words=words, pos=["ADJ", "PROPN", "PROPN", "PROPN", "PROPN", "VERB", "PUNCT"],
+              heads=[2, 2, 4, 4, 5, 5, 5], deps=["amod", "compound", "compound", "compound", "nsubj", "ROOT", "punct"])
+    doc.ents = [Span(doc, 3, 5, label="PERSON")]
+    assert ("Vodafone", "Organization") in {(m.text, m.type) for m in name_mentions(doc, type_model=None)}
+    # a qualifier of the role names nothing ("Managing Director"); nor does a sentence's first word alone
+    for first in ("Managing", "Police"):
+        doc = Doc(vocab, words=[first, "Director", "Bo", "Ray", "left"], pos=["PROPN", "PROPN", "PROPN", "PROPN", "VERB"],
+                  heads=[1, 3, 3, 4, 4], deps=["compound", "compound", "compound", "nsubj", "ROOT"])
+        doc.ents = [Span(doc, 2, 4, label="PERSON")]
+        assert [m.text for m in name_mentions(doc, type_model=None)] == ["Bo Ray"]
+
+
+def test_a_known_place_before_based_is_a_place(nlp):
+    doc = nlp("The Oslo-based company Kestrel Energy hired 200 workers.")
+    doc.ents = [Span(doc, 1, 2, label="ORG")]  # the tagger's reading
+    found = {(m.text, m.type) for m in name_mentions(doc)}
+    assert ("Oslo", "Location") in found and ("Oslo", "Organization") not in found

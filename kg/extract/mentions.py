@@ -211,7 +211,7 @@ def name_mentions(doc: Doc, *, offset: int = 0, type_model: TypeModel | None | s
                 found.append(Mention(piece_start + offset, piece_end + offset, text[piece_start:piece_end], entity_type, "name"))
     for span in _untagged_dateline_towns(doc):
         found.append(Mention(span.start_char + offset, span.end_char + offset, span.text, "Location", "name"))
-    for span, entity_type in _untagged_after_class_noun(doc):
+    for span, entity_type in _untagged_after_class_noun(doc) + _untagged_before_title(doc):
         found.append(Mention(span.start_char + offset, span.end_char + offset, span.text, entity_type, "name"))
     return sorted(found, key=lambda m: (m.start, m.end))
 
@@ -279,6 +279,36 @@ def _untagged_after_class_noun(doc: Doc) -> list[tuple[Span, str]]:
             end += 1
         if end > start and token.head.i in range(start, end) and not doc[start].is_stop:
             found.append((doc[start:end], kind))
+    return found
+
+
+# Role nouns that, written between two names, tie a person to an organisation ("Vodafone CEO
+# Bo Ray"), and words that qualify them without naming anything ("Managing Director").
+_EMPLOYER_ROLES = frozenset(
+    "ceo cfo coo cto chairman chairwoman chairperson chief president director spokesman "
+    "spokeswoman spokesperson founder co-founder cofounder executive boss analyst economist".split()
+)
+_ROLE_QUALIFIERS = frozenset("managing executive senior acting interim former deputy assistant associate vice co".split())
+
+
+def _untagged_before_title(doc: Doc) -> list[tuple[Span, str]]:
+    """"Former Vodafone CEO Bo Ray": capitalised words the tagger left out before a role noun
+    that opens a person's name are the organisation the person holds the role in."""
+    found = []
+    for ent in doc.ents:
+        if ent.label_ != "PERSON" or ent.start < 2:
+            continue
+        role = doc[ent.start - 1]
+        if role.lower_.rstrip(".") not in _EMPLOYER_ROLES or role.ent_type_ or role.head.i not in range(ent.start, ent.end):
+            continue
+        end = ent.start - 1
+        start = end
+        while (start > 0 and start > end - 3 and not doc[start - 1].ent_type_ and doc[start - 1].pos_ == "PROPN"
+               and (doc[start - 1].is_title or doc[start - 1].is_upper) and doc[start - 1].is_alpha
+               and doc[start - 1].lower_ not in _TITLES | _ROLE_QUALIFIERS and doc[start - 1].dep_ in ("compound", "nmod")):
+            start -= 1
+        if start < end and not (end - start == 1 and doc[start].is_sent_start):
+            found.append((doc[start:end], "Organization"))
     return found
 
 
@@ -855,7 +885,7 @@ def _placed(span: Span, entity_type: str) -> bool:
     """A name the tagger took for a person or organisation is a place when the text places it:
     followed by its state or country ("Mineral Wells, Texas", "Tupelo, Miss."), opening a wire
     dateline ("ROYAL OAK, Mich. (AP)"), or a known place after a locative preposition ("smoke
-    hung over Boise")."""
+    hung over Boise") or before "-based"."""
     if len(span) > 4 or any(t.lower_ in ORG_DESIGNATORS for t in span):
         return False
     doc = span.doc
@@ -876,7 +906,9 @@ def _placed(span: Span, entity_type: str) -> bool:
         root = root.head
     prepositions = _LOCATIVE_FOR_PEOPLE if entity_type == "Person" else _LOCATIVE
     after_preposition = root.dep_ == "pobj" and root.head.lower_ in prepositions
-    return (opens_dateline or after_preposition) and is_known_place(span.text)
+    # "the Oslo-based company": what a thing is based in is a place
+    based_in = span.end + 1 < len(doc) and doc[span.end].text in {"-", "–"} and doc[span.end + 1].lower_ == "based"
+    return (opens_dateline or after_preposition or based_in) and is_known_place(span.text)
 
 
 # Verbs whose object (or passive subject) is a person: nobody shoots or marries a company.

@@ -627,6 +627,12 @@ class _Engine:
             return [_Arg(ref)]
         return self._named_by_position(token, depth=depth)
 
+    def _owned_by_an_institution(self, children: Sequence[Token]) -> bool:
+        """Whether a noun's owner ("Acme's", "of Kestrel Bank") is an organisation or facility."""
+        owners = [c for c in children if c.dep_ == "poss"]
+        owners += [obj for c in children if c.dep_ == "prep" and c.lower_ == "of" for obj in _prep_objects(c)]
+        return any((ref := self.refs.get(o.i)) is not None and ref.type in ("Organization", "Facility") for o in owners)
+
     def _named_by_position(self, token: Token, *, depth: int) -> list[_Arg]:
         """What a noun names by where it stands, whatever the token itself is."""
         if depth >= _MAX_DEPTH:
@@ -642,8 +648,12 @@ class _Engine:
         for child in children:
             if child.dep_ == "appos":
                 out += resolve(child)
-            elif owned and child.dep_ in ("compound", "amod") and child.i < token.i and self._name_of_a_kind(child):
-                out += resolve(child)  # "its Audi unit", "Google's YouTube service": the unit is Audi
+            elif (owned and child.dep_ in ("compound", "amod") and child.i < token.i and self._name_of_a_kind(child)
+                  and not (self.refs[child.i].type == "Location" and self._owned_by_an_institution(children))):
+                # "its Audi unit", "Google's YouTube service": the unit is Audi; but "the Denver
+                # office of Kestrel Bank", "Acme's China unit" are where a part of the owner is
+                # ("the Harbor Village area of Osaka" is the Harbor Village)
+                out += resolve(child)
         if token.dep_ == "appos" and token.head.i in self.refs:
             if self._place_based_split(token):
                 # "Tesla, the Palo Alto, California-based carmaker": parsed as "Palo Alto, [the
