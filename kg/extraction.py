@@ -140,7 +140,7 @@ def _mention_roles(chunks: Sequence[Chunk], mentions: Iterable[Mention]) -> tupl
 
 
 def _given_as_example(token) -> bool:
-    while token.dep_ == "conj" and token.head is not token:  # "such as X and Y": Y too
+    while token.dep_ == "conj" and token.head.i != token.i:  # "such as X and Y": Y too
         token = token.head
     if token.dep_ == "nsubj" and token.head.dep_ == "pcomp":  # "such as X dropping ..."
         token = token.head

@@ -270,7 +270,7 @@ class Example:
     source: str
     annotated: frozenset[str] = frozenset()
     pseudo: bool = False  # labelled with a rule's reading, not by gold (see _pseudo_labelled)
-    split: bool = False  # its mentions are parts of one gold entity: trained as none, never measured
+    split: bool = False  # its mentions are parts of one gold entity: trained as none, no rule measured on it
 
     @property
     def unknown(self) -> bool:

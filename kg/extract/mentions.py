@@ -902,7 +902,7 @@ def _placed(span: Span, entity_type: str) -> bool:
     at_start = span.start == 0 or "\n" in doc[span.start - 1].text_with_ws
     opens_dateline = at_start and span.end < len(doc) and doc[span.end].text in {",", "(", "_", "--", "-", "—"}
     root = span.root
-    while root.dep_ == "conj" and root.head is not root:
+    while root.dep_ == "conj" and root.head.i != root.i:
         root = root.head
     prepositions = _LOCATIVE_FOR_PEOPLE if entity_type == "Person" else _LOCATIVE
     after_preposition = root.dep_ == "pobj" and root.head.lower_ in prepositions
@@ -1167,7 +1167,7 @@ def _copular_subject(token: Token) -> Token | None:
     """The one subject of what a noun is predicated of ("X is a port", "she became the first
     mayor", also through coordinated predicates); None when negated or not a predicate."""
     predicate = token
-    while predicate.dep_ == "conj" and predicate.head is not predicate:
+    while predicate.dep_ == "conj" and predicate.head.i != predicate.i:
         predicate = predicate.head
     verb = predicate.head
     if predicate.dep_ != "attr" or verb.lemma_ not in {"be", "become", "remain"} or any(

@@ -853,7 +853,7 @@ def _clause_arg(verb: Token, dep: str, lex: Lexicon, depth: int = 0) -> list[Tok
     it shares with the clause it depends on: "X bought Y and sold Z", "X agreed to buy Y",
     "Z was prompted / X prompted Z to pull", "the firm founded by P", "a directive ordering"."""
     direct = [c for c in verb.children if c.dep_ == dep]
-    if direct or depth > _MAX_DEPTH or verb.head is verb:
+    if direct or depth > _MAX_DEPTH or verb.head.i == verb.i:
         return direct
     head = verb.head
     if dep == "nsubj":
@@ -871,7 +871,7 @@ def _clause_arg(verb: Token, dep: str, lex: Lexicon, depth: int = 0) -> list[Tok
             return [head]
         if verb.dep_ == "advcl" and verb.tag_ == "VBG" and head.pos_ in _VERBAL:
             return _clause_arg(head, "nsubj", lex, depth + 1)
-        if verb.dep_ == "pcomp" and head.head is not head and head.head.pos_ in _VERBAL:
+        if verb.dep_ == "pcomp" and head.head.i != head.i and head.head.pos_ in _VERBAL:
             governor = head.head
             objects = [c for c in governor.children if c.dep_ == "dobj"]
             if head.lower_ in ("of", "from") and objects:
