@@ -380,3 +380,18 @@ def test_a_known_place_before_based_is_a_place(nlp):
     doc.ents = [Span(doc, 1, 2, label="ORG")]  # the tagger's reading
     found = {(m.text, m.type) for m in name_mentions(doc)}
     assert ("Oslo", "Location") in found and ("Oslo", "Organization") not in found
+
+
+def test_a_street_square_or_bridge_is_a_facility_whatever_the_tagger_said():
+    vocab = spacy.blank("en").vocab
+    doc = Doc(vocab, words=["Crowds", "filled", "Halvard", "Square", "and", "the", "Varna", "Bridge", "."])
+    doc.ents = [Span(doc, 2, 4, label="PERSON"), Span(doc, 6, 8, label="ORG")]
+    assert [(m.text, m.type) for m in name_mentions(doc, type_model=None)] == [
+        ("Halvard Square", "Facility"), ("Varna Bridge", "Facility")]
+
+
+def test_a_piece_of_a_hyphenated_word_is_no_nested_place():
+    vocab = spacy.blank("en").vocab
+    doc = Doc(vocab, words=["at", "the", "Al", "-", "Noor", "Mosque", "today"], spaces=[True, True, False, False, True, True, False])
+    doc.ents = [Span(doc, 2, 6, label="ORG")]
+    assert [m.text for m in name_mentions(doc, type_model=None)] == ["Al-Noor Mosque"]

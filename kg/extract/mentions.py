@@ -496,6 +496,8 @@ def _nested_regions(pieces: list[tuple[Span, str]]) -> list[tuple[Span, str]]:
             if size >= len(span) - 1:
                 continue
             head = doc[span.start:span.start + size]
+            if not head[-1].whitespace_ and head.end < span.end:
+                continue  # "Al-Azhar Mosque": "Al" and "Al-" are parts of a hyphenated word, no state
             if (head[0].is_title or head[0].is_upper) and is_region(head.text):
                 nested.append((head, "Location"))
                 break
@@ -795,9 +797,18 @@ def _venue_name(span: Span) -> bool:
     return cut >= 2 and head in _SITE_WORDS and words[cut - 2] in _SITE_WORDS[head]
 
 
+# Words that end the names of streets, squares and bridges ("Trafalgar Square", "Brooklyn
+# Bridge"): such a name is a facility, not the person or organisation the tagger may take it for.
+_THOROUGHFARES = frozenset(
+    "street road avenue boulevard lane square plaza bridge highway motorway expressway tunnel".split()
+)
+
+
 def _corrected_type(span: Span, entity_type: str) -> str:
     if entity_type != "Location" and _placed(span, entity_type):
         return "Location"
+    if entity_type in {"Person", "Organization"} and len(span) > 1 and span[-1].is_title and span[-1].lower_ in _THOROUGHFARES:
+        return "Facility"
     if entity_type == "Person" and _country_not_a_given_name(span):
         return "Location"  # "Tunisia won a penalty": a country, not a person ("Jordan", "Chad" may be)
     if entity_type in {"Organization", "Person", "Location", "Facility"} and len(span) > 1 and _venue_name(span):
