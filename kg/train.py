@@ -32,6 +32,7 @@ __all__ = ["GoldEntity", "GoldDocument", "read_training_gold", "labelled_candida
 
 # CoNLL04's coarse types read as kg's finer ones (eval/README): the finer type is chosen from the
 # rules' reading of the pair when they give one, else from the entity types.
+_UNRELATED_TYPE = "Other"  # CoNLL04's entities of no relation (nationalities, events, titles)
 _COARSE = {"LIVES_IN": ("LIVES_IN", "CITIZEN_OF", "BORN_IN"), "WORKS_FOR": ("WORKS_FOR", "LEADS"),
            "BASED_IN": ("BASED_IN", "LOCATED_IN")}
 
@@ -40,6 +41,7 @@ _COARSE = {"LIVES_IN": ("LIVES_IN", "CITIZEN_OF", "BORN_IN"), "WORKS_FOR": ("WOR
 class GoldEntity:
     names: frozenset[str]  # normalised names and aliases
     spans: tuple[tuple[int, int], ...] = ()  # character offsets of its mentions, where known
+    related: bool = True  # False: of a kind its file relates to nothing (CoNLL04's Other)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,7 @@ def _gold_line(item: dict, where: str, texts: Mapping[str, str] | None) -> GoldD
             raise UsageError(f"{where}: no text for document {doc_id!r} (give the texts with --texts FILE)")
     entities: list[GoldEntity] = []
     index: dict[str, int] = {}
+    related: set[int] = set()  # entities of a kind the file relates (all but CoNLL04's Other)
     has_spans = False
 
     def entity_for(name: str, aliases: Iterable[str] = ()) -> int:
@@ -122,7 +125,7 @@ def _gold_line(item: dict, where: str, texts: Mapping[str, str] | None) -> GoldD
         for k in keys:
             if k in index:
                 i = index[k]
-                entities[i] = GoldEntity(entities[i].names | keys, entities[i].spans)
+                entities[i] = replace(entities[i], names=entities[i].names | keys)
                 for k2 in keys:
                     index.setdefault(k2, i)
                 return i
@@ -137,10 +140,13 @@ def _gold_line(item: dict, where: str, texts: Mapping[str, str] | None) -> GoldD
         i = entity_for(entity["name"], entity.get("aliases") or ())
         if isinstance(entity.get("start"), int) and isinstance(entity.get("end"), int):
             has_spans = True
-            entities[i] = GoldEntity(entities[i].names, (*entities[i].spans, (entity["start"], entity["end"])))
+            entities[i] = replace(entities[i], spans=(*entities[i].spans, (entity["start"], entity["end"])))
         for m in entity.get("mentions") or ():
             if isinstance(m, dict) and isinstance(m.get("start"), int) and m.get("kind", "name") == "name":
-                entities[i] = GoldEntity(entities[i].names, (*entities[i].spans, (m["start"], m["end"])))
+                entities[i] = replace(entities[i], spans=(*entities[i].spans, (m["start"], m["end"])))
+        if entity.get("type") != _UNRELATED_TYPE:
+            related.add(i)
+    entities = [replace(e, related=i in related) for i, e in enumerate(entities)]
     relations = set()
     for r in item.get("relations") or ():
         if not isinstance(r, dict) or not all(isinstance(r.get(k), str) for k in ("subject", "type", "object")):
@@ -234,18 +240,19 @@ def _types_of(candidate: Candidate, direction: str) -> tuple[str, str]:
     return (a, b) if direction == ">" else (b, a)
 
 
-# The label of a candidate whose two mentions stand for one gold entity ("Halden, Varnia" as
-# one gold name, two for kg): the gold can say nothing about a relation between its parts.
-SPLIT = "split"
+# The label of a candidate the gold can say nothing about: its two mentions stand for one gold
+# entity ("Halden, Varnia" as one gold name, two for kg), or one stands only for an entity of a
+# kind its file relates to nothing ("a Jordanian citizen": CoNLL04 types "Jordanian" Other).
+UNJUDGED = "unjudged"
 
 
 def label(candidate: Candidate, gold: GoldDocument, names: Mapping[str, frozenset[str]], symmetric: frozenset[str],
           membership: frozenset[str] = frozenset()) -> str:
-    """The class of a candidate: "TYPE>" (first relates to second), "TYPE<", NONE, or SPLIT."""
+    """The class of a candidate: "TYPE>" (first relates to second), "TYPE<", NONE, or UNJUDGED."""
     ga = _gold_of(candidate.first, names.get(candidate.first.entity, frozenset()), gold)
     gb = _gold_of(candidate.second, names.get(candidate.second.entity, frozenset()), gold)
-    if ga & gb:
-        return SPLIT
+    if ga & gb or any(g and not any(gold.entities[i].related for i in g) for g in (ga, gb)):
+        return UNJUDGED
     if not ga or not gb:
         return NONE
     found = []
@@ -270,7 +277,7 @@ class Example:
     source: str
     annotated: frozenset[str] = frozenset()
     pseudo: bool = False  # labelled with a rule's reading, not by gold (see _pseudo_labelled)
-    split: bool = False  # its mentions are parts of one gold entity: trained as none, no rule measured on it
+    unjudged: bool = False  # labelled UNJUDGED: trained as none, no rule measured on it
 
     @property
     def unknown(self) -> bool:
@@ -287,7 +294,7 @@ def _pseudo_labelled(examples: Sequence[Example]) -> list[Example]:
     for e in examples:
         if e.unknown:
             t, d, _ = sorted(r for r in e.candidate.rules if r[0] not in e.annotated)[0]
-            e = Example(e.candidate, t + d, e.doc, e.source, e.annotated, pseudo=True, split=e.split)
+            e = Example(e.candidate, t + d, e.doc, e.source, e.annotated, pseudo=True, unjudged=e.unjudged)
         out.append(e)
     return out
 
@@ -315,8 +322,8 @@ def labelled_candidates(golds: Sequence[GoldDocument], *, schema: Schema, model:
             for chunk, mentions, rules in per_chunk:
                 for candidate in candidates(chunk.doc, mentions, rules, schema, offset=chunk.offset):
                     found = label(candidate, gold, names, symmetric, membership)
-                    examples.append(Example(candidate, NONE if found == SPLIT else found, document.id, gold.source,
-                                            gold.annotated, split=found == SPLIT))
+                    examples.append(Example(candidate, NONE if found == UNJUDGED else found, document.id, gold.source,
+                                            gold.annotated, unjudged=found == UNJUDGED))
             if progress:
                 progress(1)
     return examples
@@ -363,7 +370,7 @@ _RULE_FEATURES = ("rule=", "rk=", "rn=", "rt=", "norule")
 def _without_rules(examples: Sequence[Example]) -> list[Example]:
     """The same examples with no feature of what the rules found (the "model alone" variant)."""
     return [Example(replace(e.candidate, features=tuple(f for f in e.candidate.features if not f.startswith(_RULE_FEATURES))),
-                    e.label, e.doc, e.source, e.annotated, e.pseudo, e.split) for e in examples]
+                    e.label, e.doc, e.source, e.annotated, e.pseudo, e.unjudged) for e in examples]
 
 
 def _fit_lr(examples: Sequence[Example], *, c: float, min_count: int):
@@ -481,9 +488,9 @@ def _annotated_kinds(examples: Sequence[Example]) -> dict[str, frozenset[tuple[s
 
 def _measures(e: Example, predicted: str, kinds: Mapping[str, frozenset[tuple[str, str, str]]]) -> bool:
     """Whether the gold of ``e``'s file tells if ``predicted`` is right: not for a pseudo-label,
-    not between parts of one gold entity, and not for a type between kinds the file never links
-    by it (unless the gold gives that very relation)."""
-    if e.pseudo or e.split:
+    not for an UNJUDGED candidate, and not for a type between kinds the file never links by it
+    (unless the gold gives that very relation)."""
+    if e.pseudo or e.unjudged:
         return False
     if predicted == NONE or _same(predicted, e.label):
         return True
@@ -542,7 +549,7 @@ def fit(examples: Sequence[Example], schema: Schema, *, c: float = 0.5, min_coun
                 predicted = predicted[:-1] + ">"
             if not e.pseudo:
                 oof.append((e, predicted, probability))
-    # The map is fitted on every held-out prediction of the model, split names too: leaving those
+    # The map is fitted on every held-out prediction of the model, unjudged ones too: leaving those
     # out (as the rules' precision does) lifted the low end above what the dev sets find right
     # (tried: GUM precision at the default threshold fell from 0.778 to 0.745).
     calibration = _isotonic([(p, _same(pred, e.label)) for e, pred, p in oof if pred != NONE])

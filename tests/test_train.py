@@ -91,8 +91,8 @@ def test_a_new_relation_type_is_learned_from_a_schema_file_and_annotated_sentenc
 # Hand-built candidates: no parse needed.
 
 from kg.extract.features import Candidate  # noqa: E402
-from kg.train import (NONE, SPLIT, Example, GoldDocument, GoldEntity, _annotated_kinds,  # noqa: E402
-                      _measures, _rule_precision, label)
+from kg.train import (NONE, UNJUDGED, Example, GoldDocument, GoldEntity, _annotated_kinds,  # noqa: E402
+                      _measures, _rule_precision, label, read_training_gold)
 from kg.types import Document, Mention  # noqa: E402
 
 
@@ -104,12 +104,30 @@ def _candidate(a: str, ta: str, b: str, tb: str, rules=(), text: str | None = No
     return Candidate(first, second, 0, len(text), text, (f"t={ta}|{tb}",), tuple(rules))
 
 
-def test_two_mentions_inside_one_gold_entity_are_a_split_not_a_negative():
+def test_two_mentions_inside_one_gold_entity_are_unjudged_not_a_negative():
     text = "Halden, Varnia"
     gold = GoldDocument(Document(id="d", text=text), (GoldEntity(frozenset({"halden varnia"}), ((0, 14),)),),
                         frozenset())
     candidate = _candidate("Halden", "Location", "Varnia", "Country", text=text)
-    assert label(candidate, gold, {}, frozenset()) == SPLIT
+    assert label(candidate, gold, {}, frozenset()) == UNJUDGED
+
+
+def test_a_mention_of_an_entity_its_file_relates_to_nothing_is_unjudged(tmp_path):
+    # CoNLL04 types nationalities Other and never relates them: "a Varnian citizen" says nothing
+    line = {"id": "s1", "text": "Ann Lee, a Varnian citizen, was held in Halden.",
+            "entities": [{"name": "Ann Lee", "type": "Person", "start": 0, "end": 7},
+                         {"name": "Varnian", "type": "Other", "start": 11, "end": 18},
+                         {"name": "Halden", "type": "Location", "start": 40, "end": 46}],
+            "relations": []}
+    path = tmp_path / "gold.jsonl"
+    path.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    gold, = read_training_gold(path)
+    assert [e.related for e in gold.entities] == [True, False, True]
+    text = line["text"]
+    citizen = _candidate("Ann Lee", "Person", "Varnian", "Country", text=text)
+    held = _candidate("Ann Lee", "Person", "Halden", "Location", text=text)
+    assert label(citizen, gold, {}, frozenset()) == UNJUDGED
+    assert label(held, gold, {}, frozenset()) == NONE
 
 
 def test_a_file_measures_a_type_only_between_the_kinds_its_gold_links_by_it():
@@ -122,8 +140,8 @@ def test_a_file_measures_a_type_only_between_the_kinds_its_gold_links_by_it():
     assert not _measures(head_of_state, "LEADS>", kinds)  # the file never links people and countries
     assert _measures(head_of_board, "LEADS>", kinds)
     assert _measures(head_of_state, NONE, kinds)
-    split = Example(_candidate("Halden", "Location", "Varnia", "Country"), NONE, "z", "f", split=True)
-    assert not _measures(split, "LOCATED_IN>", kinds)
+    unjudged = Example(_candidate("Halden", "Location", "Varnia", "Country"), NONE, "z", "f", unjudged=True)
+    assert not _measures(unjudged, "LOCATED_IN>", kinds)
 
 
 def test_rule_precision_leaves_out_what_the_gold_cannot_tell_and_reads_symmetric_types_either_way():
