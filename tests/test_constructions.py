@@ -121,3 +121,10 @@ def test_the_place_of_an_office_is_not_what_its_head_leads():
 def test_a_firm_based_in_a_town_written_before_it():
     found = _relations("The Oslo-based company Kestrel Energy hired 200 workers.")
     assert "BASED_IN" in _types(found, "Kestrel Energy", "Oslo")
+
+
+def test_a_nationality_on_what_a_person_acts_on_is_not_theirs():
+    praised = _relations("Ann Lee praised the French government on Monday.")
+    assert "CITIZEN_OF" not in _types(praised, "Ann Lee", "France")
+    actress = _relations("French actress Ann Lee won the award on Monday.")
+    assert "CITIZEN_OF" in _types(actress, "Ann Lee", "France")
