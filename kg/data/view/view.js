@@ -568,9 +568,10 @@
     layoutRunning: layoutRunning,
     stopLayout: stopLayout,
     nodePoint: function (id) { return renderer.framedGraphToViewport(renderer.getNodeDisplayData(id)); },
-    edgePoint: function (id) {  // the middle of a straight edge (a curved one bends away from it)
+    edgePoint: function (id, along) {  // a point of a straight edge, its middle by default (a curved one bends away from it)
       var ends = graph.extremities(id).map(function (n) { return renderer.framedGraphToViewport(renderer.getNodeDisplayData(n)); });
-      return { x: (ends[0].x + ends[1].x) / 2, y: (ends[0].y + ends[1].y) / 2 };
+      var t = typeof along === "number" ? along : 0.5;
+      return { x: ends[0].x + t * (ends[1].x - ends[0].x), y: ends[0].y + t * (ends[1].y - ends[0].y) };
     },
   };
   document.body.dataset.ready = "true";
