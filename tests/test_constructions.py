@@ -128,3 +128,8 @@ def test_a_nationality_on_what_a_person_acts_on_is_not_theirs():
     assert "CITIZEN_OF" not in _types(praised, "Ann Lee", "France")
     actress = _relations("French actress Ann Lee won the award on Monday.")
     assert "CITIZEN_OF" in _types(actress, "Ann Lee", "France")
+
+
+def test_a_prosecutor_works_for_the_office_named_before_the_title():
+    found = _relations("Justice Department prosecutor Ann Lee told the court the plan was fraud.")
+    assert "WORKS_FOR" in _types(found, "Ann Lee", "Justice Department")
