@@ -305,7 +305,7 @@ def _untagged_before_title(doc: Doc) -> list[tuple[Span, str]]:
         start = end
         while (start > 0 and start > end - 3 and not doc[start - 1].ent_type_ and doc[start - 1].pos_ == "PROPN"
                and (doc[start - 1].is_title or doc[start - 1].is_upper) and doc[start - 1].is_alpha
-               and doc[start - 1].lower_ not in _TITLES | _ROLE_QUALIFIERS and doc[start - 1].dep_ in ("compound", "nmod")):
+               and doc[start - 1].lower_ not in _NAMING_NOTHING and doc[start - 1].dep_ in ("compound", "nmod")):
             start -= 1
         if start < end and not (end - start == 1 and doc[start].is_sent_start):
             found.append((doc[start:end], "Organization"))
@@ -341,6 +341,8 @@ _TITLES = frozenset(
     "constable sheriff deputy prof professor dr doctor mr mrs ms miss mx sir dame lord lady "
     "prime vice chief attorney".split()
 )
+# Words before a role that name no organisation: titles and the role's own qualifiers.
+_NAMING_NOTHING = _TITLES | _ROLE_QUALIFIERS
 # Titles that make any name they open a person's, whatever the tagger said ("Officer Brandt"):
 # words that rarely open the name of a company or place ("General Motors", "King's Cross").
 _PERSONAL_TITLES = frozenset(

@@ -457,7 +457,7 @@ def _local(candidate: Candidate) -> bool:
     if _through_a_possessor(candidate.features):
         return False  # "the Varnian team's coach, P": the nationality is the team's
     if any(f.startswith("pd=") and "dobjv" in f[3:].split() for f in candidate.features):
-        return False  # "P praised the French government": the nationality is the government's
+        return False  # "P praised the Varnian government": the nationality is the government's
     if candidate.first.kind == "name" and candidate.second.kind == "name":
         return True
     place = candidate.second if candidate.second.type == "Location" else candidate.first
