@@ -454,9 +454,10 @@ def _local(candidate: Candidate) -> bool:
         return False
     if any(f in _NOT_NATIONALITY_PATHS for f in candidate.features):
         return False  # "ambassador to Y", "a spokeswoman for Y's agency": Y is not her country
-    if _through_a_possessor(candidate.features):
+    steps = _path_steps(candidate.features)
+    if _through_a_possessor(steps):
         return False  # "the Varnian team's coach, P": the nationality is the team's
-    if any(f.startswith("pd=") and "dobjv" in f[3:].split() for f in candidate.features):
+    if "dobjv" in steps:
         return False  # "P praised the Varnian government": the nationality is the government's
     if candidate.first.kind == "name" and candidate.second.kind == "name":
         return True
@@ -464,18 +465,19 @@ def _local(candidate: Candidate) -> bool:
     return not is_region(place.text)
 
 
-def _through_a_possessor(features: Sequence[str]) -> bool:
+def _path_steps(features: Sequence[str]) -> list[str]:
+    """The steps of the dependency path between the pair (its "pd=" feature; none without one)."""
+    return next((f[3:].split() for f in features if f.startswith("pd=")), [])
+
+
+def _through_a_possessor(steps: Sequence[str]) -> bool:
     """The dependency path passes through a possessor on the way: the first name modifies a
     noun that owns the second's ("the Varnian team's coach, P"), or owns a thing under a
     preposition ("P of Varnia's Daily Ledger"), not the second itself."""
-    for f in features:
-        if f.startswith("pd="):
-            steps = f[3:].split()
-            if "poss^" in steps[1:] or "possv" in steps[:-1]:
-                return True
-            # "P of Varnia's Daily Ledger": the possessor owns a thing P is "of", not P
-            return any(s.startswith("poss") for s in steps) and any(s.startswith("pobj") for s in steps)
-    return False
+    if "poss^" in steps[1:] or "possv" in steps[:-1]:
+        return True
+    # "P of Varnia's Daily Ledger": the possessor owns a thing P is "of", not P
+    return any(s.startswith("poss") for s in steps) and any(s.startswith("pobj") for s in steps)
 
 
 def _candidate_of(relation: Relation, by_pair: Mapping[tuple, Candidate]) -> Candidate | None:
