@@ -390,6 +390,14 @@ def test_a_street_square_or_bridge_is_a_facility_whatever_the_tagger_said():
         ("Halvard Square", "Facility"), ("Varna Bridge", "Facility")]
 
 
+def test_a_name_ending_in_a_natural_feature_is_a_place_unless_it_opens_with_a_given_name():
+    vocab = spacy.blank("en").vocab
+    doc = Doc(vocab, words=["Hikers", "saw", "Kestrel", "Cave", "and", "met", "Anna", "Lake", "."])
+    doc.ents = [Span(doc, 2, 4, label="PERSON"), Span(doc, 6, 8, label="PERSON")]
+    assert [(m.text, m.type) for m in name_mentions(doc, type_model=None)] == [
+        ("Kestrel Cave", "Location"), ("Anna Lake", "Person")]
+
+
 def test_a_piece_of_a_hyphenated_word_is_no_nested_place():
     vocab = spacy.blank("en").vocab
     doc = Doc(vocab, words=["at", "the", "Al", "-", "Noor", "Mosque", "today"], spaces=[True, True, False, False, True, True, False])

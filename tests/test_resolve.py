@@ -502,11 +502,29 @@ def test_a_countrys_people_are_its_team_where_the_country_is_a_team():
     assert [m.text for m in entities["Norway"].mentions] == ["Norway", "Norwegians"]
 
 
-def test_a_countrys_people_stay_a_people_beside_the_country_as_a_place():
+def test_a_countrys_people_in_the_plural_are_a_group_beside_the_country_as_a_place():
     text = "Floods hit Norway. The Norwegians rebuilt."
     names = [Mention(11, 17, "Norway", "Location", "name"), Mention(23, 33, "Norwegians", "Group", "name")]
     entities = by_name(resolve_document("d1", text, names, known=default_known(), sentence_starts=[0, 19]))
-    assert [(e.name, e.type) for e in entities.values()] == [("Norway", "Location")]
+    assert sorted((e.name, e.type) for e in entities.values()) == [("Norway", "Location"), ("Norwegians", "Group")]
+
+
+def test_a_countrys_people_alone_are_not_made_the_country_in_one_document_or_across_documents():
+    first, second = "Many Norwegians fled.", "Norwegians voted."
+    docs = [resolve_document(doc_id, text, mentions_in(text, ("Norwegians", "Group")), [], known=default_known())
+            for doc_id, text in (("d1", first), ("d2", second))]
+    assert [[(e.name, e.type) for e in entities] for entities in docs] == [[("Norwegians", "Group")]] * 2
+    merged = resolve_across(list(zip(("d1", "d2"), docs)), known=default_known())
+    assert [(e.name, e.type) for e in merged.entities] == [("Norwegians", "Group")]
+    assert {merged.local_to_global[d, entities[0].id] for d, entities in zip(("d1", "d2"), docs)} == {merged.entities[0].id}
+
+
+def test_a_known_place_claims_its_adjective_but_not_its_people():
+    from kg.extract.resolve import KnownEntity
+
+    entry = KnownEntity("Norway", "Location", ("Norwegian", "Norwegians"), applies_to=("Location", "Group"))
+    assert entry.claims("Group", "Norwegian") and entry.claims("Location", "Norway")
+    assert not entry.claims("Group", "Norwegians") and not entry.claims("Person", "Norwegian")
 
 
 def test_a_crafts_own_name_is_a_short_form_of_its_full_name():

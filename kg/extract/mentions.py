@@ -806,8 +806,19 @@ _THOROUGHFARES = frozenset(
 )
 
 
+# Last words of the names of natural places ("Osaka Bay", "the Bat Cave"): a name so ending is
+# no person unless it opens with a given name ("Ann Lake").
+_NATURAL_FEATURES = frozenset(
+    "island islands river lake lakes creek beach bay falls valley mountain mountains mount "
+    "springs ridge forest woods coast gulf sea ocean canyon desert plains cave caves peninsula "
+    "glacier".split()
+)
+
+
 def _corrected_type(span: Span, entity_type: str) -> str:
     if entity_type != "Location" and _placed(span, entity_type):
+        return "Location"
+    if entity_type == "Person" and _natural_place_name(span):
         return "Location"
     if entity_type in {"Person", "Organization"} and len(span) > 1 and span[-1].is_title and span[-1].lower_ in _THOROUGHFARES:
         return "Facility"
@@ -842,6 +853,11 @@ def _corrected_type(span: Span, entity_type: str) -> str:
     if entity_type in {"Organization", "Location", "Product"} and _listed_with_people(span):
         return "Person"
     return entity_type
+
+
+def _natural_place_name(span: Span) -> bool:
+    return (len(span) > 1 and span[-1].is_title and span[-1].lower_ in _NATURAL_FEATURES
+            and given_name_gender(span[0].text) is None)
 
 
 def _country_not_a_given_name(span: Span) -> bool:

@@ -77,8 +77,22 @@ class KnownEntity:
     # of these types: the country "Jordan" must not swallow the person "Jordan".
     applies_to: tuple[str, ...] = ()
 
-    def claims(self, entity_type: str) -> bool:
-        return not self.applies_to or entity_type in self.applies_to
+    def claims(self, entity_type: str, name: str = "") -> bool:
+        """Does the entry take a mention (or entity) of this type with this name? Not a place's
+        people named in the plural ("Afghans fled", "many Americans"): they are a group of
+        people, not the country; its adjective ("Afghan officials") still names the country."""
+        if self.applies_to and entity_type not in self.applies_to:
+            return False
+        return not (entity_type == "Group" and self.type == "Location" and self._people(name))
+
+    def _people(self, name: str) -> bool:
+        key = match_key(name)
+        return key.endswith("s") and key[:-1] in _alias_keys(self)
+
+
+@lru_cache(maxsize=4096)
+def _alias_keys(entry: KnownEntity) -> frozenset[str]:
+    return frozenset(match_key(a) for a in entry.aliases)
 
 
 _COUNTRY_TYPES = ("Location", "Group")
@@ -852,10 +866,15 @@ def _merge_known(mentions: list[Mention], known: Sequence[KnownEntity], groups: 
         return
     table = _known_by_key(tuple(known))
     members: dict[str, list[int]] = defaultdict(list)  # entry name -> mention indexes, in order
+    people: dict[str, list[int]] = defaultdict(list)  # entry name -> its people in the plural
     for index, mention in enumerate(mentions):
         key = match_key(mention.text)
         entry = table.get(key)
-        if entry is None or not entry.claims(mention.type):
+        if entry is None:
+            continue
+        if not entry.claims(mention.type, mention.text):
+            if entry.claims("Location") and mention.type == "Group":
+                people[entry.name].append(index)
             continue
         members[entry.name].append(index)
         if key != match_key(entry.name):  # also when the first member is the alias ("Norwegian ... Norway")
@@ -866,10 +885,10 @@ def _merge_known(mentions: list[Mention], known: Sequence[KnownEntity], groups: 
     # A country the document names as a team (Organization, kg.extract.mentions.as_teams): its
     # people's name there is the team ("the Belgians" beat Panama).
     teams = {match_key(m.text): i for i, m in enumerate(mentions) if m.type == "Organization"}
-    for name, indexes in members.items():
+    for name in sorted(members.keys() | people.keys()):
         team = teams.get(match_key(name))
         if team is not None:
-            for index in indexes:
+            for index in (*members.get(name, ()), *people.get(name, ())):
                 if mentions[index].type == "Group":
                     groups.union(team, index)
                     reasons.setdefault(index, f"known alias of {name}")
@@ -882,7 +901,7 @@ def _clusters(mentions: list[Mention], groups: _UnionFind, known: Sequence[Known
         names = [mentions[i].text for i in members]
         voted = _voted_type(mentions, members)
         entry = next((known_by_key[match_key(n)] for n in names
-                      if match_key(n) in known_by_key and known_by_key[match_key(n)].claims(voted)), None)
+                      if match_key(n) in known_by_key and known_by_key[match_key(n)].claims(voted, n)), None)
         if entry is not None:
             clusters.append(_Cluster(tuple(members), entry.type, entry.name))
             continue
@@ -1251,7 +1270,7 @@ def resolve_across(per_document: Sequence[tuple[str, Sequence[Entity]]], *, know
     by_entry: dict[str, list[int]] = defaultdict(list)
     for index, (_, entity) in enumerate(items):
         claimed = {known_by_key[key].name for key in full_names[index]
-                   if key in known_by_key and known_by_key[key].claims(entity.type)}
+                   if key in known_by_key and known_by_key[key].claims(entity.type, key)}
         for name in claimed:
             by_entry[name, entity.type].append(index)
     for (name, _), members in sorted(by_entry.items()):
@@ -1302,7 +1321,7 @@ def _merge_group(members: list[tuple[str, Entity]], reasons: list[str | None], k
     names = [m.text for e in entities for m in e.mentions if m.kind == "name"] or [e.name for e in entities]
     types = {e.type for e in entities}
     entry = next((known_by_key[match_key(n)] for n in names if match_key(n) in known_by_key
-                  and any(known_by_key[match_key(n)].claims(t) for t in types)), None)
+                  and any(known_by_key[match_key(n)].claims(t, n) for t in types)), None)
     short = {m.name for e in entities for m in e.merged_from if m.reason.startswith("short form")}
     full = [n for n in names if n not in short] or names
     name = entry.name if entry else canonical_name(full)
