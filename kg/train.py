@@ -430,7 +430,24 @@ def _isotonic(pairs: Sequence[tuple[float, bool]]) -> tuple[tuple[float, ...], t
     ys = [1.0 if ok else 0.0 for _, ok in pairs]
     iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0, increasing=True)
     iso.fit(xs, ys)
-    return tuple(round(float(v), 5) for v in iso.X_thresholds_), tuple(round(float(v), 5) for v in iso.y_thresholds_)
+    return _centred(list(iso.X_thresholds_), list(iso.y_thresholds_))
+
+
+def _centred(xs: list[float], ys: list[float]) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The isotonic steps as a line through the middle of each step (centred isotonic
+    regression, Oron and Flournoy 2017): strictly increasing, so that a retrain on slightly
+    different candidates moves a score by a little, not across a threshold by a whole step."""
+    blocks: list[list[float]] = []  # [first x, last x, y]
+    for x, y in zip(xs, ys):
+        if blocks and blocks[-1][2] == y:
+            blocks[-1][1] = x
+        else:
+            blocks.append([x, x, y])
+    points: list[tuple[float, float]] = []
+    for x, y in [(xs[0], ys[0]), *(((a + b) / 2, y) for a, b, y in blocks), (xs[-1], ys[-1])]:
+        if not points or x > points[-1][0]:
+            points.append((x, y))
+    return tuple(round(float(x), 5) for x, _ in points), tuple(round(float(y), 5) for _, y in points)
 
 
 def _scores(pairs: Iterable[tuple[str, str]]) -> dict[str, dict[str, float]]:

@@ -155,3 +155,20 @@ def test_rule_precision_leaves_out_what_the_gold_cannot_tell_and_reads_symmetric
     assert table["SPOUSE_OF|role"] > 0.8
     assert "LEADS|role" not in table  # no firing of it could be measured
     assert _rule_precision(spouses, symmetric=frozenset())["SPOUSE_OF|role"] < 0.5  # read one way only
+
+
+def test_the_calibration_map_runs_through_the_middle_of_each_isotonic_step():
+    from kg.extract.model import RelationModel
+    from kg.train import _isotonic
+
+    # scores 0.1..0.4 right 1 time in 4, 0.6..0.9 right 3 times in 4: two steps, 0.25 and 0.75
+    pairs = [(x / 10, ok) for x, ok in ((1, True), (2, False), (3, False), (4, False),
+                                        (6, True), (7, True), (8, True), (9, False))] * 2
+    xs, ys = _isotonic(pairs)
+    assert list(xs) == sorted(xs) and list(ys) == sorted(ys)
+    model = RelationModel(("NONE",), {}, (0.0,), (xs, ys))
+    assert model.calibrated(0.1) == pytest.approx(0.25) and model.calibrated(0.9) == pytest.approx(0.75)
+    # between the steps' middles the map rises by a little per score, not by a whole step
+    middle = [model.calibrated(x / 100) for x in range(26, 75)]
+    assert all(a < b for a, b in zip(middle, middle[1:]))
+    assert model.calibrated(0.5) == pytest.approx(0.5, abs=0.01)
