@@ -435,8 +435,9 @@ def _isotonic(pairs: Sequence[tuple[float, bool]]) -> tuple[tuple[float, ...], t
 
 def _centred(xs: list[float], ys: list[float]) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """The isotonic steps as a line through the middle of each step (centred isotonic
-    regression, Oron and Flournoy 2017): strictly increasing, so that a retrain on slightly
-    different candidates moves a score by a little, not across a threshold by a whole step."""
+    regression, Oron and Flournoy 2017): strictly rising from the first step's middle to the
+    last one's (flat beyond), so that a retrain on slightly different candidates moves a score
+    by a little, not across a threshold by a whole step."""
     blocks: list[list[float]] = []  # [first x, last x, y]
     for x, y in zip(xs, ys):
         if blocks and blocks[-1][2] == y:

@@ -873,7 +873,7 @@ def _merge_known(mentions: list[Mention], known: Sequence[KnownEntity], groups: 
         if entry is None:
             continue
         if not entry.claims(mention.type, mention.text):
-            if entry.claims("Location") and mention.type == "Group":
+            if mention.type == "Group" and entry.claims("Group"):  # declined only for the plural
                 people[entry.name].append(index)
             continue
         members[entry.name].append(index)
