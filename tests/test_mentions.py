@@ -277,10 +277,17 @@ def test_a_person_sent_somewhere_is_a_person_a_product_given_to_someone_is_not(n
     assert name_mentions(nlp("The firm provides Vinto to agents."), type_model=None) == []
 
 
+def _rule_types(words: list[str], *ents: tuple[int, int, str]) -> list[tuple[str, str]]:
+    """The rules' (text, type) of each mention, for a hand-built Doc with the tagger's entities
+    given as (start, end, label)."""
+    doc = Doc(spacy.blank("en").vocab, words=words)
+    doc.ents = [Span(doc, start, end, label=label) for start, end, label in ents]
+    return [(m.text, m.type) for m in name_mentions(doc, type_model=None)]
+
+
 def test_a_crafts_name_and_a_building_are_no_person_or_event():
-    doc = Doc(spacy.blank("en").vocab, words=["Space", "Shuttle", "Varna", "and", "Marlow", "Hall", "and", "USS", "Tern"])
-    doc.ents = [Span(doc, 0, 3, label="PERSON"), Span(doc, 4, 6, label="EVENT"), Span(doc, 7, 9, label="ORG")]
-    assert [(m.text, m.type) for m in name_mentions(doc, type_model=None)] == [
+    words = ["Space", "Shuttle", "Varna", "and", "Marlow", "Hall", "and", "USS", "Tern"]
+    assert _rule_types(words, (0, 3, "PERSON"), (4, 6, "EVENT"), (7, 9, "ORG")) == [
         ("Space Shuttle Varna", "Product"), ("Marlow Hall", "Facility"), ("USS Tern", "Product")]
 
 
@@ -383,18 +390,14 @@ def test_a_known_place_before_based_is_a_place(nlp):
 
 
 def test_a_street_square_or_bridge_is_a_facility_whatever_the_tagger_said():
-    vocab = spacy.blank("en").vocab
-    doc = Doc(vocab, words=["Crowds", "filled", "Halvard", "Square", "and", "the", "Varna", "Bridge", "."])
-    doc.ents = [Span(doc, 2, 4, label="PERSON"), Span(doc, 6, 8, label="ORG")]
-    assert [(m.text, m.type) for m in name_mentions(doc, type_model=None)] == [
+    words = ["Crowds", "filled", "Halvard", "Square", "and", "the", "Varna", "Bridge", "."]
+    assert _rule_types(words, (2, 4, "PERSON"), (6, 8, "ORG")) == [
         ("Halvard Square", "Facility"), ("Varna Bridge", "Facility")]
 
 
 def test_a_name_ending_in_a_natural_feature_is_a_place_unless_it_opens_with_a_given_name():
-    vocab = spacy.blank("en").vocab
-    doc = Doc(vocab, words=["Hikers", "saw", "Kestrel", "Cave", "and", "met", "Anna", "Lake", "."])
-    doc.ents = [Span(doc, 2, 4, label="PERSON"), Span(doc, 6, 8, label="PERSON")]
-    assert [(m.text, m.type) for m in name_mentions(doc, type_model=None)] == [
+    words = ["Hikers", "saw", "Kestrel", "Cave", "and", "met", "Anna", "Lake", "."]
+    assert _rule_types(words, (2, 4, "PERSON"), (6, 8, "PERSON")) == [
         ("Kestrel Cave", "Location"), ("Anna Lake", "Person")]
 
 
