@@ -294,7 +294,7 @@ def _pseudo_labelled(examples: Sequence[Example]) -> list[Example]:
     for e in examples:
         if e.unknown:
             t, d, _ = sorted(r for r in e.candidate.rules if r[0] not in e.annotated)[0]
-            e = Example(e.candidate, t + d, e.doc, e.source, e.annotated, pseudo=True, unjudged=e.unjudged)
+            e = replace(e, label=t + d, pseudo=True)
         out.append(e)
     return out
 
@@ -369,8 +369,8 @@ _RULE_FEATURES = ("rule=", "rk=", "rn=", "rt=", "norule")
 
 def _without_rules(examples: Sequence[Example]) -> list[Example]:
     """The same examples with no feature of what the rules found (the "model alone" variant)."""
-    return [Example(replace(e.candidate, features=tuple(f for f in e.candidate.features if not f.startswith(_RULE_FEATURES))),
-                    e.label, e.doc, e.source, e.annotated, e.pseudo, e.unjudged) for e in examples]
+    return [replace(e, candidate=replace(e.candidate, features=tuple(
+        f for f in e.candidate.features if not f.startswith(_RULE_FEATURES)))) for e in examples]
 
 
 def _fit_lr(examples: Sequence[Example], *, c: float, min_count: int):
