@@ -83,9 +83,84 @@ def load_model(name: str | None = None) -> Language:
     except OSError as exc:
         raise UsageError(f"cannot load spaCy pipeline {resolved!r}: not installed or not a pipeline") from exc
     accelerate(nlp)
+    add_title_abbreviations(nlp)
+    add_co_words(nlp)
     add_paragraph_starts(nlp)
     _settle_collector()
     return nlp
+
+
+# Abbreviated titles of news bylines and names ("Navy Capt. Bo Ruiz", "Army Sgt. Ann Lee") that
+# spaCy's English tokenizer splits off their period, so that its parser ends a sentence after the
+# title and the organisation before it is cut from the name. Each is a special case of one token;
+# spaCy's own exceptions already cover "Lt.", "Col.", "Gen.", "Gov.", "Sen.", "Rep.", "Dr.", ...
+TITLE_ABBREVIATIONS = ("Capt.", "Sgt.", "Cpl.", "Pvt.", "Pfc.", "Spc.", "Cmdr.", "Brig.", "Insp.", "Det.",
+                       "Supt.", "Msgr.", "Fr.", "Atty.", "Amb.", "Hon.", "Pres.")
+
+
+def add_title_abbreviations(nlp: Language) -> Language:
+    """Make each of :data:`TITLE_ABBREVIATIONS` (and its all-capitals form) one token."""
+    from spacy.attrs import ORTH
+
+    for title in TITLE_ABBREVIATIONS:
+        for form in (title, title.upper()):
+            nlp.tokenizer.add_special_case(form, [{ORTH: form}])
+    return nlp
+
+
+def add_co_words(nlp: Language) -> Language:
+    """Put :func:`co_words` first in the pipeline and, where there is a rule lemmatizer, the
+    lemmas of those words before it (once)."""
+    from spacy.language import Language as _Language
+
+    if _CO_WORDS not in nlp.pipe_names:
+        if not _Language.has_factory(_CO_WORDS):
+            _Language.component(_CO_WORDS, func=co_words)
+        nlp.add_pipe(_CO_WORDS, first=True)
+    if "lemmatizer" in nlp.pipe_names and _CO_LEMMAS not in nlp.pipe_names:
+        lemmatizer = nlp.get_pipe("lemmatizer")
+        if getattr(lemmatizer, "mode", None) == "rule" and not getattr(lemmatizer, "overwrite", True):
+            if not _Language.has_factory(_CO_LEMMAS):
+                _Language.factory(_CO_LEMMAS, func=lambda nlp, name: _CoLemmas(nlp))
+            nlp.add_pipe(_CO_LEMMAS, before="lemmatizer")
+    return nlp
+
+
+_CO_WORDS = "kg_co_words"
+_CO_LEMMAS = "kg_co_lemmas"
+
+
+class _CoLemmas:
+    """The lemma of a "co-" word is "co-" and the lemma of the rest ("co-founded" -> "co-found",
+    which the schema's verbs name); the rule lemmatizer, which keeps a lemma already set, would
+    read the whole as one unknown word ("co-founde")."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.nlp = nlp
+
+    def __call__(self, doc: Doc) -> Doc:
+        from spacy.tokens import Doc as _Doc
+
+        lemmatizer = self.nlp.get_pipe("lemmatizer")
+        for token in doc:
+            if token.lower_.startswith("co-") and len(token.text) > 3 and "-" not in token.text[3:]:
+                rest = _Doc(doc.vocab, words=[token.text[3:].lower()], pos=[token.pos_ or "X"], tags=[token.tag_ or "X"])
+                token.lemma_ = "co-" + lemmatizer.rule_lemmatize(rest[0])[0]
+        return doc
+
+
+def co_words(doc: Doc) -> Doc:
+    """"co-founder", "co-chair", "co-owner" as one word: spaCy's tokenizer splits the hyphen off,
+    and its tagger then reads "co" as a noun of its own, so that "Acme co-founder Ann Lee" loses
+    the title between the organisation and the name."""
+    spans = [doc[t.i:t.i + 3] for t in doc[:-2]
+             if t.lower_ == "co" and not t.whitespace_ and doc[t.i + 1].text == "-"
+             and not doc[t.i + 1].whitespace_ and doc[t.i + 2].is_alpha]
+    if spans:
+        with doc.retokenize() as retokenizer:
+            for span in spans:  # read as the word after "co-" reads: the tagger and parser know "founder"
+                retokenizer.merge(span, attrs={"NORM": span[2].norm_})
+    return doc
 
 
 def add_paragraph_starts(nlp: Language) -> Language:

@@ -133,3 +133,39 @@ def test_a_nationality_on_what_a_person_acts_on_is_not_theirs():
 def test_a_prosecutor_works_for_the_office_named_before_the_title():
     found = _relations("Justice Department prosecutor Ann Lee told the court the plan was fraud.")
     assert "WORKS_FOR" in _types(found, "Ann Lee", "Justice Department")
+
+
+@pytest.mark.parametrize("text", ["David Ortiz played for the Boston Red Sox until 2016.",
+                                  "Until 2016, David Ortiz played for the Boston Red Sox."])
+def test_until_marks_an_ended_relation(text):
+    found = _relations(text)
+    assert ("David Ortiz", "MEMBER_OF", "Boston Red Sox", True) in found
+    assert ("David Ortiz", "MEMBER_OF", "Boston Red Sox", False) not in found
+
+
+def test_what_the_until_phrase_says_is_not_ended():
+    found = _relations("Mark Ellis played for the Boston Red Sox until 2015, when he joined the New York Yankees.")
+    assert ("Mark Ellis", "MEMBER_OF", "Boston Red Sox", True) in found
+    assert not {(s, o) for s, t, o, past in found if past and o == "New York Yankees"}
+
+
+def test_until_in_the_future_is_not_ended():
+    found = _relations("Anna Berg will lead Volvo until 2030, the board said.")
+    assert ("Anna Berg", "LEADS", "Volvo", False) in found
+
+
+def test_respectively_links_only_the_items_it_pairs():
+    found = _relations("John Smith and Mary Jones were elected mayors of Boston and Denver respectively.")
+    assert not {t for s, t, o, _ in found if (s, o) in {("John Smith", "Denver"), ("Mary Jones", "Boston")}}
+
+
+def test_an_abbreviated_rank_after_a_service_gives_the_employer():
+    for text, person, service in (("Navy Capt. John Harris commanded the ship during the exercise.", "John Harris", "Navy"),
+                                  ("Army Sgt. Maria Lopez was wounded in the attack.", "Maria Lopez", "Army")):
+        assert "WORKS_FOR" in _types(_relations(text), person, service)
+
+
+@pytest.mark.parametrize("text", ["Microsoft co-founder Paul Allen died in 2018.",
+                                  "Paul Allen co-founded Microsoft in 1975."])
+def test_a_co_founder_founded_it(text):
+    assert "FOUNDED" in _types(_relations(text), "Paul Allen", "Microsoft")

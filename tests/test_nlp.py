@@ -249,3 +249,24 @@ def test_a_blank_line_ends_a_sentence_and_the_parser_finds_the_rest():
     sentences = [s.text.strip() for s in nlp(text).sents]
     assert sentences[:3] == ["Storm floods Varnia coast", "Monday, May 4", "Heavy rain hit the coast."]
     assert "Crews worked late." in sentences[-1]  # one line break is no paragraph: hard-wrapped text
+
+
+def test_abbreviated_titles_stay_one_token():
+    from kg.nlp import add_title_abbreviations
+
+    nlp = add_title_abbreviations(spacy.blank("en"))
+    assert [t.text for t in nlp("Navy Capt. Bo Ruiz and Army SGT. Ann Lee")] == \
+        ["Navy", "Capt.", "Bo", "Ruiz", "and", "Army", "SGT.", "Ann", "Lee"]
+    assert [t.text for t in spacy.blank("en")("Navy Capt. Bo")] == ["Navy", "Capt", ".", "Bo"]  # what it fixes
+
+
+def test_co_words_are_one_token_read_as_the_word_after_co():
+    from kg.nlp import add_co_words
+
+    nlp = add_co_words(spacy.blank("en"))
+    doc = nlp("Acme co-founder Ann Lee met a co - worker and co-op staff.")
+    words = [t.text for t in doc]
+    assert "co-founder" in words and "co-op" in words
+    assert doc[words.index("co-founder")].norm_ == "founder"
+    assert words[words.index("a") + 1:words.index("a") + 4] == ["co", "-", "worker"]  # spaced: not one word
+    assert nlp.pipe_names[0] == "kg_co_words" and add_co_words(nlp).pipe_names.count("kg_co_words") == 1

@@ -20,13 +20,15 @@ from .schema import Schema
 if TYPE_CHECKING:  # the model module reads Candidates without spaCy (a rebuild's main process)
     from spacy.tokens import Doc, Span
 
-__all__ = ["Candidate", "candidates", "trigger_lemmas"]
+__all__ = ["Candidate", "candidates", "trigger_lemmas", "RESPECTIVELY"]
 
 _MAX_TOKENS_APART = 40  # pairs farther apart in one sentence are rarely stated relations
 _MAX_PATH = 7  # longer dependency paths are summarised by their length only
 _MAX_BETWEEN = 10  # words between, as a bag, up to this many
 _PAST_WORDS = frozenset({"former", "ex", "ex-", "formerly", "erstwhile", "onetime", "one-time",
                          "previously", "until", "retired", "outgoing"})
+RESPECTIVELY = "resp"  # feature: two names paired ("resp=same") or not ("resp=cross") by "respectively"
+_UNTIL = frozenset({"until", "till", "til"})
 _NEGATIONS = frozenset({"not", "never", "n't", "no"})
 
 
@@ -82,10 +84,13 @@ def candidates(
         if not best:
             continue
         start, end, text = sent.start_char + offset, sent.end_char + offset, sent.text  # Span.text joins its tokens: once
+        respectively = any(sheet.lower[t] == "respectively" for t in range(sent.start, sent.end))
         for _, ma, sa, mb, sb in sorted(best.values(), key=lambda v: (v[2].start, v[4].start)):
             rules = _rules_for(fired, start, ma.entity, mb.entity)
             pair = _Pair(sa.start, sa.end, sa.root.i, sb.start, sb.end, sb.root.i)
             features, past = _features(sheet, sent.start, sent.end, ma, mb, pair, rules, triggers, countries)
+            if respectively and (paired := _respective(sheet, pair.a_root, pair.b_root)):
+                features = (*features, f"{RESPECTIVELY}={paired}")
             out.append(Candidate(ma, mb, start, end, text, features, rules, past))
     return out
 
@@ -95,10 +100,10 @@ class _Sheet:
     the features of a sentence's pairs visit the same tokens again and again, and each visit
     through spaCy's Token objects makes a new one."""
 
-    __slots__ = ("text", "lower", "lemma", "pos", "dep", "head", "ent", "space", "punct", "children", "_words")
+    __slots__ = ("text", "lower", "lemma", "pos", "tag", "dep", "head", "ent", "space", "punct", "children", "_words")
 
     def __init__(self, doc: Doc) -> None:
-        self.text, self.lower, self.lemma, self.pos, self.dep = [], [], [], [], []
+        self.text, self.lower, self.lemma, self.pos, self.tag, self.dep = [], [], [], [], [], []
         self.head, self.ent, self.space, self.punct = [], [], [], []
         self.children: list[list[int]] = [[] for _ in range(len(doc))]
         words = []
@@ -108,6 +113,7 @@ class _Sheet:
             self.lower.append(t.lower_)
             self.lemma.append(t.lemma_.lower())
             self.pos.append(t.pos_)
+            self.tag.append(t.tag_)
             self.dep.append(t.dep_)
             self.head.append(head)
             self.ent.append(t.ent_type_)
@@ -205,6 +211,58 @@ def _country_ids() -> frozenset[str]:
     from .relations import _country_forms  # the rules' table of countries, keyed by entity id
 
     return frozenset(_country_forms())
+
+
+def _coordination(sheet: _Sheet, t: int) -> tuple[int, int] | None:
+    """(first item, position) of token ``t`` among the items of its coordination ("Ann, Bo and
+    Cy": Cy is item 2 of the list that starts at Ann); None outside one."""
+    first = t
+    while sheet.dep[first] == "conj" and sheet.head[first] != first:
+        first = sheet.head[first]
+    items, chain = [first], [first]
+    while chain:
+        for c in sheet.children[chain.pop()]:
+            if sheet.dep[c] == "conj":
+                items.append(c)
+                chain.append(c)
+    if len(items) < 2:
+        return None
+    return first, sorted(items).index(t)
+
+
+def _respective(sheet: _Sheet, a: int, b: int) -> str | None:
+    """In a sentence with "respectively", two names that are items of two different lists:
+    "same" when they hold the same position ("Ann and Bo were elected mayors of Varn and Ost
+    respectively": Ann and Varn, Bo and Ost), else "cross" (Ann and Ost are not linked)."""
+    ia, ib = _coordination(sheet, a), _coordination(sheet, b)
+    if ia is None or ib is None or ia[0] == ib[0]:
+        return None
+    return "same" if ia[1] == ib[1] else "cross"
+
+
+def _ended(sheet: _Sheet, verbs: tuple[int, ...]) -> bool:
+    """A verb of the path in the past tense with an "until" phrase or clause on it ("played for
+    the club until 2016", "was chairman until he retired"): the relation is stated as ended.
+    "will serve until 2030" is not (the verb is not in the past), nor is what the "until"
+    phrase itself says ("worked there until 2010, when she joined Initech": the path to Initech
+    runs through it)."""
+    on_path = set(verbs)
+    for t in verbs:
+        if sheet.pos[t] not in ("VERB", "AUX"):
+            continue
+        past = sheet.tag[t] == "VBD" or (sheet.tag[t] == "VBN" and any(
+            sheet.lower[c] == "had" for c in sheet.children[t] if sheet.dep[c] == "aux"))
+        if not past:
+            continue
+        for c in sheet.children[t]:
+            if c in on_path:
+                continue
+            if sheet.dep[c] == "prep" and sheet.lower[c] in _UNTIL:
+                return True
+            if sheet.dep[c] == "advcl" and any(sheet.dep[m] == "mark" and sheet.lower[m] in _UNTIL
+                                               for m in sheet.children[c]):
+                return True
+    return False
 
 
 def _bucket(n: int) -> str:
@@ -322,7 +380,7 @@ def _features(sheet: _Sheet, sent_start: int, sent_end: int, ma: Mention, mb: Me
     # "former" and the like on either name's phrase or on a noun of the path ("a former member of")
     near = {lower[t] for t in (*mods, *before)} | {
         lower[c] for t in (ra, rb, *path_words) if pos[t] in ("NOUN", "PROPN") for c in children[t] if dep[c] in ("amod", "advmod", "compound")}
-    past = bool(near & _PAST_WORDS)
+    past = bool(near & _PAST_WORDS) or (path is not None and _ended(sheet, (path[1], *path_words)))
     if past:
         f.append("past")
     return tuple(dict.fromkeys(f)), past

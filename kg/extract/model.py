@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import UsageError
 from ..types import Evidence, Mention, Relation
-from .features import Candidate
+from .features import RESPECTIVELY, Candidate
 from .schema import Schema
 
 __all__ = ["RelationModel", "DEFAULT_MODEL", "load_relation_model", "decide_relations", "longest_names", "rule_confidence", "rule_kind", "FORMAT"]
@@ -328,6 +328,8 @@ def decide_relations(
     # the rules, whose precision was measured; the model's probability for them was not.
     measured = model.info.get("measured_types")
     for candidate in candidates:
+        if _crossed(candidate):
+            continue
         found = predict(model, candidate, schema)
         if found is None:
             continue
@@ -350,6 +352,8 @@ def decide_relations(
         return _settled(out.values(), by_pair, names, schema)
     for r in rule_relations:
         candidate = _candidate_of(r, by_pair)
+        if candidate is not None and _crossed(candidate):
+            continue
         past = candidate.past if candidate else r.past
         precision = rule_confidence(model, r.type, r.evidence.rule, fallback=r.confidence)
         key = (r.evidence.start, r.subject, r.type, r.object)
@@ -365,6 +369,11 @@ def decide_relations(
                                negated=r.negated, modality=r.modality,
                                evidence=replace(seen.evidence, rule=r.evidence.rule))
     return _settled(out.values(), by_pair, names, schema)
+
+
+def _crossed(candidate: Candidate) -> bool:
+    """Two names of two lists that "respectively" pairs with others: no relation between them."""
+    return f"{RESPECTIVELY}=cross" in candidate.features
 
 
 def _settled(relations: Iterable[Relation], by_pair: Mapping[tuple, Candidate], names: Mapping[str, str],
