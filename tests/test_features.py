@@ -84,3 +84,31 @@ def test_items_of_one_list_are_marked(nlp, text, first, second, listed):
     mentions = [_mention(text, first, "Location", "location:a"), _mention(text, second, "Location", "location:b")]
     (candidate,) = candidates(doc, mentions, [], SCHEMA)
     assert ("coord" in candidate.features) is listed
+
+
+@pytest.mark.parametrize("text, past", [
+    ("Sara Holt worked for Tidewater Bank until 2010.", True),
+    ("Sara Holt had worked for Tidewater Bank until she retired.", True),
+    ("Sara Holt will work for Tidewater Bank until 2030.", False),
+    ("Sara Holt works for Tidewater Bank.", False),
+])
+def test_until_on_a_past_verb_marks_the_pair_past(nlp, text, past):
+    doc = nlp(text)
+    mentions = [_mention(text, "Sara Holt", "Person", "person:sara-holt"),
+                _mention(text, "Tidewater Bank", "Organization", "organization:tidewater-bank")]
+    (candidate,) = candidates(doc, mentions, [], SCHEMA)
+    assert candidate.past is past
+
+
+def test_respectively_pairs_items_by_position(nlp):
+    text = "Ann Lee and Bo Ray run Kestrel Labs and Orbis Media respectively."
+    doc = nlp(text)
+    names = [("Ann Lee", "Person", "person:ann-lee"), ("Bo Ray", "Person", "person:bo-ray"),
+             ("Kestrel Labs", "Organization", "organization:kestrel-labs"), ("Orbis Media", "Organization", "organization:orbis-media")]
+    found = {(c.first.text, c.second.text): c.features for c in candidates(doc, [_mention(text, *n) for n in names], [], SCHEMA)}
+    assert "resp=same" in found[("Ann Lee", "Kestrel Labs")] and "resp=same" in found[("Bo Ray", "Orbis Media")]
+    assert "resp=cross" in found[("Ann Lee", "Orbis Media")] and "resp=cross" in found[("Bo Ray", "Kestrel Labs")]
+    assert not any(f.startswith("resp=") for f in found[("Ann Lee", "Bo Ray")])  # one list: no pairing
+    plain = nlp("Ann Lee and Bo Ray run Kestrel Labs and Orbis Media.")
+    assert not any(f.startswith("resp=") for c in candidates(plain, [_mention(text, *n) for n in names], [], SCHEMA)
+                   for f in c.features)
