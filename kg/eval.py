@@ -52,6 +52,7 @@ __all__ = [
     "MentionTypeScores",
     "calibration_bands",
     "calibration_error",
+    "CALIBRATION_TOLERANCE",
     "TypeMismatch",
     "MissingRelation",
     "Violation",
@@ -254,6 +255,10 @@ class ScoredPrediction:
     scored_type: str
 
 
+# How far a band's share right may lie from the band's range (0.6-0.7: 0.5 to 0.8).
+CALIBRATION_TOLERANCE = 0.1
+
+
 @dataclass(frozen=True, slots=True)
 class CalibrationBand:
     """Predictions with confidence in [low, high) (the last band includes 1.0)."""
@@ -271,6 +276,22 @@ class CalibrationBand:
     @property
     def mean_confidence(self) -> float:
         return self.confidence_sum / self.count if self.count else 0.0
+
+    def within(self, tolerance: float = CALIBRATION_TOLERANCE) -> bool:
+        """Whether the share right lies within ``tolerance`` of the band's range (False for an
+        empty band): the calibration target of kg's gold sets."""
+        return bool(self.count) and self.low - tolerance - 1e-9 <= self.share_right <= self.high + tolerance + 1e-9
+
+    def interval(self, level: float = 0.95) -> tuple[float, float]:
+        """The Wilson score interval of the share right at ``level``: in a band of a dozen
+        predictions one edge moves the share by 0.08, and this says how far the band's
+        count lets the share be trusted. (0.0, 1.0) for an empty band."""
+        if not self.count:
+            return (0.0, 1.0)
+        from scipy.stats import binomtest  # here: only kg eval needs it
+
+        ci = binomtest(self.right, self.count).proportion_ci(confidence_level=level, method="wilson")
+        return (float(ci.low), float(ci.high))
 
 
 def calibration_bands(pairs: Iterable[tuple[float, bool]], bands: int = 10) -> tuple[CalibrationBand, ...]:
@@ -1936,8 +1957,12 @@ def _calibration_json(scores: RelationScores) -> dict:
     return {
         "predictions": len(scores.predictions),
         "expected_calibration_error": round(calibration_error(bands), 4),
+        "tolerance": CALIBRATION_TOLERANCE,
+        "bands_within": sum(b.within() for b in bands),
+        "bands_with_predictions": sum(bool(b.count) for b in bands),
         "bands": [{"low": b.low, "high": b.high, "count": b.count, "right": b.right,
-                   "share_right": round(b.share_right, 4), "mean_confidence": round(b.mean_confidence, 4)}
+                   "share_right": round(b.share_right, 4), "mean_confidence": round(b.mean_confidence, 4),
+                   "within": b.within(), "interval_95": [round(x, 4) for x in b.interval()]}
                   for b in bands],
     }
 
@@ -2039,12 +2064,18 @@ def _relation_table(title: str, scores: RelationScores) -> list[str]:
 
 def _calibration_text(scores: RelationScores) -> list[str]:
     bands = scores.calibration()
-    lines = [f"{'Calibration (confidence)':<28}{'n':>7}{'right':>7}{'conf':>7}"]
+    lines = [f"{'Calibration (confidence)':<28}{'n':>7}{'right':>7}{'conf':>7}{'95% interval':>15}{'within':>8}"]
     for b in bands:
-        share, mean = (f"{b.share_right:>7.3f}", f"{b.mean_confidence:>7.3f}") if b.count else (f"{'-':>7}",) * 2
-        lines.append(f"  {f'{b.low:.1f}-{b.high:.1f}':<26}{b.count:>7}{share}{mean}")
+        if b.count:
+            low, high = b.interval()
+            rest = f"{b.share_right:>7.3f}{b.mean_confidence:>7.3f}{f'{low:.2f}-{high:.2f}':>15}{'yes' if b.within() else 'NO':>8}"
+        else:
+            rest = f"{'-':>7}{'-':>7}{'-':>15}{'-':>8}"
+        lines.append(f"  {f'{b.low:.1f}-{b.high:.1f}':<26}{b.count:>7}{rest}")
+    used = [b for b in bands if b.count]
     lines.append(f"  {len(scores.predictions)} scored predictions, expected calibration error "
-                 f"{calibration_error(bands):.3f}")
+                 f"{calibration_error(bands):.3f}; share right within {CALIBRATION_TOLERANCE} of its band "
+                 f"in {sum(b.within() for b in used)} of {len(used)} bands")
     return lines
 
 

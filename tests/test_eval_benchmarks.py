@@ -4,6 +4,7 @@ and records are hand-written (invented names); expected numbers are worked out i
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,34 @@ def test_calibration_bands_count_share_right_and_mean_confidence():
     assert ev.calibration_error(ev.calibration_bands([])) == 0.0
     assert [b.count for b in ev.calibration_bands(pairs, bands=2)] == [3, 3]
     assert ev.calibration_bands([(15 / 22, True)], bands=22)[15].count == 1  # 15/22*22 < 15 in floats
+
+
+def _band(low, right, count):
+    return ev.CalibrationBand(low, round(low + 0.1, 1), count, right, count * (low + 0.05))
+
+
+@pytest.mark.parametrize("right, count, within", [
+    (30, 37, False),  # 0.811: more than 0.1 above 0.6-0.7
+    (29, 37, True),  # 0.784
+    (4, 5, True),  # 0.8 exactly: at the edge of the tolerance
+    (1, 5, False),  # 0.2: more than 0.1 below
+    (0, 0, False),  # an empty band is not evidence of anything
+])
+def test_a_band_is_within_the_tolerance_of_its_range(right, count, within):
+    assert _band(0.6, right, count).within() is within
+
+
+def test_the_interval_of_a_band_is_the_wilson_score_interval():
+    z = 1.959963984540054  # the normal quantile at 0.975
+    for right, count in ((12, 13), (0, 4), (37, 37), (9, 20)):
+        p = right / count
+        centre = (p + z * z / (2 * count)) / (1 + z * z / count)
+        half = z * math.sqrt(p * (1 - p) / count + z * z / (4 * count * count)) / (1 + z * z / count)
+        low, high = _band(0.7, right, count).interval()
+        assert (low, high) == (approx(max(0.0, centre - half)), approx(min(1.0, centre + half)))
+    assert _band(0.7, 0, 0).interval() == (0.0, 1.0)
+    narrow, wide = _band(0.7, 12, 13).interval(level=0.5), _band(0.7, 12, 13).interval()
+    assert wide[0] < narrow[0] < 12 / 13 < narrow[1] < wide[1]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,8 +319,13 @@ def test_evaluate_wikinews_finds_the_texts_beside_it_or_takes_inputs(tmp_path):
                                            "recall": 0.8, "f1": round(40 / 57, 4)}
     assert out["calibration"]["predictions"] == 8
     assert [b["count"] for b in out["calibration"]["bands"]] == [1, 0, 1, 1, 0, 1, 1, 1, 1, 1]
+    bands = report.relations.calibration()
+    assert [b["within"] for b in out["calibration"]["bands"]] == [b.within() for b in bands]
+    assert out["calibration"]["bands_within"] == sum(b.within() for b in bands)
+    assert out["calibration"]["bands_with_predictions"] == 8
     text = ev.format_report(report)
     assert "Calibration" in text and "FAIL: 1 of 5 must lines not found" in text.splitlines()[0]
+    assert f"within 0.1 of its band in {sum(b.within() for b in bands)} of 8 bands" in text
     assert any(line.split()[:2] == ["SPOUSE_OF", "1.000"] for line in text.splitlines())
     # INPUT replaces the search; read= turns paths into documents
     asked = []
