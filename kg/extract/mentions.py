@@ -818,6 +818,8 @@ _NATURAL_FEATURES = frozenset(
 def _corrected_type(span: Span, entity_type: str) -> str:
     if entity_type != "Location" and _placed(span, entity_type):
         return "Location"
+    if entity_type == "Location" and _of_an_organisation_role(span) and not is_known_place(span.text):
+        return "Organization"  # "co-founder of Vandora", "a Vandora spokesperson": a company
     if entity_type == "Person" and _natural_place_name(span):
         return "Location"
     if entity_type in {"Person", "Organization"} and len(span) > 1 and span[-1].is_title and span[-1].lower_ in _THOROUGHFARES:
@@ -853,6 +855,27 @@ def _corrected_type(span: Span, entity_type: str) -> str:
     if entity_type in {"Organization", "Location", "Product"} and _listed_with_people(span):
         return "Person"
     return entity_type
+
+
+# Roles a company or other organisation has and a place does not (a place has a mayor, a
+# governor, a president): the small tagger reads many a company after them as a place.
+_ORGANISATION_ONLY_ROLES = frozenset(
+    "ceo cfo coo cto chairman chairwoman chairperson founder cofounder spokesman spokeswoman "
+    "spokesperson employee employees shareholder shareholders".split()
+)
+
+
+def _of_an_organisation_role(span: Span) -> bool:
+    """The name is whose an organisation-only role is: "founder of X", "X's CEO", "X spokesperson"
+    ("co-founder" is one token whose NORM is "founder", kg.nlp)."""
+    root = span.root
+    if root.dep_ == "pobj" and root.head.lower_ == "of":
+        role = root.head.head
+    elif root.dep_ in {"compound", "poss"} and root.head.i >= span.end:
+        role = root.head
+    else:
+        return False
+    return role.pos_ in {"NOUN", "PROPN"} and (role.lower_ in _ORGANISATION_ONLY_ROLES or role.norm_ in _ORGANISATION_ONLY_ROLES)
 
 
 def _natural_place_name(span: Span) -> bool:
