@@ -117,7 +117,10 @@ class Schema:
     lexicon: Lexicon = field(default_factory=Lexicon)
 
     def get(self, name: str) -> RelationType | None:
-        return next((r for r in self.relations if r.name == name), None)
+        for r in self.relations:  # a plain loop: asked for every candidate pair and relation
+            if r.name == name:
+                return r
+        return None
 
     @property
     def names(self) -> tuple[str, ...]:
