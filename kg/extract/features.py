@@ -67,6 +67,7 @@ def candidates(
     sheet = _Sheet(doc)
 
     out: list[Candidate] = []
+    doc_text = None
     for sent in doc.sents:
         inside = [(m, s) for m, s in spans if sent.start <= s.start and s.end <= sent.end]
         best: dict[tuple[str, str], tuple[tuple, Mention, Span, Mention, Span]] = {}
@@ -83,7 +84,9 @@ def candidates(
                     best[key] = (rank, ma, sa, mb, sb)
         if not best:
             continue
-        start, end, text = sent.start_char + offset, sent.end_char + offset, sent.text  # Span.text joins its tokens: once
+        if doc_text is None:
+            doc_text = doc.text  # joins every token, as each Span.text would its own: once per Doc
+        start, end, text = sent.start_char + offset, sent.end_char + offset, doc_text[sent.start_char:sent.end_char]
         respectively = any(sheet.lower[t] == "respectively" for t in range(sent.start, sent.end))
         for _, ma, sa, mb, sb in sorted(best.values(), key=lambda v: (v[2].start, v[4].start)):
             rules = _rules_for(fired, start, ma.entity, mb.entity)
@@ -103,26 +106,25 @@ class _Sheet:
     __slots__ = ("text", "lower", "lemma", "pos", "tag", "dep", "head", "ent", "space", "punct", "children", "_words")
 
     def __init__(self, doc: Doc) -> None:
-        self.text, self.lower, self.lemma, self.pos, self.tag, self.dep = [], [], [], [], [], []
-        self.head, self.ent, self.space, self.punct = [], [], [], []
+        from spacy.attrs import DEP, ENT_TYPE, HEAD, IS_PUNCT, IS_SPACE, LEMMA, LIKE_NUM, LOWER, ORTH, POS, TAG
+        from spacy.parts_of_speech import NAMES
+
+        # one array read instead of a Token object and ten property calls per token; each
+        # column's distinct string ids are looked up once
+        attrs = [ORTH, LOWER, LEMMA, TAG, DEP, ENT_TYPE, POS, HEAD, IS_SPACE, IS_PUNCT, LIKE_NUM]
+        orth, lower, lemma, tag, dep, ent, pos, head, space, punct, like_num = doc.to_array(attrs).reshape(-1, len(attrs)).T.tolist()
+        self.text, self.lower, self.tag, self.dep, self.ent = (_strings(doc, c) for c in (orth, lower, tag, dep, ent))
+        self.lemma = [word.lower() for word in _strings(doc, lemma)]
+        self.pos = [NAMES[p] for p in pos]
+        self.space = [bool(b) for b in space]
+        self.punct = [bool(b) for b in punct]
+        # HEAD is the offset to the head, as an unsigned 64-bit number
+        self.head = [i + (h - (1 << 64) if h >= 1 << 63 else h) for i, h in enumerate(head)]
         self.children: list[list[int]] = [[] for _ in range(len(doc))]
-        words = []
-        for t in doc:
-            i, head = t.i, t.head.i
-            self.text.append(t.text)
-            self.lower.append(t.lower_)
-            self.lemma.append(t.lemma_.lower())
-            self.pos.append(t.pos_)
-            self.tag.append(t.tag_)
-            self.dep.append(t.dep_)
-            self.head.append(head)
-            self.ent.append(t.ent_type_)
-            self.space.append(t.is_space)
-            self.punct.append(t.is_punct)
-            if head != i:
-                self.children[head].append(i)
-            words.append("<num>" if t.like_num else None)
-        self._words = words
+        for i, h in enumerate(self.head):
+            if h != i:
+                self.children[h].append(i)
+        self._words = ["<num>" if n else None for n in like_num]
 
     def word(self, i: int) -> str:
         """``_word`` of token ``i``: a number, a verb's or noun's lemma, or the lowercased word."""
@@ -136,6 +138,13 @@ class _Sheet:
         while head[i] != i:
             i = head[i]
             yield i
+
+
+def _strings(doc: Doc, ids: list[int]) -> list[str]:
+    """The strings of a column of string ids (each distinct id looked up once)."""
+    strings = doc.vocab.strings
+    table = {i: strings[i] for i in set(ids)}
+    return [table[i] for i in ids]
 
 
 @dataclass(frozen=True, slots=True)
