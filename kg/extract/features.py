@@ -9,6 +9,7 @@ Features are plain strings, so the model file is readable and the features audit
 """
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,7 +21,7 @@ from .schema import Schema
 if TYPE_CHECKING:  # the model module reads Candidates without spaCy (a rebuild's main process)
     from spacy.tokens import Doc, Span
 
-__all__ = ["Candidate", "candidates", "trigger_lemmas", "RESPECTIVELY"]
+__all__ = ["Candidate", "candidates", "trigger_lemmas", "sheet_of", "RESPECTIVELY"]
 
 _MAX_TOKENS_APART = 40  # pairs farther apart in one sentence are rarely stated relations
 _MAX_PATH = 7  # longer dependency paths are summarised by their length only
@@ -64,7 +65,7 @@ def candidates(
     allowed = _type_pairs(schema)
     triggers = trigger_lemmas(schema)
     countries = _country_ids()
-    sheet = _Sheet(doc)
+    sheet = sheet_of(doc)
 
     out: list[Candidate] = []
     doc_text = None
@@ -138,6 +139,19 @@ class _Sheet:
         while head[i] != i:
             i = head[i]
             yield i
+
+
+# The sheet of each live Doc: the relation rules and the features read the same parse.
+_SHEETS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def sheet_of(doc: Doc) -> _Sheet:
+    """The token sheet of ``doc``, read once while the Doc lives (a Doc is not changed after
+    parsing)."""
+    sheet = _SHEETS.get(doc)
+    if sheet is None:
+        sheet = _SHEETS[doc] = _Sheet(doc)
+    return sheet
 
 
 def _strings(doc: Doc, ids: list[int]) -> list[str]:

@@ -27,6 +27,7 @@ from functools import lru_cache
 from spacy.tokens import Doc, Span, Token
 
 from ..types import Evidence, Mention, Relation
+from .features import sheet_of
 from .schema import Lexicon, RelationType, Schema, Trigger
 
 __all__ = ["find_relations"]
@@ -152,6 +153,7 @@ class _Engine:
 
     def __init__(self, doc: Doc, refs: dict[int, _Ref], schema: Schema) -> None:
         self.doc = doc
+        self.sheet = sheet_of(doc)  # token attributes by index: scans over every token read these
         self.refs = refs
         self.schema = schema
         self.lex: Lexicon = schema.lexicon
@@ -170,10 +172,12 @@ class _Engine:
     # -- rules
 
     def triggered(self) -> Iterator[_Found]:
-        for token in self.doc:
-            if token.i in self.refs and self.refs[token.i].kind == "name":
+        for i, key in enumerate(self.sheet.lemma):  # ``_key`` of each token
+            entries = self.triggers.get(key)
+            if not entries or (i in self.refs and self.refs[i].kind == "name"):
                 continue  # a word inside a name ("Founders Fund") triggers nothing
-            for relation, trigger, word in _longest(token, self.triggers.get(_key(token), ())):
+            token = self.doc[i]
+            for relation, trigger, word in _longest(token, entries):
                 if trigger.kind == "directive":
                     yield from self._directive(token, relation, trigger, word)
                 elif trigger.kind == "exclusion":
@@ -239,8 +243,9 @@ class _Engine:
         """Successive "in" phrases of one word go from small to large: "located in A in B",
         "born in A, in B": the root of each place -> the place after it."""
         out: dict[int, list[_Arg]] = {}
-        for token in self.doc:
-            preps = [c for c in token.children if c.dep_ == "prep" and c.lower_ in ("in", "within")]
+        dep, lower, doc = self.sheet.dep, self.sheet.lower, self.doc
+        for children in self.sheet.children:
+            preps = [doc[c] for c in children if dep[c] == "prep" and lower[c] in ("in", "within")]
             for first, second in zip(preps, preps[1:]):
                 inner = [a for o in _prep_objects(first) for a in self._resolve_one(o, subject_side=False, reach=False, depth=0)]
                 outer = [a for o in _prep_objects(second) for a in self._resolve_one(o, subject_side=False, reach=False, depth=0)]
@@ -295,12 +300,15 @@ class _Engine:
         and each common noun that names mentions ("X is a town in Y": town stands for X)."""
         # each mention's root, where the root speaks for that mention (not for a name inside it)
         roots = {ref.root: ref for ref in self._speaking}
-        for token in self.doc:
-            if token.i in roots:
-                yield token, [_Arg(roots[token.i])]
-            elif token.i not in self.refs and _common_noun(token) and any(
-                    c.dep_ == "prep" or (c.dep_ == "acl" and c.tag_ == "VBN") for c in token.children):
+        sheet, doc = self.sheet, self.doc
+        dep, tag = sheet.dep, sheet.tag
+        for i, children in enumerate(sheet.children):
+            if i in roots:
+                yield doc[i], [_Arg(roots[i])]
+            elif i not in self.refs and _common_noun_at(sheet, i) and any(
+                    dep[c] == "prep" or (dep[c] == "acl" and tag[c] == "VBN") for c in children):
                 # a noun naming a person names a role: "a judge in Y" places the role, not her home
+                token = doc[i]
                 owners = [a for a in self._referents(token, depth=0) if a.ref.type != "Person"]
                 if owners:
                     yield token, owners
@@ -456,8 +464,11 @@ class _Engine:
         "the Swedish company X". The noun must name the entity, not just sit beside it."""
         if not relations:
             return
-        for noun in self.doc:
-            if not noun.n_lefts or not _common_noun(noun):
+        for i in range(len(self.doc)):
+            if not _common_noun_at(self.sheet, i):
+                continue
+            noun = self.doc[i]
+            if not noun.n_lefts:
                 continue  # premodifiers stand on the left
             modifiers = [t for t in _premodifiers(noun) if t.i in self.refs]
             if not modifiers:
@@ -1054,11 +1065,13 @@ def _parenthesised(token: Token) -> bool:
     return first > 0 and token.doc[first - 1].text in ("(", "[")
 
 
-def _common_noun(token: Token) -> bool:
-    """A common noun, or a predicate noun the tagger took for an adjective ("a French organist")."""
-    if token.pos_ == "NOUN":
+def _common_noun_at(sheet, i: int) -> bool:
+    """Token ``i`` (read off the Doc's sheet) is a common noun, or a predicate noun the tagger
+    took for an adjective ("a French organist")."""
+    pos = sheet.pos[i]
+    if pos == "NOUN":
         return True
-    return token.pos_ == "ADJ" and token.dep_ in ("attr", "appos") and any(c.dep_ == "det" for c in token.children)
+    return pos == "ADJ" and sheet.dep[i] in ("attr", "appos") and any(sheet.dep[c] == "det" for c in sheet.children[i])
 
 
 def _premodifiers(noun: Token) -> list[Token]:
@@ -1144,8 +1157,10 @@ def _measure_memory(engine: _Engine) -> list[tuple[int, str, tuple[_Arg, ...]]]:
     """Measures of the document with a local agent, in text order: (token index, lemma, agents)."""
     memory = []
     nouns = engine.lex.measure_nouns
-    for token in engine.doc:
-        if token.lower_ in nouns or token.lemma_.lower() in nouns:
+    sheet = engine.sheet
+    for i, (lower, lemma) in enumerate(zip(sheet.lower, sheet.lemma)):
+        if lower in nouns or lemma in nouns:
+            token = engine.doc[i]
             agents = tuple(engine.local_agents(token))
             if agents:
                 memory.append((token.i, token.lemma_.lower(), agents))
