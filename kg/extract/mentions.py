@@ -18,6 +18,7 @@ from spacy.tokens import Doc, Span, Token
 from ..ids import name_key
 from ..nlp import Chunk
 from ..types import ENTITY_TYPES, Mention, Reference
+from .features import sheet_of
 from .places import country_code_of
 from .typer import TypeModel, load_type_model, retype, tagger_label
 from .names import (
@@ -179,7 +180,8 @@ def name_mentions(doc: Doc, *, offset: int = 0, type_model: TypeModel | None | s
     found: list[Mention] = []
     if text is None:
         text = doc.text  # Doc.text joins every token: build it once, not per entity
-    long_name_words = {t.lower_ for ent in doc.ents if len(ent) > 1 for t in ent}
+    lower = sheet_of(doc).lower
+    long_name_words = {lower[i] for ent in doc.ents if len(ent) > 1 for i in range(ent.start, ent.end)}
     sourced, covered = _source_line_mentions(doc, text)
     for start, end, entity_type in sourced:
         found.append(Mention(start + offset, end + offset, text[start:end], entity_type, "name"))
@@ -268,9 +270,12 @@ def _untagged_after_class_noun(doc: Doc) -> list[tuple[Span, str]]:
     """"US team Kestrel9", "the band Vellichor", "the app Snapwise": capitalised words the tagger
     left out, modified by a common noun saying what they are, are a name of that kind."""
     found = []
-    for token in doc:
-        kind = _CLASS_NOUN_TYPES.get(DESCRIPTION_CLASSES.get(token.lower_, ""))
-        if kind is None or token.pos_ != "NOUN" or not token.is_lower or token.dep_ != "compound":
+    for i, lower in enumerate(sheet_of(doc).lower):
+        kind = _CLASS_NOUN_TYPES.get(DESCRIPTION_CLASSES.get(lower, ""))
+        if kind is None:
+            continue
+        token = doc[i]
+        if token.pos_ != "NOUN" or not token.is_lower or token.dep_ != "compound":
             continue
         start = token.i + 1
         end = start
@@ -1036,11 +1041,12 @@ def references(doc: Doc, *, offset: int = 0, text: str | None = None) -> list[Re
     text = doc.text if text is None else text
     quotes = _quotations(text)
     speakers: dict[tuple[int, int], Token | None] = {}
-    # (sentence number, sentence start, token): token.sent would find the sentence anew each time
-    tokens = ((number, sent.start_char, token) for number, sent in enumerate(doc.sents) for token in sent)
+    # (sentence number, sentence start, token): token.sent would find the sentence anew each time;
+    # only the tokens that can refer at all are made, picked off the Doc's token sheet
+    sheet = sheet_of(doc)
+    tokens = ((number, sent.start_char, doc[i]) for number, sent in enumerate(doc.sents)
+              for i in range(sent.start, sent.end) if _may_refer(sheet, i))
     for sentence, sentence_offset, token in tokens:
-        if token.ent_type_:
-            continue
         sentence_start = sentence_offset + offset
         if token.lower_ in _FIRST_PERSON and token.tag_ in {"PRP", "PRP$"}:
             quote = _quote_around(quotes, token.idx)
@@ -1170,6 +1176,15 @@ _PEOPLE_NOUNS = frozenset(
     "people parent child resident citizen member worker fan family relative villager voter victim "
     "supporter protester passenger".split()
 )
+
+
+_REFERRING_TAGS = frozenset({"PRP", "PRP$", "NN", "NNS", "NNP"})
+
+
+def _may_refer(sheet, i: int) -> bool:
+    """What each kind of reference asks of its token first: outside a name, a personal pronoun
+    (by tag or part of speech) or a common noun's tag (``_people_noun``, ``_singular_noun``)."""
+    return not sheet.ent[i] and (sheet.tag[i] in _REFERRING_TAGS or sheet.pos[i] == "PRON")
 
 
 def _people_noun(token: Token) -> bool:
