@@ -573,7 +573,7 @@ class _Engine:
             return _clause_arg(token, step, self.lex)
         if step == "agent":
             return [obj for c in token.children if c.dep_ == "agent" for obj in _prep_objects(c)]
-        found = [c for c in token.children if c.dep_ == step]
+        found = self._children(token, step)
         if step == "compound":
             # a name before a noun modifies it like a compound, whatever the tagger called it
             found += [c for c in token.children if c.dep_ == "amod" and c.i < token.i and self._name_of_a_kind(c)]
@@ -581,6 +581,12 @@ class _Engine:
                 # "Acme founder P": Acme and founder both modify P; Acme is founder's modifier too
                 found += [c for c in token.head.children if c.dep_ == "compound" and c.i < token.i]
         return found
+
+    def _children(self, token: Token, dep: str) -> list[Token]:
+        """``token``'s children of dependency ``dep``, in order, picked off the sheet: only
+        those are made into Tokens."""
+        sheet, doc = self.sheet, self.doc
+        return [doc[c] for c in sheet.children[token.i] if sheet.dep[c] == dep]
 
     def _name_of_a_kind(self, token: Token) -> bool:
         ref = self.refs.get(token.i)
@@ -935,11 +941,12 @@ def _prep_objects(prep: Token) -> list[Token]:
 def _conjuncts(token: Token) -> list[Token]:
     """Tokens coordinated with ``token`` as its dependents ("X, Y and not Z")."""
     out = []
-    stack = [c for c in token.children if c.dep_ == "conj"]
+    sheet, doc = sheet_of(token.doc), token.doc
+    stack = [c for c in sheet.children[token.i] if sheet.dep[c] == "conj"]
     while stack:
         conj = stack.pop(0)
-        out.append(conj)
-        stack.extend(c for c in conj.children if c.dep_ == "conj")
+        out.append(doc[conj])
+        stack.extend(c for c in sheet.children[conj] if sheet.dep[c] == "conj")
     return out
 
 
