@@ -9,19 +9,19 @@ Features are plain strings, so the model file is readable and the features audit
 """
 from __future__ import annotations
 
-import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..types import Mention, Relation
 from .schema import Schema
+from .sheet import TokenSheet, sheet_of
 
 if TYPE_CHECKING:  # the model module reads Candidates without spaCy (a rebuild's main process)
     from spacy.tokens import Doc, Span
 
-__all__ = ["Candidate", "candidates", "trigger_lemmas", "sheet_of", "RESPECTIVELY"]
+__all__ = ["Candidate", "candidates", "trigger_lemmas", "RESPECTIVELY"]
 
 _MAX_TOKENS_APART = 40  # pairs farther apart in one sentence are rarely stated relations
 _MAX_PATH = 7  # longer dependency paths are summarised by their length only
@@ -99,68 +99,6 @@ def candidates(
     return out
 
 
-class _Sheet:
-    """The token attributes the features read, as lists by token index, read off the Doc once:
-    the features of a sentence's pairs visit the same tokens again and again, and each visit
-    through spaCy's Token objects makes a new one."""
-
-    __slots__ = ("text", "lower", "lemma", "pos", "tag", "dep", "head", "ent", "space", "punct", "children", "_words")
-
-    def __init__(self, doc: Doc) -> None:
-        from spacy.attrs import DEP, ENT_TYPE, HEAD, IS_PUNCT, IS_SPACE, LEMMA, LIKE_NUM, LOWER, ORTH, POS, TAG
-        from spacy.parts_of_speech import NAMES
-
-        # one array read instead of a Token object and ten property calls per token; each
-        # column's distinct string ids are looked up once
-        attrs = [ORTH, LOWER, LEMMA, TAG, DEP, ENT_TYPE, POS, HEAD, IS_SPACE, IS_PUNCT, LIKE_NUM]
-        orth, lower, lemma, tag, dep, ent, pos, head, space, punct, like_num = doc.to_array(attrs).reshape(-1, len(attrs)).T.tolist()
-        self.text, self.lower, self.tag, self.dep, self.ent = (_strings(doc, c) for c in (orth, lower, tag, dep, ent))
-        self.lemma = [word.lower() for word in _strings(doc, lemma)]
-        self.pos = [NAMES[p] for p in pos]
-        self.space = [bool(b) for b in space]
-        self.punct = [bool(b) for b in punct]
-        # HEAD is the offset to the head, as an unsigned 64-bit number
-        self.head = [i + (h - (1 << 64) if h >= 1 << 63 else h) for i, h in enumerate(head)]
-        self.children: list[list[int]] = [[] for _ in range(len(doc))]
-        for i, h in enumerate(self.head):
-            if h != i:
-                self.children[h].append(i)
-        self._words = ["<num>" if n else None for n in like_num]
-
-    def word(self, i: int) -> str:
-        """``_word`` of token ``i``: a number, a verb's or noun's lemma, or the lowercased word."""
-        found = self._words[i]
-        if found is None:
-            found = self._words[i] = self.lemma[i] if self.pos[i] in ("VERB", "AUX", "NOUN") else self.lower[i]
-        return found
-
-    def ancestors(self, i: int) -> Iterator[int]:
-        head = self.head
-        while head[i] != i:
-            i = head[i]
-            yield i
-
-
-# The sheet of each live Doc: the relation rules and the features read the same parse.
-_SHEETS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def sheet_of(doc: Doc) -> _Sheet:
-    """The token sheet of ``doc``, read once while the Doc lives (a Doc is not changed after
-    parsing)."""
-    sheet = _SHEETS.get(doc)
-    if sheet is None:
-        sheet = _SHEETS[doc] = _Sheet(doc)
-    return sheet
-
-
-def _strings(doc: Doc, ids: list[int]) -> list[str]:
-    """The strings of a column of string ids (each distinct id looked up once)."""
-    strings = doc.vocab.strings
-    table = {i: strings[i] for i in set(ids)}
-    return [table[i] for i in ids]
-
-
 @dataclass(frozen=True, slots=True)
 class _Pair:
     """Token bounds and roots of a candidate's two mentions."""
@@ -236,7 +174,7 @@ def _country_ids() -> frozenset[str]:
     return frozenset(_country_forms())
 
 
-def _coordination(sheet: _Sheet, t: int) -> tuple[int, int] | None:
+def _coordination(sheet: TokenSheet, t: int) -> tuple[int, int] | None:
     """(first item, position) of token ``t`` among the items of its coordination ("Ann, Bo and
     Cy": Cy is item 2 of the list that starts at Ann); None outside one."""
     first = t
@@ -253,7 +191,7 @@ def _coordination(sheet: _Sheet, t: int) -> tuple[int, int] | None:
     return first, sorted(items).index(t)
 
 
-def _respective(sheet: _Sheet, a: int, b: int) -> str | None:
+def _respective(sheet: TokenSheet, a: int, b: int) -> str | None:
     """In a sentence with "respectively", two names that are items of two different lists:
     "same" when they hold the same position ("Ann and Bo were elected mayors of Varn and Ost
     respectively": Ann and Varn, Bo and Ost), else "cross" (Ann and Ost are not linked)."""
@@ -263,7 +201,7 @@ def _respective(sheet: _Sheet, a: int, b: int) -> str | None:
     return "same" if ia[1] == ib[1] else "cross"
 
 
-def _ended(sheet: _Sheet, verbs: tuple[int, ...]) -> bool:
+def _ended(sheet: TokenSheet, verbs: tuple[int, ...]) -> bool:
     """A verb of the path in the past tense with an "until" phrase or clause on it ("played for
     the club until 2016", "was chairman until he retired"): the relation is stated as ended.
     "will serve until 2030" is not (the verb is not in the past), nor is what the "until"
@@ -292,7 +230,7 @@ def _bucket(n: int) -> str:
     return str(n) if n < 4 else "4-5" if n < 6 else "6-9" if n < 10 else "10+"
 
 
-def _path(sheet: _Sheet, a: int, b: int) -> tuple[list[int], int, list[int]] | None:
+def _path(sheet: TokenSheet, a: int, b: int) -> tuple[list[int], int, list[int]] | None:
     """Tokens from a up to the lowest common ancestor, the ancestor, and from it down to b."""
     up_a = [a, *sheet.ancestors(a)]
     index = {t: n for n, t in enumerate(up_a)}
@@ -304,7 +242,7 @@ def _path(sheet: _Sheet, a: int, b: int) -> tuple[list[int], int, list[int]] | N
     return None
 
 
-def _separate_items(sheet: _Sheet, up: list[int], top: int, down: list[int], between: list[int]) -> bool:
+def _separate_items(sheet: TokenSheet, up: list[int], top: int, down: list[int], between: list[int]) -> bool:
     """The two mentions are items of one coordination with a conjunction ("fires in Brazil and
     Madagascar"): the path between them is conjunct arcs only. A name hanging on an item is not
     an item ("Brazoria, Galveston and Harris Counties, Texas": Texas is every county's state).
@@ -333,7 +271,7 @@ _KEPT_PUNCT = frozenset({",", "(", "'s", "-"})
 _NAMED = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})
 
 
-def _features(sheet: _Sheet, sent_start: int, sent_end: int, ma: Mention, mb: Mention, pair: _Pair, rules,
+def _features(sheet: TokenSheet, sent_start: int, sent_end: int, ma: Mention, mb: Mention, pair: _Pair, rules,
               triggers, countries) -> tuple[tuple[str, ...], bool]:
     word, dep, lower, pos, children = sheet.word, sheet.dep, sheet.lower, sheet.pos, sheet.children
     ta = "Country" if ma.entity in countries else ma.type

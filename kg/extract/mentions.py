@@ -18,7 +18,7 @@ from spacy.tokens import Doc, Span, Token
 from ..ids import name_key
 from ..nlp import Chunk
 from ..types import ENTITY_TYPES, Mention, Reference
-from .features import sheet_of
+from .sheet import sheet_of
 from .places import country_code_of
 from .typer import TypeModel, load_type_model, retype, tagger_label
 from .names import (

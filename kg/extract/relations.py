@@ -27,7 +27,7 @@ from functools import lru_cache
 from spacy.tokens import Doc, Span, Token
 
 from ..types import Evidence, Mention, Relation
-from .features import sheet_of
+from .sheet import sheet_of
 from .schema import Lexicon, RelationType, Schema, Trigger
 
 __all__ = ["find_relations"]
